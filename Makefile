@@ -1,0 +1,60 @@
+# DSI self-service kiosk. Two commands do everything on a fresh Debian 12 machine:
+#   make demo   run the kiosk with no hardware (emulated card, recorded camera)
+#   make test   run every test
+# Both install what they need first (packaging/setup-debian.sh, Go modules, face
+# models with SHA-256 checks) and are safe to repeat.
+
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/kiosk
+export KIOSK_MODELS_DIR ?= $(HOME)/.cache/dsi-kiosk/models
+# Every test binary gets 20 minutes; CI's whole budget is 90.
+TEST_FLAGS ?= -count=1 -timeout 20m
+# Packages without cgo-heavy dependencies also run under the race detector.
+RACE_PKGS ?= ./kiosk/... ./config/... ./store/...
+
+.PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor clean
+
+all: build
+
+setup: deps models
+
+deps:
+	@bash packaging/setup-debian.sh
+	@$(GO) mod download
+
+models:
+	@bash packaging/fetch-models.sh "$(KIOSK_MODELS_DIR)"
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/kiosk
+
+run: setup build
+	$(BIN) run
+
+demo: setup build
+	$(BIN) run --demo --windowed
+
+test: setup
+	$(GO) vet ./...
+	$(GO) test $(TEST_FLAGS) ./...
+	$(GO) test $(TEST_FLAGS) -race $(RACE_PKGS)
+
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./... | tee bench.out
+
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
+	$(GO) vet ./...
+
+eval-face: setup build
+	$(BIN) face eval --json=false --report docs/face-eval.md
+
+screenshots: setup build
+	bash packaging/screenshots.sh
+
+doctor: build
+	$(BIN) doctor
+
+clean:
+	rm -rf bin bench.out

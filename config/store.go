@@ -1,0 +1,39 @@
+package config
+
+import (
+	"path/filepath"
+	"time"
+)
+
+// StoreConfig locates the SQLite database and the audit hashing key.
+type StoreConfig struct {
+	// Path of the SQLite database file (WAL mode).
+	Path string `mapstructure:"path" yaml:"path"`
+	// SubjectKeyFile holds the per-kiosk secret used to hash card numbers in the audit
+	// log and applications; created (0600) on first start if missing.
+	SubjectKeyFile string `mapstructure:"subject_key_file" yaml:"subject_key_file"`
+	// HealthInterval is how often a health sample is stored.
+	HealthInterval time.Duration `mapstructure:"health_interval" yaml:"health_interval"`
+}
+
+func defaultStore() StoreConfig {
+	return StoreConfig{
+		Path:           "/var/lib/dsi-kiosk/kiosk.db",
+		SubjectKeyFile: "/var/lib/dsi-kiosk/subject.key",
+		HealthInterval: 5 * time.Minute,
+	}
+}
+
+func (s StoreConfig) validate() Problems {
+	var ps Problems
+	if s.Path == "" || !filepath.IsAbs(s.Path) && s.Path != ":memory:" {
+		ps = append(ps, Problem{"store.path", s.Path, "an absolute file path"})
+	}
+	if s.SubjectKeyFile == "" || !filepath.IsAbs(s.SubjectKeyFile) {
+		ps = append(ps, Problem{"store.subject_key_file", s.SubjectKeyFile, "an absolute file path"})
+	}
+	if s.HealthInterval < 10*time.Second || s.HealthInterval > 24*time.Hour {
+		ps = append(ps, Problem{"store.health_interval", s.HealthInterval.String(), "between 10s and 24h"})
+	}
+	return ps
+}

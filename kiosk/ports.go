@@ -1,0 +1,42 @@
+package kiosk
+
+import (
+	"context"
+	"time"
+)
+
+// Clock is injected so that timeouts and dates are testable.
+type Clock interface {
+	Now() time.Time
+}
+
+// SystemClock is the real clock.
+type SystemClock struct{}
+
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// AuditEvent is one row of the append-only audit log. Subject is never a raw card
+// number: adapters store a keyed hash of it.
+type AuditEvent struct {
+	At      time.Time
+	Actor   string // "resident", "staff:<id>", "system"
+	Action  string // e.g. "card.read", "face.verify", "application.submit"
+	Subject string // hashed card number or application reference
+	Detail  string // no personal data
+}
+
+// Application is a service request made at the kiosk.
+type Application struct {
+	Reference string
+	Service   string // "id-renewal", "passport", "travel-permit", "one-account"
+	Subject   string // hashed card number
+	Fee       int    // in avos (1/100 MOP)
+	Payload   []byte // service-specific JSON sent to the back office
+	CreatedAt time.Time
+}
+
+// Store is the port to the kiosk's local database.
+type Store interface {
+	Audit(ctx context.Context, e AuditEvent) error
+	SaveApplication(ctx context.Context, a Application) error
+}
