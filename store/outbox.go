@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// OutboxMessage is one message waiting for the back office.
+type OutboxMessage struct {
+	ID             int64
+	IdempotencyKey string
+	Kind           string
+	Payload        []byte
+	Attempts       int
+}
+
+// Enqueue adds a message; enqueuing the same idempotency key twice is a no-op, so a
+// retried submission never sends two applications.
+func (d *DB) Enqueue(ctx context.Context, key, kind string, payload []byte) error {
+	if key == "" || kind == "" {
+		return errors.New("outbox: idempotency key and kind are required")
+	}
+	now := d.now()
+	_, err := d.db.ExecContext(ctx, `INSERT INTO outbox(idempotency_key, kind, payload, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`, key, kind, payload, now, now)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	return nil
+}
+
+// Due returns undelivered messages whose next attempt is due, oldest first.
+func (d *DB) Due(ctx context.Context, limit int) ([]OutboxMessage, error) {
+	rows, err := d.db.QueryContext(ctx, `SELECT id, idempotency_key, kind, payload, attempts FROM outbox
+		WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, d.now(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("outbox: %w", classify(err))
+	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		if err := rows.Scan(&m.ID, &m.IdempotencyKey, &m.Kind, &m.Payload, &m.Attempts); err != nil {
+			return nil, fmt.Errorf("outbox: %w", classify(err))
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// MarkDelivered records a successful delivery.
+func (d *DB) MarkDelivered(ctx context.Context, id int64) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`, d.now(), id)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	return nil
+}
+
+// Backoff is the wait before retry number attempt (1-based): doubling from 30 s,
+// capped at one hour, so an offline kiosk keeps trying without flooding the link.
+func Backoff(attempt int) time.Duration {
+	d := 30 * time.Second
+	for i := 1; i < attempt && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+// MarkFailed records a failed attempt and schedules the next one.
+func (d *DB) MarkFailed(ctx context.Context, id int64, attempts int, cause error) error {
+	next := d.clock.Now().Add(Backoff(attempts + 1))
+	msg := ""
+	if cause != nil {
+		msg = cause.Error()
+	}
+	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?`,
+		fmtTime(next), msg, id)
+	if err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	return nil
+}
+
+// Pending counts undelivered messages.
+func (d *DB) Pending(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE delivered_at IS NULL`).Scan(&n)
+	return n, classify(err)
+}

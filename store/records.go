@@ -1,0 +1,108 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// SaveApplication stores an application under its receipt reference.
+func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application) error {
+	if a.Reference == "" || a.Service == "" {
+		return errors.New("saving application: reference and service are required")
+	}
+	created := a.CreatedAt
+	if created.IsZero() {
+		created = d.clock.Now()
+	}
+	payload := a.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created))
+	if err != nil {
+		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
+	}
+	return nil
+}
+
+// Application reads one application by reference.
+func (d *DB) Application(ctx context.Context, ref string) (kiosk.Application, error) {
+	var a kiosk.Application
+	var created string
+	err := d.db.QueryRowContext(ctx, `SELECT reference, service, subject, fee_avos, payload, created_at FROM applications WHERE reference = ?`, ref).
+		Scan(&a.Reference, &a.Service, &a.Subject, &a.Fee, &a.Payload, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("application %s: not found", ref)
+	}
+	if err != nil {
+		return a, fmt.Errorf("reading application %s: %w", ref, classify(err))
+	}
+	a.CreatedAt, _ = parseTime(created)
+	return a, nil
+}
+
+// CountApplications counts stored applications (for health and tests).
+func (d *DB) CountApplications(ctx context.Context) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM applications`).Scan(&n)
+	return n, classify(err)
+}
+
+// StartSession records the start of a resident session.
+func (d *DB) StartSession(ctx context.Context, id, kioskID string) error {
+	_, err := d.db.ExecContext(ctx, `INSERT INTO sessions(id, kiosk_id, started_at) VALUES (?, ?, ?)`, id, kioskID, d.now())
+	if err != nil {
+		return fmt.Errorf("starting session: %w", classify(err))
+	}
+	return nil
+}
+
+// EndSession records how a session ended and the keyed subject hash (if a card was read).
+func (d *DB) EndSession(ctx context.Context, id, outcome, subject string) error {
+	res, err := d.db.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, outcome = ?, subject = ? WHERE id = ? AND ended_at IS NULL`,
+		d.now(), outcome, subject, id)
+	if err != nil {
+		return fmt.Errorf("ending session: %w", classify(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("ending session %s: no open session with that id", id)
+	}
+	return nil
+}
+
+// HealthSample is one health reading.
+type HealthSample struct {
+	At        time.Time
+	Component string
+	OK        bool
+	Detail    string
+}
+
+// RecordHealth stores a health sample.
+func (d *DB) RecordHealth(ctx context.Context, s HealthSample) error {
+	at := s.At
+	if at.IsZero() {
+		at = d.clock.Now()
+	}
+	_, err := d.db.ExecContext(ctx, `INSERT INTO health(at, component, ok, detail) VALUES (?, ?, ?, ?)`,
+		fmtTime(at), s.Component, s.OK, s.Detail)
+	if err != nil {
+		return fmt.Errorf("recording health: %w", classify(err))
+	}
+	return nil
+}
+
+// PruneHealth deletes health samples older than the cutoff, so the table stays small.
+func (d *DB) PruneHealth(ctx context.Context, before time.Time) (int64, error) {
+	res, err := d.db.ExecContext(ctx, `DELETE FROM health WHERE at < ?`, fmtTime(before))
+	if err != nil {
+		return 0, fmt.Errorf("pruning health: %w", classify(err))
+	}
+	return res.RowsAffected()
+}

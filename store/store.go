@@ -1,0 +1,223 @@
+// Package store keeps the kiosk's work in SQLite (WAL mode): sessions, applications,
+// the outbox to the DSI back office, the hash-chained audit log and health samples.
+//
+// Migrations are embedded and each runs in its own transaction. Every error that a
+// full or read-only disk can cause comes back wrapped around ErrDiskFull or
+// ErrReadOnly, so callers show a clear message instead of failing obscurely.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	sqlite3 "github.com/mattn/go-sqlite3"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// Sentinel errors for storage conditions a staff member can act on.
+var (
+	ErrDiskFull = errors.New("storage is full")
+	ErrReadOnly = errors.New("storage is read-only")
+	ErrCantOpen = errors.New("database cannot be opened")
+	ErrCorrupt  = errors.New("database file is corrupt")
+)
+
+// timeFormat stores times as sortable UTC text.
+const timeFormat = "2006-01-02T15:04:05.000000000Z"
+
+// DB is the kiosk database.
+type DB struct {
+	db    *sql.DB
+	path  string
+	clock kiosk.Clock
+}
+
+var _ kiosk.Store = (*DB)(nil)
+
+// Options tune Open.
+type Options struct {
+	ReadOnly bool        // open for reading only (verify-audit, exports)
+	Clock    kiosk.Clock // defaults to the system clock
+}
+
+// Open opens (creating if needed) the database at path, sets WAL mode and runs any
+// pending migrations.
+func Open(ctx context.Context, path string, opt Options) (*DB, error) {
+	if opt.Clock == nil {
+		opt.Clock = kiosk.SystemClock{}
+	}
+	if path != ":memory:" && !opt.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+			return nil, fmt.Errorf("creating database folder %s: %w", filepath.Dir(path), classify(err))
+		}
+	}
+	q := url.Values{}
+	q.Set("_busy_timeout", "5000")
+	q.Set("_foreign_keys", "on")
+	if opt.ReadOnly {
+		q.Set("mode", "ro")
+	} else {
+		q.Set("_journal_mode", "WAL")
+		// FULL: a committed audit row survives power loss, not only a crash.
+		q.Set("_synchronous", "FULL")
+	}
+	dsn := "file:" + path + "?" + q.Encode()
+	sqlDB, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, classify(err))
+	}
+	// One writer at a time keeps the audit chain linear; WAL lets readers go on.
+	sqlDB.SetMaxOpenConns(1)
+	d := &DB{db: sqlDB, path: path, clock: opt.Clock}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		return nil, fmt.Errorf("opening %s: %w", path, classify(err))
+	}
+	if !opt.ReadOnly {
+		if err := d.migrate(ctx); err != nil {
+			sqlDB.Close()
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// Close closes the database.
+func (d *DB) Close() error { return d.db.Close() }
+
+// Path is the database file.
+func (d *DB) Path() string { return d.path }
+
+// SQL exposes the handle for packages that extend the store in tests.
+func (d *DB) SQL() *sql.DB { return d.db }
+
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var ms []migration
+	for _, e := range entries {
+		var v int
+		if _, err := fmt.Sscanf(e.Name(), "%04d_", &v); err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a 4-digit version", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
+	return ms, nil
+}
+
+// migrate applies each pending migration in its own transaction, so a failure leaves
+// the schema at the last good version.
+func (d *DB) migrate(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`); err != nil {
+		return fmt.Errorf("creating schema_migrations: %w", classify(err))
+	}
+	ms, err := loadMigrations()
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		var n int
+		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
+			return fmt.Errorf("reading schema version: %w", classify(err))
+		}
+		if n > 0 {
+			continue
+		}
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, classify(err))
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, classify(err))
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, d.now()); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, classify(err))
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, classify(err))
+		}
+	}
+	return nil
+}
+
+// SchemaVersion reports the applied and the latest known migration versions.
+func (d *DB) SchemaVersion(ctx context.Context) (applied, latest int, err error) {
+	ms, err := loadMigrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	latest = ms[len(ms)-1].version
+	err = d.db.QueryRowContext(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&applied)
+	if err != nil {
+		return 0, latest, fmt.Errorf("reading schema version: %w", classify(err))
+	}
+	return applied, latest, nil
+}
+
+func (d *DB) now() string { return fmtTime(d.clock.Now()) }
+
+func fmtTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) (time.Time, error) { return time.Parse(timeFormat, s) }
+
+// classify wraps SQLite and OS errors in the sentinels above, keeping the original.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		switch se.Code {
+		case sqlite3.ErrFull:
+			return fmt.Errorf("%w (free some disk space or ask staff): %v", ErrDiskFull, err)
+		case sqlite3.ErrReadonly:
+			return fmt.Errorf("%w (check the disk and the file's permissions): %v", ErrReadOnly, err)
+		case sqlite3.ErrCantOpen:
+			return fmt.Errorf("%w (check the folder exists and is writable): %v", ErrCantOpen, err)
+		case sqlite3.ErrCorrupt, sqlite3.ErrNotADB:
+			return fmt.Errorf("%w (restore from backup; the damaged file was left untouched): %v", ErrCorrupt, err)
+		}
+	}
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		msg := pe.Err.Error()
+		switch {
+		case strings.Contains(msg, "no space left"):
+			return fmt.Errorf("%w: %v", ErrDiskFull, err)
+		case strings.Contains(msg, "read-only file system"):
+			return fmt.Errorf("%w: %v", ErrReadOnly, err)
+		}
+	}
+	return err
+}

@@ -1,0 +1,391 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+type fixedClock struct{ t time.Time }
+
+func (c *fixedClock) Now() time.Time { return c.t }
+
+func openTemp(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func TestOpenMigratesAndUsesWAL(t *testing.T) {
+	db := openTemp(t)
+	var mode string
+	if err := db.SQL().QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != "wal" {
+		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+	applied, latest, err := db.SchemaVersion(context.Background())
+	if err != nil || applied != latest || latest < 1 {
+		t.Fatalf("schema version applied=%d latest=%d err=%v", applied, latest, err)
+	}
+	for _, table := range []string{"sessions", "applications", "outbox", "audit", "health"} {
+		var n int
+		if err := db.SQL().QueryRow(`SELECT count(*) FROM sqlite_master WHERE type='table' AND name=?`, table).Scan(&n); err != nil || n != 1 {
+			t.Errorf("table %s missing (err %v)", table, err)
+		}
+	}
+	// Re-opening runs no migration twice.
+	path := db.Path()
+	db.Close()
+	db2, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatalf("reopen: %v", err)
+	}
+	defer db2.Close()
+	var n int
+	db2.SQL().QueryRow(`SELECT count(*) FROM schema_migrations`).Scan(&n)
+	if n != latest {
+		t.Errorf("schema_migrations has %d rows, want %d", n, latest)
+	}
+}
+
+func appendAudit(t *testing.T, db *DB, n int) {
+	t.Helper()
+	for i := 0; i < n; i++ {
+		err := db.Audit(context.Background(), kiosk.AuditEvent{Actor: "system", Action: "test.event", Subject: "s" + strconv.Itoa(i), Detail: "row " + strconv.Itoa(i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditChainCatchesTampering(t *testing.T) {
+	tests := []struct {
+		name    string
+		tamper  []string
+		wantSeq int64
+		reason  string
+	}{
+		{"untouched", nil, 0, ""},
+		{"edited detail", []string{`DROP TRIGGER audit_no_update`, `UPDATE audit SET detail = 'nothing happened' WHERE seq = 3`}, 3, "edited"},
+		{"edited and rehashed without the chain", []string{`DROP TRIGGER audit_no_update`, `UPDATE audit SET actor = 'staff:x', hash = 'ab' WHERE seq = 2`}, 2, "edited"},
+		{"deleted row", []string{`DROP TRIGGER audit_no_delete`, `DELETE FROM audit WHERE seq = 4`}, 5, "deleted"},
+		{"deleted last two then renumbered", []string{`DROP TRIGGER audit_no_delete`, `DROP TRIGGER audit_no_update`, `DELETE FROM audit WHERE seq = 2`, `UPDATE audit SET seq = seq - 1 WHERE seq > 2`}, 2, "link"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTemp(t)
+			appendAudit(t, db, 6)
+			for _, q := range tc.tamper {
+				if _, err := db.SQL().Exec(q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			n, err := db.VerifyAudit(context.Background())
+			if tc.wantSeq == 0 {
+				if err != nil || n != 6 {
+					t.Fatalf("VerifyAudit = %d, %v; want 6 rows OK", n, err)
+				}
+				return
+			}
+			var ce *ChainError
+			if !errors.As(err, &ce) || !errors.Is(err, ErrChainBroken) {
+				t.Fatalf("VerifyAudit err = %v, want a ChainError", err)
+			}
+			if ce.Seq != tc.wantSeq || !strings.Contains(ce.Reason, tc.reason) {
+				t.Errorf("first bad row = %d (%s), want %d (%s)", ce.Seq, ce.Reason, tc.wantSeq, tc.reason)
+			}
+		})
+	}
+}
+
+func TestAuditIsAppendOnly(t *testing.T) {
+	db := openTemp(t)
+	appendAudit(t, db, 2)
+	if _, err := db.SQL().Exec(`UPDATE audit SET detail = 'x' WHERE seq = 1`); err == nil || !strings.Contains(err.Error(), "append-only") {
+		t.Errorf("UPDATE audit: err = %v, want append-only refusal", err)
+	}
+	if _, err := db.SQL().Exec(`DELETE FROM audit`); err == nil {
+		t.Error("DELETE FROM audit succeeded")
+	}
+}
+
+// TestKilledWriterLosesNoCommittedRow runs a child process that commits audit rows and
+// then dies by SIGKILL in the middle of an open transaction; every committed row must
+// be there after reopening and the uncommitted one must not.
+func TestKilledWriterLosesNoCommittedRow(t *testing.T) {
+	if os.Getenv("STORE_TEST_WRITER") != "" {
+		return // the child's own run of this test
+	}
+	path := filepath.Join(t.TempDir(), "kiosk.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperWriter$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "STORE_TEST_WRITER="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	committed := 0
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := sc.Text()
+		if n, ok := strings.CutPrefix(line, "committed "); ok {
+			committed, _ = strconv.Atoi(n)
+		}
+		if line == "in-transaction" {
+			break
+		}
+	}
+	if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if committed != 50 {
+		t.Fatalf("child reported %d committed rows before the kill, want 50", committed)
+	}
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatalf("reopen after kill: %v", err)
+	}
+	defer db.Close()
+	n, err := db.VerifyAudit(context.Background())
+	if err != nil {
+		t.Fatalf("chain after kill: %v", err)
+	}
+	if n != int64(committed) {
+		t.Errorf("found %d audit rows after the kill, want the %d committed", n, committed)
+	}
+	apps, _ := db.CountApplications(context.Background())
+	if apps != 0 {
+		t.Errorf("uncommitted application survived the kill (%d rows)", apps)
+	}
+}
+
+func TestHelperWriter(t *testing.T) {
+	path := os.Getenv("STORE_TEST_WRITER")
+	if path == "" {
+		t.Skip("helper process for TestKilledWriterLosesNoCommittedRow")
+	}
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	for i := 1; i <= 50; i++ {
+		if err := db.Audit(context.Background(), kiosk.AuditEvent{Actor: "system", Action: "test.write", Detail: strconv.Itoa(i)}); err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println("committed", i)
+	}
+	tx, err := db.SQL().Begin()
+	if err != nil {
+		os.Exit(1)
+	}
+	tx.Exec(`INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at) VALUES ('R1','passport','x',0,x'00','t')`)
+	fmt.Println("in-transaction")
+	time.Sleep(time.Minute) // killed here
+}
+
+func TestDiskFullIsAClearError(t *testing.T) {
+	db := openTemp(t)
+	appendAudit(t, db, 3)
+	// Cap the file so the next writes hit SQLITE_FULL, as on a full disk.
+	var pages int
+	db.SQL().QueryRow(`PRAGMA page_count`).Scan(&pages)
+	if _, err := db.SQL().Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+1)); err != nil {
+		t.Fatal(err)
+	}
+	big := make([]byte, 64*1024)
+	var err error
+	for i := 0; i < 10 && err == nil; i++ {
+		err = db.SaveApplication(context.Background(), kiosk.Application{Reference: "R" + strconv.Itoa(i), Service: "passport", Subject: "s", Payload: big})
+	}
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("err = %v, want ErrDiskFull", err)
+	}
+	if !strings.Contains(err.Error(), "storage is full") {
+		t.Errorf("message %q does not say the storage is full", err)
+	}
+	if n, err := db.VerifyAudit(context.Background()); err != nil || n != 3 {
+		t.Errorf("after a full disk: %d rows, %v; want the 3 committed rows intact", n, err)
+	}
+}
+
+func TestReadOnlyIsAClearError(t *testing.T) {
+	db := openTemp(t)
+	appendAudit(t, db, 1)
+	path := db.Path()
+	db.Close()
+	ro, err := Open(context.Background(), path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	err = ro.Audit(context.Background(), kiosk.AuditEvent{Actor: "system", Action: "x"})
+	if !errors.Is(err, ErrReadOnly) {
+		t.Fatalf("write to read-only store: err = %v, want ErrReadOnly", err)
+	}
+	if n, err := ro.VerifyAudit(context.Background()); err != nil || n != 1 {
+		t.Errorf("read-only verify: %d, %v", n, err)
+	}
+}
+
+func TestOpenBadPaths(t *testing.T) {
+	dir := t.TempDir()
+	notDB := filepath.Join(dir, "garbage.db")
+	os.WriteFile(notDB, []byte(strings.Repeat("this is not a database ", 200)), 0o600)
+	fileAsDir := filepath.Join(dir, "file")
+	os.WriteFile(fileAsDir, nil, 0o600)
+	tests := []struct {
+		name string
+		path string
+		want error
+	}{
+		{"not a database", notDB, ErrCorrupt},
+		{"folder is a file", filepath.Join(fileAsDir, "kiosk.db"), nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db, err := Open(context.Background(), tc.path, Options{})
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			if tc.want != nil && !errors.Is(err, tc.want) {
+				t.Errorf("err = %v, want %v", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.path) && !strings.Contains(err.Error(), filepath.Dir(tc.path)) {
+				t.Errorf("err %q does not name the path", err)
+			}
+		})
+	}
+	// The damaged file is left as it was.
+	b, _ := os.ReadFile(notDB)
+	if !strings.HasPrefix(string(b), "this is not a database") {
+		t.Error("Open modified a file that is not a database")
+	}
+}
+
+func TestOutboxIdempotentWithBackoff(t *testing.T) {
+	clock := &fixedClock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
+	db, err := Open(context.Background(), filepath.Join(t.TempDir(), "k.db"), Options{Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if err := db.Enqueue(ctx, "key-1", "application", []byte(`{"ref":"A"}`)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	due, err := db.Due(ctx, 10)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due = %v, %v; want one message for one idempotency key", due, err)
+	}
+	if err := db.MarkFailed(ctx, due[0].ID, due[0].Attempts, errors.New("offline")); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := db.Due(ctx, 10); len(due) != 0 {
+		t.Fatal("failed message is due again at once")
+	}
+	clock.t = clock.t.Add(Backoff(1))
+	due, _ = db.Due(ctx, 10)
+	if len(due) != 1 || due[0].Attempts != 1 {
+		t.Fatalf("after backoff due = %+v", due)
+	}
+	db.MarkDelivered(ctx, due[0].ID)
+	if n, _ := db.Pending(ctx); n != 0 {
+		t.Errorf("pending = %d after delivery", n)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	for _, tc := range []struct {
+		attempt int
+		want    time.Duration
+	}{{1, 30 * time.Second}, {2, time.Minute}, {3, 2 * time.Minute}, {7, 32 * time.Minute}, {8, time.Hour} /* 64 min, capped */, {20, time.Hour}} {
+		got := Backoff(tc.attempt)
+		if got != tc.want {
+			t.Errorf("Backoff(%d) = %v, want %v", tc.attempt, got, tc.want)
+		}
+	}
+}
+
+func TestSubjectKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", "subject.key")
+	k1, err := LoadOrCreateSubjectKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(path)
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
+	}
+	k2, err := LoadOrCreateSubjectKey(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := k1.Hash("1234567(8)")
+	if h != k2.Hash("1234567(8)") || h == k1.Hash("1234567(9)") || strings.Contains(h, "1234567") || len(h) != 32 {
+		t.Errorf("hash %q not stable, distinct and opaque", h)
+	}
+	os.WriteFile(path, []byte("short"), 0o600)
+	if _, err := LoadOrCreateSubjectKey(path); err == nil {
+		t.Error("a truncated key file was accepted")
+	}
+}
+
+func TestSessionsAndHealth(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	if err := db.StartSession(ctx, "s1", "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndSession(ctx, "s1", "done", "hash"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EndSession(ctx, "s1", "done", "hash"); err == nil {
+		t.Error("ending a session twice succeeded")
+	}
+	if err := db.RecordHealth(ctx, HealthSample{Component: "camera", OK: false, Detail: "no device"}); err != nil {
+		t.Fatal(err)
+	}
+	n, err := db.PruneHealth(ctx, time.Now().Add(time.Hour))
+	if err != nil || n != 1 {
+		t.Errorf("prune = %d, %v", n, err)
+	}
+}
+
+func BenchmarkAudit(b *testing.B) {
+	db, err := Open(context.Background(), filepath.Join(b.TempDir(), "k.db"), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := db.Audit(context.Background(), kiosk.AuditEvent{Actor: "system", Action: "bench", Detail: "x"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
