@@ -389,3 +389,21 @@ func BenchmarkAudit(b *testing.B) {
 		}
 	}
 }
+
+func TestMaintenanceSettingIsAudited(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	if on, err := db.Maintenance(ctx); err != nil || on {
+		t.Fatalf("fresh kiosk in maintenance: %v %v", on, err)
+	}
+	if err := db.SetSetting(ctx, SettingMaintenance, "on", "staff:S123"); err != nil {
+		t.Fatal(err)
+	}
+	if on, _ := db.Maintenance(ctx); !on {
+		t.Error("maintenance not on after SetSetting")
+	}
+	rows, _ := db.AuditRows(ctx, 0, 0)
+	if len(rows) != 1 || rows[0].Actor != "staff:S123" || rows[0].Action != "setting.change" {
+		t.Errorf("audit rows = %+v", rows)
+	}
+}
