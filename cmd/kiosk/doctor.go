@@ -1,0 +1,292 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/macau-dsi/kiosk/assets/models"
+	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/store"
+)
+
+// Doctor statuses. WARN does not fail the run: it is for things a demo or a developer
+// machine may lack on purpose.
+const (
+	statusOK   = "OK"
+	statusWarn = "WARN"
+	statusFail = "FAIL"
+)
+
+// doctorResult is one row of the doctor's table.
+type doctorResult struct {
+	Check  string `json:"check"`
+	Status string `json:"status"`
+	Detail string `json:"detail"`
+	Fix    string `json:"fix,omitempty"`
+}
+
+// doctorCheck produces one or more rows. Checks are registered by the files that own
+// the dependency (doctor_*.go), in the order they should print.
+type doctorCheck struct {
+	order int
+	run   func(ctx context.Context, cfg config.Config) []doctorResult
+}
+
+var doctorChecks []doctorCheck
+
+func registerDoctorCheck(order int, run func(ctx context.Context, cfg config.Config) []doctorResult) {
+	doctorChecks = append(doctorChecks, doctorCheck{order, run})
+}
+
+func init() {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check every dependency and device; say what is missing and how to fix it",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, cfgErr := loadConfig()
+			var results []doctorResult
+			if cfgErr != nil {
+				results = append(results, doctorResult{"config", statusFail, strings.ReplaceAll(cfgErr.Error(), "\n", "; "), "fix the keys named above (see packaging/kiosk.sample.yaml)"})
+				cfg = config.Default() // still check the rest against defaults
+			} else {
+				src := "embedded defaults"
+				if configFile != "" {
+					src = configFile
+				} else if _, err := os.Stat(config.DefaultPath); err == nil {
+					src = config.DefaultPath
+				}
+				results = append(results, doctorResult{"config", statusOK, "valid (" + src + ", mode " + cfg.Kiosk.Mode + ")", ""})
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 30*time.Second)
+			defer cancel()
+			sort.SliceStable(doctorChecks, func(i, j int) bool { return doctorChecks[i].order < doctorChecks[j].order })
+			for _, c := range doctorChecks {
+				results = append(results, c.run(ctx, cfg)...)
+			}
+			failed := 0
+			for _, r := range results {
+				if r.Status == statusFail {
+					failed++
+				}
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(struct {
+					OK     bool           `json:"ok"`
+					Checks []doctorResult `json:"checks"`
+				}{failed == 0, results}); err != nil {
+					return err
+				}
+			} else {
+				tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+				fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL\tFIX")
+				for _, r := range results {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", r.Check, r.Status, r.Detail, r.Fix)
+				}
+				tw.Flush()
+				if failed > 0 {
+					fmt.Fprintf(out, "\n%d problem(s) found.\n", failed)
+				} else {
+					fmt.Fprintln(out, "\nAll checks passed.")
+				}
+			}
+			if failed > 0 {
+				return errFailure
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
+	rootCmd.AddCommand(cmd)
+
+	registerDoctorCheck(20, checkModels)
+	registerDoctorCheck(40, checkPCSC)
+	registerDoctorCheck(50, checkCameras)
+	registerDoctorCheck(60, checkFont)
+	registerDoctorCheck(70, checkDatabase)
+	registerDoctorCheck(80, checkTrustStore)
+}
+
+func checkModels(_ context.Context, cfg config.Config) []doctorResult {
+	var out []doctorResult
+	for _, e := range models.Manifest() {
+		r := doctorResult{Check: "model " + e.File, Status: statusOK, Detail: "sha256 " + e.SHA256[:12] + "… verified in " + cfg.Face.ModelsDir}
+		if err := models.VerifyFile(cfg.Face.ModelsDir, e.File); err != nil {
+			r.Status, r.Detail, r.Fix = statusFail, err.Error(), "make setup (or packaging/fetch-models.sh "+cfg.Face.ModelsDir+")"
+			if i := strings.Index(r.Detail, "; run"); i > 0 {
+				r.Detail = r.Detail[:i]
+			}
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// pcscSocket is where pcscd listens (Debian's pcscd).
+const pcscSocket = "/run/pcscd/pcscd.comm"
+
+func checkPCSC(_ context.Context, _ config.Config) []doctorResult {
+	r := doctorResult{Check: "pcscd", Status: statusOK, Detail: "listening on " + pcscSocket}
+	conn, err := net.DialTimeout("unix", pcscSocket, 2*time.Second)
+	if err != nil {
+		r.Status, r.Detail = statusFail, "not reachable at "+pcscSocket+" ("+shortErr(err)+")"
+		r.Fix = "systemctl enable --now pcscd.socket (package pcscd)"
+		return []doctorResult{r}
+	}
+	conn.Close()
+	return []doctorResult{r}
+}
+
+func checkCameras(_ context.Context, cfg config.Config) []doctorResult {
+	c := cfg.Face.Camera
+	r := doctorResult{Check: "camera", Status: statusOK}
+	switch {
+	case c.Video != "":
+		r.Detail = "recording " + c.Video
+		if _, err := os.Stat(c.Video); err != nil {
+			r.Status, r.Detail, r.Fix = statusFail, "recording not found: "+c.Video, "set face.camera.video to an existing file"
+		}
+	case c.Images != "":
+		r.Detail = "image folder " + c.Images
+		if fi, err := os.Stat(c.Images); err != nil || !fi.IsDir() {
+			r.Status, r.Detail, r.Fix = statusFail, "image folder not found: "+c.Images, "set face.camera.images to an existing folder"
+		}
+	default:
+		dev := c.Device
+		if dev == "" {
+			dev = fmt.Sprintf("/dev/video%d", c.Index)
+		}
+		r.Detail = dev
+		if _, err := os.Stat(dev); err != nil {
+			found, _ := filepath.Glob("/dev/video*")
+			r.Status = statusFail
+			r.Detail = dev + " not present"
+			if len(found) > 0 {
+				r.Detail += " (present: " + strings.Join(found, ", ") + ")"
+			}
+			r.Fix = "connect the camera, or set face.camera.index / face.camera.device"
+			if cfg.Kiosk.Mode != config.ModeProduction {
+				r.Status = statusWarn
+				r.Fix = "no webcam: `kiosk run --demo` uses a recording"
+			}
+		}
+	}
+	return []doctorResult{r}
+}
+
+// cjkFontCandidates are searched when ui.font_file is empty; the app embeds its own
+// copy, this check tells whether the system one exists for other tools.
+var cjkFontCandidates = []string{
+	"/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+}
+
+func checkFont(_ context.Context, cfg config.Config) []doctorResult {
+	r := doctorResult{Check: "CJK font", Status: statusOK}
+	paths := cjkFontCandidates
+	if cfg.UI.FontFile != "" {
+		paths = []string{cfg.UI.FontFile}
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil && fi.Size() > 0 {
+			if strings.HasSuffix(strings.ToLower(p), ".ttc") {
+				r.Status, r.Detail, r.Fix = statusFail, p+" is a .ttc collection", "use a single-face .ttf or .otf (Fyne refuses .ttc)"
+				return []doctorResult{r}
+			}
+			r.Detail = p
+			return []doctorResult{r}
+		}
+	}
+	r.Status, r.Detail, r.Fix = statusWarn, "no system CJK font ("+strings.Join(paths, ", ")+"); the app uses its bundled font", "apt-get install fonts-droid-fallback"
+	return []doctorResult{r}
+}
+
+func checkDatabase(ctx context.Context, cfg config.Config) []doctorResult {
+	r := doctorResult{Check: "database", Status: statusOK}
+	db, err := store.Open(ctx, cfg.Store.Path, store.Options{})
+	if err != nil {
+		r.Status, r.Detail, r.Fix = statusFail, err.Error(), "check store.path and that its folder is writable"
+		return []doctorResult{r}
+	}
+	defer db.Close()
+	applied, latest, err := db.SchemaVersion(ctx)
+	if err != nil || applied != latest {
+		r.Status, r.Detail, r.Fix = statusFail, fmt.Sprintf("schema at %d of %d (%v)", applied, latest, err), "restart the kiosk to migrate"
+		return []doctorResult{r}
+	}
+	r.Detail = fmt.Sprintf("%s, schema %d, writable", cfg.Store.Path, applied)
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(cfg.Store.Path), &st); err == nil {
+		free := st.Bavail * uint64(st.Bsize)
+		r.Detail += fmt.Sprintf(", %d MiB free", free>>20)
+		if free < 100<<20 {
+			r.Status, r.Fix = statusFail, "less than 100 MiB free: free disk space"
+		}
+	}
+	out := []doctorResult{r}
+	if n, err := db.Pending(ctx); err == nil {
+		out = append(out, doctorResult{Check: "outbox", Status: statusOK, Detail: fmt.Sprintf("%d message(s) waiting for the back office", n)})
+	}
+	a := doctorResult{Check: "audit chain", Status: statusOK}
+	if n, err := db.VerifyAudit(ctx); err != nil {
+		a.Status, a.Detail, a.Fix = statusFail, err.Error(), "report to DSI security; do not edit the database"
+	} else {
+		a.Detail = fmt.Sprintf("%d rows, intact", n)
+	}
+	out = append(out, a)
+	if _, err := store.LoadOrCreateSubjectKey(cfg.Store.SubjectKeyFile); err != nil {
+		out = append(out, doctorResult{"subject key", statusFail, err.Error(), "check store.subject_key_file"})
+	} else {
+		out = append(out, doctorResult{"subject key", statusOK, cfg.Store.SubjectKeyFile, ""})
+	}
+	return out
+}
+
+func checkTrustStore(_ context.Context, cfg config.Config) []doctorResult {
+	r := doctorResult{Check: "CSCA trust store", Status: statusOK}
+	entries, err := os.ReadDir(cfg.Card.TrustStore)
+	if err != nil {
+		r.Status, r.Detail, r.Fix = statusFail, "cannot read "+cfg.Card.TrustStore+" ("+shortErr(err)+")", "install the CSCA certificates into card.trust_store"
+		return []doctorResult{r}
+	}
+	n := 0
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".pem", ".crt", ".cer", ".der":
+			n++
+		}
+	}
+	if n == 0 {
+		r.Status, r.Detail, r.Fix = statusFail, "no certificates in "+cfg.Card.TrustStore, "install the CSCA certificates (.pem/.der)"
+		return []doctorResult{r}
+	}
+	r.Detail = fmt.Sprintf("%d certificate file(s) in %s", n, cfg.Card.TrustStore)
+	return []doctorResult{r}
+}
+
+func shortErr(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var oe *net.OpError
+	if errors.As(err, &oe) {
+		return oe.Err.Error()
+	}
+	return err.Error()
+}
