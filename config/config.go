@@ -92,6 +92,11 @@ func load(explicit, fallback string, environ []string) (Config, Source, error) {
 	if err := v.ReadConfig(bytes.NewReader(defYAML)); err != nil {
 		return Config{}, Source{}, fmt.Errorf("config: reading defaults: %w", err)
 	}
+	defaults := viper.New()
+	defaults.SetConfigType("yaml")
+	if err := defaults.ReadConfig(bytes.NewReader(defYAML)); err != nil {
+		return Config{}, Source{}, fmt.Errorf("config: reading defaults: %w", err)
+	}
 	known := map[string]bool{}
 	for _, k := range v.AllKeys() {
 		known[k] = true
@@ -176,11 +181,9 @@ func load(explicit, fallback string, environ []string) (Config, Source, error) {
 		})
 		if err := dec1.Decode(one); err != nil {
 			problems = append(problems, Problem{Key: k, Value: fmt.Sprint(v.Get(k)), Allowed: "wrong type: expected " + kindOf(def, k)})
+			// Put the default back so the other keys still get validated below.
+			v.Set(k, defaults.Get(k))
 		}
-	}
-	if len(problems) > 0 {
-		sortProblems(problems)
-		return Config{}, src, problems
 	}
 	if err := dec.Decode(v.AllSettings()); err != nil {
 		return Config{}, src, Problems{{Key: "config", Value: "", Allowed: errText(err)}}

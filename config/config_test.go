@@ -147,3 +147,12 @@ func TestSampleDocumentsEveryKey(t *testing.T) {
 		}
 	}
 }
+
+func TestTypeAndRangeProblemsTogether(t *testing.T) {
+	file := writeFile(t, "face:\n  challenge_timeout: soon\n  match_threshold: 2\n")
+	_, _, err := load(file, "/nonexistent", nil)
+	if err == nil || strings.Count(err.Error(), "\n") != 1 ||
+		!strings.Contains(err.Error(), "face.challenge_timeout") || !strings.Contains(err.Error(), "face.match_threshold") {
+		t.Fatalf("want both problems, one line each; got:\n%v", err)
+	}
+}
