@@ -1,0 +1,194 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/asn1"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/smallstep/pkcs7"
+
+	"github.com/macau-dsi/kiosk/cardio/emulator/profiles"
+	"github.com/macau-dsi/kiosk/cardio/testpki"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
+)
+
+func TestCheckDigitICAOExample(t *testing.T) {
+	// Doc 9303 Part 5 TD1 specimen: I<UTOD231458907... / 7408122F1204159UTO...6
+	for s, want := range map[string]byte{
+		"D23145890": '7',
+		"740812":    '2',
+		"120415":    '9',
+		"D231458907<<<<<<<<<<<<<<<74081221204159<<<<<<<<<<<": '6',
+		"L898902C<": '3',
+	} {
+		if got := CheckDigit(s); got != want {
+			t.Errorf("CheckDigit(%q) = %c, want %c", s, got, want)
+		}
+	}
+}
+
+func loadTestProfile(t testing.TB, name string) *Profile {
+	t.Helper()
+	p, err := LoadProfile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestTD1(t *testing.T) {
+	p := loadTestProfile(t, "adult.yaml")
+	mrz, err := TD1(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Check digits worked by hand: 12345678< → 8, 850314 → 9, 340603 → 8.
+	want := "IDMAC12345678<8<<<<<<<<<<<<<<<" +
+		"8503149M3406038CHN<<<<<<<<<<<" + "?" +
+		"CHAN<<TAI<MAN<<<<<<<<<<<<<<<<<"
+	if len(mrz) != 90 {
+		t.Fatalf("MRZ length %d", len(mrz))
+	}
+	l1, l2, l3 := mrz[:30], mrz[30:60], mrz[60:]
+	if l1 != want[:30] {
+		t.Errorf("line 1 = %q, want %q", l1, want[:30])
+	}
+	if l2[:29] != want[30:59] {
+		t.Errorf("line 2 = %q, want %q", l2[:29], want[30:59])
+	}
+	if got := CheckDigit(l1[5:30] + l2[0:7] + l2[8:15] + l2[18:29]); l2[29] != got {
+		t.Errorf("composite check digit %c, want %c", l2[29], got)
+	}
+	if l3 != want[60:] {
+		t.Errorf("line 3 = %q, want %q", l3, want[60:])
+	}
+}
+
+func TestLoadShippedProfiles(t *testing.T) {
+	files, _ := filepath.Glob("testdata/*.yaml")
+	if len(files) < 7 {
+		t.Fatalf("only %d profiles in testdata", len(files))
+	}
+	for _, f := range files {
+		if _, err := LoadProfile(f); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	if _, err := LoadProfileFS(profiles.FS, profiles.Demo); err != nil {
+		t.Errorf("embedded demo profile: %v", err)
+	}
+}
+
+func TestProfileValidation(t *testing.T) {
+	base, err := os.ReadFile("testdata/adult.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	photo, _ := os.ReadFile("testdata/photos/salley.jpg")
+	for _, tc := range []struct{ name, from, to string }{
+		{"doc number with lower case", `"12345678"`, `"1234a678"`},
+		{"doc number too long", `"12345678"`, `"1234567890"`},
+		{"bad sex", "sex: M", "sex: Q"},
+		{"bad date", "1985-03-14", "1985-13-14"},
+		{"expiry before issue", "2034-06-03", "2020-06-03"},
+		{"bad nationality", "CHN", "Chn"},
+		{"short pin", `"123456"`, `"12345"`},
+		{"tries out of range", "access:", "pin_tries_left: 4\naccess:"},
+		{"unknown key", "access:", "acess: x\naccess:"},
+		{"no bac", "bac: true", "bac: false"},
+		{"bad tamper", "access:", "faults:\n  tamper_dg: 3\naccess:"},
+		{"bad signer", "access:", "faults:\n  signer: other\naccess:"},
+		{"mrz surname with accents", "surname: CHAN", "surname: CHÂN"},
+		{"photo missing", "photos/salley.jpg", "photos/none.jpg"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			y := strings.Replace(string(base), tc.from, tc.to, 1)
+			if y == string(base) {
+				t.Fatalf("replacement %q not in the profile", tc.from)
+			}
+			fsys := fstest.MapFS{"p.yaml": {Data: []byte(y)}, "photos/salley.jpg": {Data: photo}}
+			_, err := LoadProfileFS(fsys, "p.yaml")
+			if !errors.Is(err, ErrBadProfile) {
+				t.Errorf("err = %v, want ErrBadProfile", err)
+			}
+		})
+	}
+	fsys := fstest.MapFS{"p.yaml": {Data: base}, "photos/salley.jpg": {Data: []byte("GIF89a not a face")}}
+	if _, err := LoadProfileFS(fsys, "p.yaml"); !errors.Is(err, ErrBadProfile) {
+		t.Errorf("GIF photo: err = %v, want ErrBadProfile", err)
+	}
+}
+
+func TestBuildLDS(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	pki, err := testpki.Generate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"adult.yaml", "portuguese-jp2.yaml", "tampered-dg.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			p := loadTestProfile(t, name)
+			l, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Every file is one well-formed TLV with its template tag.
+			for tag, f := range map[tlv.Tag][]byte{0x60: l.COM, 0x77: l.SOD, 0x61: l.DG[1], 0x75: l.DG[2], 0x6B: l.DG[11], 0x6C: l.DG[12], 0x70: l.CardInfo} {
+				o, err := tlv.ParseOne(f)
+				if err != nil || o.Tag != tag {
+					t.Errorf("file %s: tag %s, %v", tag, o.Tag, err)
+				}
+			}
+			dg11, _ := tlv.ParseOne(l.DG[11])
+			if o, err := dg11.Find(0x5F0E); err != nil || string(o.Value) != p.Names.Portuguese {
+				t.Errorf("DG11 5F0E = %q, %v", o.Value, err)
+			}
+			if o, err := dg11.Path(0xA0, 0x5F0F); err != nil || string(o.Value) != p.Names.Chinese {
+				t.Errorf("DG11 A0/5F0F = %q, %v", o.Value, err)
+			}
+			dg2, _ := tlv.ParseOne(l.DG[2])
+			rec, err := dg2.Path(0x7F61, 0x7F60, 0x5F2E)
+			if err != nil {
+				t.Fatalf("DG2 5F2E: %v", err)
+			}
+			img, format := p.PhotoData()
+			if !bytes.HasPrefix(rec.Value, []byte("FAC\x00010\x00")) || !bytes.HasSuffix(rec.Value, img) || len(rec.Value) != 46+len(img) {
+				t.Errorf("DG2 facial record malformed (%d bytes for a %d byte %s image)", len(rec.Value), len(img), format)
+			}
+
+			// EF.SOD is CMS an independent parser accepts, signed by the document signer.
+			sod, _ := tlv.ParseOne(l.SOD)
+			p7, err := pkcs7.Parse(sod.Value)
+			if err != nil {
+				t.Fatalf("pkcs7.Parse: %v", err)
+			}
+			if err := p7.Verify(); err != nil {
+				t.Errorf("signature: %v", err)
+			}
+			if len(p7.Certificates) != 1 || !p7.Certificates[0].Equal(pki.Valid.Cert) {
+				t.Error("EF.SOD does not carry the document signer certificate")
+			}
+			var so ldsSecurityObject
+			if _, err := asn1.Unmarshal(p7.Content, &so); err != nil {
+				t.Fatalf("LDSSecurityObject: %v", err)
+			}
+			tampered := 0
+			for _, h := range so.Hashes {
+				sum := sha256.Sum256(l.DG[h.Number])
+				if !bytes.Equal(sum[:], h.Hash) {
+					tampered = h.Number
+				}
+			}
+			if tampered != p.Faults.TamperDG {
+				t.Errorf("hash mismatch on DG%d, want on DG%d", tampered, p.Faults.TamperDG)
+			}
+		})
+	}
+}
