@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package the kiosk needs to build, test and run.
 # Idempotent: packages already present are reported and left alone.
-# Usage: packaging/setup-debian.sh [--dry-run]
+# Usage: packaging/setup-debian.sh [--dry-run] [--production]
+#   --production leaves out what only developers and tests need: the vpcd virtual reader
+#   (it listens on all addresses and must never be on a kiosk), Xvfb, imagemagick, headers.
 set -euo pipefail
 
 PACKAGES=(
@@ -10,12 +12,10 @@ PACKAGES=(
   # face pipeline: OpenCV 4.6 with DNN, and the ffmpeg backend for recordings
   libopencv-dev opencv-data ffmpeg
   # smart card: PC/SC daemon, headers, and the virtual reader driver (tests and demo only)
-  pcscd libpcsclite-dev pcsc-tools vsmartcard-vpcd
+  pcscd libpcsclite-dev pcsc-tools
   # Fyne (GL, X11, Wayland)
   libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
   libxxf86vm-dev libwayland-dev libxkbcommon-dev
-  # headless screens and screenshots
-  xvfb xauth imagemagick
   # a CJK font with a single-face .ttf (Fyne refuses .ttc collections)
   fonts-droid-fallback
   # database
@@ -24,8 +24,23 @@ PACKAGES=(
 
 )
 
+DEV_PACKAGES=(
+  # virtual card reader for the emulator (tests and demo only)
+  vsmartcard-vpcd
+  # headless screens and screenshots
+  xvfb xauth imagemagick
+)
+
 dry_run=0
-[ "${1:-}" = "--dry-run" ] && dry_run=1
+production=0
+for arg in "$@"; do
+  case "$arg" in
+    --dry-run) dry_run=1 ;;
+    --production) production=1 ;;
+    *) echo "setup-debian: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
+[ "$production" = 1 ] || PACKAGES+=("${DEV_PACKAGES[@]}")
 
 missing=()
 for p in "${PACKAGES[@]}"; do
