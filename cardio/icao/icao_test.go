@@ -1,0 +1,378 @@
+package icao
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+)
+
+func hx(s string) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(s, " ", ""))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// The worked example of ICAO Doc 9303 Part 11 Appendix D (BAC and secure messaging).
+var docKey = BACKey{DocumentNumber: "L898902C<", BirthDate: "690806", ExpiryDate: "940623"}
+
+const (
+	exRndIC  = "4608F91988702212"
+	exRndIFD = "781723860C06C226"
+	exKIFD   = "0B795240CB7049B01C19B33E32804F0B"
+	exKIC    = "0B4F80323EB3191CB04970CB4052790B"
+	exKSenc  = "979EC13B1CBFE9DCD01AB0FED307EAE5"
+	exKSmac  = "F1CB1F1FB5ADF208806B89DC579DC1F8"
+	exSSC    = "887022120C06C226"
+)
+
+func TestCheckDigit(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want byte
+	}{{"L898902C<", '3'}, {"690806", '1'}, {"940623", '6'}, {"D23145890", '7'}, {"520727", '3'}, {"", '0'}} {
+		got, err := CheckDigit(tc.in)
+		if err != nil || got != tc.want {
+			t.Errorf("CheckDigit(%q) = %c, %v; want %c", tc.in, got, err, tc.want)
+		}
+	}
+	if _, err := CheckDigit("ab"); err == nil {
+		t.Error("lower case accepted")
+	}
+}
+
+func TestBACKeys(t *testing.T) {
+	mi, err := docKey.MRZInformation()
+	if err != nil || mi != "L898902C<369080619406236" {
+		t.Fatalf("MRZ information = %q, %v", mi, err)
+	}
+	// A short document number is padded with '<' exactly as in the MRZ.
+	if mi2, _ := (BACKey{"L898902C", "690806", "940623"}).MRZInformation(); mi2 != mi {
+		t.Fatalf("unpadded number gives %q", mi2)
+	}
+	seed, _ := docKey.Seed()
+	if !bytes.Equal(seed, hx("239AB9CB282DAF66231DC5A4DF6BFBAE")) {
+		t.Fatalf("Kseed = %X", seed)
+	}
+	kenc, kmac, _ := docKey.Keys()
+	if !bytes.Equal(kenc, hx("AB94FDECF2674FDFB9B391F85D7F76F2")) {
+		t.Errorf("Kenc = %X", kenc)
+	}
+	if !bytes.Equal(kmac, hx("7962D9ECE03D1ACD4C76089DCE131543")) {
+		t.Errorf("Kmac = %X", kmac)
+	}
+	for _, bad := range []BACKey{{"", "690806", "940623"}, {"L898902C", "69086", "940623"}, {"L898902C", "690806", "9406AB"}, {"l8-98", "690806", "940623"}} {
+		if _, _, err := bad.Keys(); !errors.Is(err, ErrBadBACKey) {
+			t.Errorf("%+v: err = %v", bad, err)
+		}
+	}
+}
+
+func TestAdjustParity(t *testing.T) {
+	got := AdjustParity(hx("AB94FCEDF2664EDFB9B291F85D7F77F2"))
+	if !bytes.Equal(got, hx("AB94FDECF2674FDFB9B391F85D7F76F2")) {
+		t.Fatalf("parity = %X", got)
+	}
+}
+
+func TestPad(t *testing.T) {
+	tests := []struct{ in, out string }{
+		{"", "8000000000000000"},
+		{"011E", "011E800000000000"},
+		{"0102030405060708", "01020304050607088000000000000000"},
+	}
+	for _, tc := range tests {
+		p := Pad(hx(tc.in), 8)
+		if !bytes.Equal(p, hx(tc.out)) {
+			t.Errorf("Pad(%s) = %X", tc.in, p)
+		}
+		u, err := Unpad(p)
+		if err != nil || !bytes.Equal(u, hx(tc.in)) {
+			t.Errorf("Unpad(%X) = %X, %v", p, u, err)
+		}
+	}
+	for _, bad := range []string{"", "0000", "0180000001"} {
+		if _, err := Unpad(hx(bad)); !errors.Is(err, ErrPadding) {
+			t.Errorf("Unpad(%s) err = %v", bad, err)
+		}
+	}
+}
+
+// TestBACMutualAuthentication follows Appendix D.3 on both sides.
+func TestBACMutualAuthentication(t *testing.T) {
+	term, err := NewBACTerminal(docKey, bytes.NewReader(hx(exRndIFD+exKIFD)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmdData, err := term.ExternalAuthenticateData(hx(exRndIC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCmd := hx("72C29C2371CC9BDB65B779B8E8D37B29ECC154AA56A8799FAE2F498F76ED92F2" + "5F1448EEA8AD90A7")
+	if !bytes.Equal(cmdData, wantCmd) {
+		t.Fatalf("cmd_data = %X", cmdData)
+	}
+	chip, _ := NewBACChip(docKey, bytes.NewReader(hx(exRndIC+exKIC)))
+	if ch, _ := chip.Challenge(); !bytes.Equal(ch, hx(exRndIC)) {
+		t.Fatalf("challenge %X", ch)
+	}
+	resp, chipSess, err := chip.Authenticate(cmdData)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantResp := hx("46B9342A41396CD7386BF5803104D7CEDC122B9132139BAF2EEDC94EE178534F" + "2F2D235D074D7449")
+	if !bytes.Equal(resp, wantResp) {
+		t.Fatalf("resp_data = %X", resp)
+	}
+	termSess, err := term.Finish(resp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*Session{"terminal": termSess, "chip": chipSess} {
+		ts := s.s.(tdesSuite)
+		if !bytes.Equal(ts.kenc, hx(exKSenc)) || !bytes.Equal(ts.kmac, hx(exKSmac)) || !bytes.Equal(s.SSC(), hx(exSSC)) {
+			t.Errorf("%s session: KSenc %X KSmac %X SSC %X", name, ts.kenc, ts.kmac, s.SSC())
+		}
+	}
+
+	// A chip's answer with a flipped bit is refused.
+	term2, _ := NewBACTerminal(docKey, bytes.NewReader(hx(exRndIFD+exKIFD)))
+	term2.ExternalAuthenticateData(hx(exRndIC))
+	bad := append([]byte(nil), wantResp...)
+	bad[3] ^= 1
+	if _, err := term2.Finish(bad); !errors.Is(err, ErrBACFailed) {
+		t.Errorf("tampered answer: %v", err)
+	}
+	// A chip with other keys refuses the terminal.
+	other, _ := NewBACChip(BACKey{"L898902C", "690806", "940624"}, bytes.NewReader(hx(exRndIC+exKIC)))
+	other.Challenge()
+	if _, _, err := other.Authenticate(cmdData); !errors.Is(err, ErrBACFailed) {
+		t.Errorf("wrong keys: %v", err)
+	}
+	// Replaying the authentication without a fresh challenge is refused.
+	if _, _, err := chip.Authenticate(cmdData); !errors.Is(err, ErrBACFailed) {
+		t.Errorf("replay: %v", err)
+	}
+}
+
+func exampleSessions(t *testing.T) (term, chip *Session) {
+	t.Helper()
+	a, err := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx(exSSC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx(exSSC))
+	return a, b
+}
+
+// TestSecureMessagingExample follows Appendix D.4: SELECT EF.COM, READ BINARY of 4
+// bytes, READ BINARY of the remaining 18, on the terminal and the chip side.
+func TestSecureMessagingExample(t *testing.T) {
+	term, chip := exampleSessions(t)
+	steps := []struct {
+		name      string
+		plain     apdu.Command
+		protected string
+		plainResp apdu.Response
+		protResp  string
+	}{
+		{
+			name:      "SELECT EF.COM",
+			plain:     apdu.Command{CLA: 0x00, INS: 0xA4, P1: 0x02, P2: 0x0C, Data: hx("011E")},
+			protected: "0CA4020C158709016375432908C044F68E08BF8B92D635FF24F800",
+			plainResp: apdu.Response{SW: 0x9000},
+			protResp:  "990290008E08FA855A5D4C50A8ED9000",
+		},
+		{
+			name:      "READ BINARY 4",
+			plain:     apdu.Command{CLA: 0x00, INS: 0xB0, P1: 0x00, P2: 0x00, Ne: 4},
+			protected: "0CB000000D9701048E08ED6705417E96BA5500",
+			plainResp: apdu.Response{Data: hx("60145F01"), SW: 0x9000},
+			protResp:  "8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000",
+		},
+		{
+			name:      "READ BINARY 18",
+			plain:     apdu.Command{CLA: 0x00, INS: 0xB0, P1: 0x00, P2: 0x04, Ne: 0x12},
+			protected: "0CB000040D9701128E082EA28A70F3C7B53500",
+			plainResp: apdu.Response{Data: hx("04303130365F36063034303030305C026175"), SW: 0x9000},
+			protResp:  "871901FB9235F4E4037F2327DCC8964F1F9B8C30F42C8E2FFF224A990290008E08C8B2787EAEA07D749000",
+		},
+	}
+	for _, st := range steps {
+		// Terminal wraps the command.
+		w, err := term.WrapCommand(st.plain)
+		if err != nil {
+			t.Fatalf("%s: wrap: %v", st.name, err)
+		}
+		wb, _ := w.Bytes()
+		if !bytes.Equal(wb, hx(st.protected)) {
+			t.Fatalf("%s: protected command\n got %X\nwant %s", st.name, wb, st.protected)
+		}
+		// Chip unwraps it back to the plain command.
+		pc, err := chip.UnwrapCommand(mustParseCommand(t, wb))
+		if err != nil {
+			t.Fatalf("%s: chip unwrap: %v", st.name, err)
+		}
+		if pc.CLA != st.plain.CLA || pc.INS != st.plain.INS || pc.P1 != st.plain.P1 || pc.P2 != st.plain.P2 || !bytes.Equal(pc.Data, st.plain.Data) || pc.Ne != st.plain.Ne {
+			t.Fatalf("%s: chip got %+v", st.name, pc)
+		}
+		// Chip wraps the response.
+		pr, err := chip.WrapResponse(st.plainResp)
+		if err != nil {
+			t.Fatalf("%s: chip wrap: %v", st.name, err)
+		}
+		if !bytes.Equal(pr.Bytes(), hx(st.protResp)) {
+			t.Fatalf("%s: protected response\n got %X\nwant %s", st.name, pr.Bytes(), st.protResp)
+		}
+		// Terminal unwraps it.
+		rr, _ := apdu.ParseResponse(hx(st.protResp))
+		ur, err := term.UnwrapResponse(rr)
+		if err != nil {
+			t.Fatalf("%s: unwrap: %v", st.name, err)
+		}
+		if ur.SW != st.plainResp.SW || !bytes.Equal(ur.Data, st.plainResp.Data) {
+			t.Fatalf("%s: unwrapped %X %04X", st.name, ur.Data, ur.SW)
+		}
+	}
+	if !bytes.Equal(term.SSC(), hx("887022120C06C22C")) || !bytes.Equal(chip.SSC(), term.SSC()) {
+		t.Fatalf("SSC after example: %X / %X", term.SSC(), chip.SSC())
+	}
+}
+
+func mustParseCommand(t *testing.T, b []byte) apdu.Command {
+	t.Helper()
+	c, err := apdu.ParseCommand(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestSecureMessagingRejects(t *testing.T) {
+	protResp := hx("8709019FF0EC34F9922651990290008E08AD55CC17140B2DED9000")
+	tests := []struct {
+		name string
+		mod  func([]byte) []byte
+		want error
+	}{
+		{"MAC flipped", func(b []byte) []byte { b[len(b)-3] ^= 1; return b }, ErrSMMAC},
+		{"cryptogram flipped", func(b []byte) []byte { b[4] ^= 1; return b }, ErrSMMAC},
+		{"DO8E missing", func(b []byte) []byte { return append(b[:15:15], 0x90, 0x00) }, ErrSMObjects},
+		{"truncated TLV", func(b []byte) []byte { return append(b[:20:20], 0x90, 0x00) }, ErrSMObjects},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, _ := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx("887022120C06C229"))
+			r, _ := apdu.ParseResponse(tc.mod(append([]byte(nil), protResp...)))
+			if _, err := s.UnwrapResponse(r); !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			// After an SM error the session is finished on the terminal side too.
+			if _, err := s.WrapCommand(apdu.Command{INS: 0xB0, Ne: 4}); !errors.Is(err, ErrSMFinished) {
+				t.Fatalf("session still open: %v", err)
+			}
+		})
+	}
+	// A replayed command (stale SSC) fails the chip's MAC check.
+	term, chip := exampleSessions(t)
+	w, _ := term.WrapCommand(apdu.Command{INS: 0xB0, Ne: 4})
+	wb, _ := w.Bytes()
+	if _, err := chip.UnwrapCommand(mustParseCommand(t, wb)); err != nil {
+		t.Fatal(err)
+	}
+	chip.WrapResponse(apdu.Response{SW: 0x9000})
+	if _, err := chip.UnwrapCommand(mustParseCommand(t, wb)); !errors.Is(err, ErrSMMAC) {
+		t.Fatalf("replay: %v", err)
+	}
+	// A plain command inside an SM session is refused by the chip.
+	_, chip2 := exampleSessions(t)
+	if _, err := chip2.UnwrapCommand(apdu.Command{INS: 0xB0, Ne: 4}); !errors.Is(err, ErrNotSM) {
+		t.Fatalf("plain: %v", err)
+	}
+}
+
+// TestSecureMessagingRoundTrip covers extended length, odd INS and AES on both sides.
+func TestSecureMessagingRoundTrip(t *testing.T) {
+	big := bytes.Repeat([]byte{0xA5}, 3000)
+	cases := []struct {
+		name string
+		alg  KeyAlg
+		key  []byte
+		ssc  []byte
+		cmd  apdu.Command
+		resp apdu.Response
+	}{
+		{"3DES extended read", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, P1: 0x81, Ne: 0xFFFF}, apdu.Response{Data: big, SW: 0x9000}},
+		{"3DES 256 short", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, Ne: 256}, apdu.Response{Data: big[:256], SW: 0x9000}},
+		{"3DES 65536", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, Ne: 65536}, apdu.Response{Data: big[:7], SW: 0x6282}},
+		{"3DES odd INS", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB1, Data: hx("54020010"), Ne: 256}, apdu.Response{Data: hx("53020102"), SW: 0x9000}},
+		{"3DES VERIFY", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0x20, P2: 0x81, Data: []byte("123456")}, apdu.Response{SW: 0x63C2}},
+		{"AES-128", AES128, hx(exKSenc), make([]byte, 16), apdu.Command{INS: 0xB0, Ne: 0x20}, apdu.Response{Data: big[:0x20], SW: 0x9000}},
+		{"AES-256 extended", AES256, bytes.Repeat([]byte{7}, 32), make([]byte, 16), apdu.Command{INS: 0xB0, Ne: 4000}, apdu.Response{Data: big, SW: 0x9000}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			term, err := NewSession(tc.alg, tc.key, tc.key, tc.ssc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			chip, _ := NewSession(tc.alg, tc.key, tc.key, tc.ssc)
+			w, err := term.WrapCommand(tc.cmd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			wb, err := w.Bytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			pc, err := chip.UnwrapCommand(mustParseCommand(t, wb))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pc.INS != tc.cmd.INS || pc.Ne != tc.cmd.Ne || !bytes.Equal(pc.Data, tc.cmd.Data) {
+				t.Fatalf("chip got %+v", pc)
+			}
+			pr, err := chip.WrapResponse(tc.resp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rr, _ := apdu.ParseResponse(pr.Bytes())
+			ur, err := term.UnwrapResponse(rr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ur.SW != tc.resp.SW || !bytes.Equal(ur.Data, tc.resp.Data) {
+				t.Fatalf("terminal got %d bytes %04X", len(ur.Data), ur.SW)
+			}
+		})
+	}
+}
+
+// TestCMAC uses the NIST SP 800-38B AES-128 examples.
+func TestCMAC(t *testing.T) {
+	key := hx("2b7e151628aed2a6abf7158809cf4f3c")
+	msg := hx("6bc1bee22e409f96e93d7e117393172aae2d8a571e03ac9c9eb76fac45af8e5130c81c46a35ce411")
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{0, "bb1d6929e95937287fa37d129b756746"}, {16, "070a16b46b4d4144f79bdd9dd04a287c"}, {40, "dfa66747de9ae63030ca32611497c827"}} {
+		got, err := CMAC(key, msg[:tc.n])
+		if err != nil || !bytes.Equal(got, hx(tc.want)) {
+			t.Errorf("CMAC(%d) = %x, %v", tc.n, got, err)
+		}
+	}
+}
+
+func TestRetailMACRejects(t *testing.T) {
+	if _, err := RetailMAC(make([]byte, 8), make([]byte, 8)); err == nil {
+		t.Error("short key accepted")
+	}
+	if _, err := RetailMAC(make([]byte, 16), make([]byte, 7)); err == nil {
+		t.Error("unaligned data accepted")
+	}
+}
