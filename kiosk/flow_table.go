@@ -1,0 +1,268 @@
+package kiosk
+
+// The session flow as data: which event moves which state where, under which guard,
+// doing which actions. The Machine interprets this table; tests read it as a table.
+
+// AnyState in Rule.From matches every state. Rules are tried in order, so a state's
+// own rules come before the AnyState ones.
+const AnyState State = "*"
+
+// Guard names a condition the machine evaluates for the event at hand. The empty
+// guard always holds; "!" + guard negates it.
+type Guard string
+
+const (
+	GuardNone            Guard = ""
+	GuardFaceMatched     Guard = "face_matched"      // the decision on screen is live and matched
+	GuardFaceAttemptLeft Guard = "face_attempt_left" // fewer than MaxAttempts face attempts used
+	GuardPINTriesLeft    Guard = "pin_tries_left"    // Event.Tries > 0
+	GuardPINComplete     Guard = "pin_complete"      // enough digits typed to submit
+	GuardEligible        Guard = "eligible"          // Event.Service is eligible on the menu
+	GuardFormValid       Guard = "form_valid"        // the form validates
+	GuardInService       Guard = "in_service"        // reader present and not in maintenance
+)
+
+// Not negates a guard.
+func Not(g Guard) Guard { return "!" + g }
+
+// Action names one effect of a transition. Entry actions of the target state (see
+// OnEnter) run after the rule's own actions.
+type Action string
+
+const (
+	ActWipe           Action = "wipe"            // drop every piece of the resident's data, end device work
+	ActResetPrefs     Action = "reset_prefs"     // language and display modes back to defaults
+	ActSetLanguage    Action = "set_language"    // Event.Language
+	ActToggleLarge    Action = "toggle_large"    //
+	ActToggleContrast Action = "toggle_contrast" //
+	ActMoreTime       Action = "more_time"       // restart the screen timer
+	ActAuditEnd       Action = "audit_end"       // audit the session end with the reason
+	ActStartRead      Action = "start_read"      // read the card in the background
+	ActReadProgress   Action = "read_progress"   //
+	ActAcceptRead     Action = "accept_read"     // keep the read, hash the subject
+	ActSetReason      Action = "set_reason"      // Snapshot.Message = Event.Reason
+	ActStartFace      Action = "start_face"      // next attempt: random challenge, verify in the background
+	ActFaceProgress   Action = "face_progress"   //
+	ActFaceDecided    Action = "face_decided"    //
+	ActFaceError      Action = "face_error"      //
+	ActQueryPINTries  Action = "query_pin_tries" // ask the card without spending a try
+	ActPINTries       Action = "pin_tries"       // Event.Tries
+	ActPINDigit       Action = "pin_digit"       //
+	ActPINBackspace   Action = "pin_backspace"   //
+	ActPINShort       Action = "pin_short"       // notice: PIN too short
+	ActVerifyPIN      Action = "verify_pin"      // present the PIN in the background
+	ActPINOK          Action = "pin_ok"          //
+	ActPINWrong       Action = "pin_wrong"       //
+	ActPINBlocked     Action = "pin_blocked"     //
+	ActLoadServices   Action = "load_services"   // ask the back office, decide eligibility
+	ActServicesLoaded Action = "services_loaded" //
+	ActChooseService  Action = "choose_service"  // start the service's form
+	ActFormInput      Action = "form_input"      //
+	ActFormErrors     Action = "form_errors"     // show the validation problems
+	ActBuildSummary   Action = "build_summary"   //
+	ActSubmit         Action = "submit"          // save, queue for the back office, print
+	ActSubmitted      Action = "submitted"       //
+	ActSubmitFailed   Action = "submit_failed"   //
+	ActMaintenance    Action = "maintenance"     // remember maintenance on/off (Event.Kind)
+	ActReader         Action = "reader"          // remember reader lost/returned (Event.Kind)
+)
+
+// Rule is one row of the transition table. To == "" keeps the state (no entry actions,
+// the screen timer keeps running unless the event is resident activity).
+type Rule struct {
+	From State
+	On   EventKind
+	If   Guard
+	To   State
+	Do   []Action
+	// Message, when set, becomes Snapshot.Message on entering To.
+	Message MsgKey
+}
+
+// Counter and problem reasons set by the table.
+const (
+	ReasonCardNotGenuine  MsgKey = "reason.card_not_genuine"
+	ReasonCardExpired     MsgKey = "reason.card_expired"
+	ReasonCardUnreadable  MsgKey = "reason.card_unreadable"
+	ReasonPINBlocked      MsgKey = "reason.pin_blocked"
+	ReasonPINUnavailable  MsgKey = "reason.pin_unavailable"
+	ReasonSubmitFailed    MsgKey = "reason.submit_failed"
+	ReasonReaderLost      MsgKey = "reason.reader_lost"
+	ReasonMaintenance     MsgKey = "reason.maintenance"
+	ReasonFaceUnavailable MsgKey = "reason.face_unavailable"
+)
+
+// cardStates are the states in which a resident's card is (or should be) in the
+// reader: pulling it ends and wipes the session.
+var cardStates = []State{
+	StateReading, StateCardProblem, StateFace, StateFaceResult, StatePIN,
+	StateServiceMenu, StateServiceForm, StateSummary, StateSubmitting, StateDone,
+	StateTakeCard, StateCounter,
+}
+
+// cancelStates are the screens with an "end" button that sends the resident to take
+// their card.
+var cancelStates = []State{
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
+	StateServiceForm, StateSummary, StateDone, StateCounter,
+}
+
+// timeoutToTakeCard are the screens whose timeout ends the session while the card is in.
+var timeoutToTakeCard = []State{
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
+	StateServiceForm, StateSummary, StateDone, StateCounter,
+}
+
+func each(states []State, r Rule) []Rule {
+	out := make([]Rule, len(states))
+	for i, s := range states {
+		r.From = s
+		out[i] = r
+	}
+	return out
+}
+
+func rules(groups ...[]Rule) []Rule {
+	var out []Rule
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+// Transitions is the session flow.
+var Transitions = rules(
+	[]Rule{
+		{From: StateAttract, On: EvStart, To: StateInsertCard, Do: []Action{ActSetLanguage}},
+		{From: StateAttract, On: EvCardInserted, To: StateReading},
+		{From: StateInsertCard, On: EvCardInserted, To: StateReading},
+		{From: StateInsertCard, On: EvCancel, To: StateAttract},
+		{From: StateInsertCard, On: EvTimeout, To: StateAttract},
+
+		{From: StateReading, On: EvReadProgress, Do: []Action{ActReadProgress}},
+		{From: StateReading, On: EvReadOK, To: StateFace, Do: []Action{ActAcceptRead}},
+		{From: StateReading, On: EvReadFailed, To: StateCardProblem, Do: []Action{ActSetReason}},
+		{From: StateCardProblem, On: EvContinue, To: StateTakeCard},
+
+		{From: StateFace, On: EvFaceProgress, Do: []Action{ActFaceProgress}},
+		{From: StateFace, On: EvFaceDecided, To: StateFaceResult, Do: []Action{ActFaceDecided}},
+		{From: StateFace, On: EvFaceError, To: StatePIN, Do: []Action{ActFaceError}, Message: ReasonFaceUnavailable},
+		{From: StateFaceResult, On: EvContinue, If: GuardFaceMatched, To: StateServiceMenu},
+		{From: StateFaceResult, On: EvContinue, If: GuardFaceAttemptLeft, To: StateFace},
+		{From: StateFaceResult, On: EvContinue, To: StatePIN},
+
+		{From: StatePIN, On: EvPINTries, If: GuardPINTriesLeft, Do: []Action{ActPINTries}},
+		{From: StatePIN, On: EvPINTries, To: StateCounter, Do: []Action{ActPINBlocked}, Message: ReasonPINBlocked},
+		{From: StatePIN, On: EvPINDigit, Do: []Action{ActPINDigit}},
+		{From: StatePIN, On: EvPINBackspace, Do: []Action{ActPINBackspace}},
+		{From: StatePIN, On: EvPINSubmit, If: GuardPINComplete, Do: []Action{ActVerifyPIN}},
+		{From: StatePIN, On: EvPINSubmit, Do: []Action{ActPINShort}},
+		{From: StatePIN, On: EvPINOK, To: StateServiceMenu, Do: []Action{ActPINOK}},
+		{From: StatePIN, On: EvPINWrong, If: GuardPINTriesLeft, Do: []Action{ActPINWrong}},
+		{From: StatePIN, On: EvPINWrong, To: StateCounter, Do: []Action{ActPINBlocked}, Message: ReasonPINBlocked},
+		{From: StatePIN, On: EvPINBlocked, To: StateCounter, Do: []Action{ActPINBlocked}, Message: ReasonPINBlocked},
+		{From: StatePIN, On: EvPINError, To: StateCounter, Message: ReasonPINUnavailable},
+
+		{From: StateServiceMenu, On: EvServicesLoaded, Do: []Action{ActServicesLoaded}},
+		{From: StateServiceMenu, On: EvChooseService, If: GuardEligible, To: StateServiceForm, Do: []Action{ActChooseService}},
+
+		{From: StateServiceForm, On: EvFormInput, Do: []Action{ActFormInput}},
+		{From: StateServiceForm, On: EvContinue, If: GuardFormValid, To: StateSummary, Do: []Action{ActBuildSummary}},
+		{From: StateServiceForm, On: EvContinue, Do: []Action{ActFormErrors}},
+		{From: StateServiceForm, On: EvBack, To: StateServiceMenu},
+
+		{From: StateSummary, On: EvConfirm, To: StateSubmitting},
+		{From: StateSummary, On: EvBack, To: StateServiceForm},
+
+		{From: StateSubmitting, On: EvSubmitted, To: StateDone, Do: []Action{ActSubmitted}},
+		{From: StateSubmitting, On: EvSubmitFailed, To: StateCounter, Do: []Action{ActSubmitFailed}, Message: ReasonSubmitFailed},
+
+		{From: StateDone, On: EvContinue, To: StateTakeCard},
+		{From: StateDone, On: EvAnotherService, To: StateServiceMenu},
+
+		{From: StateCounter, On: EvContinue, To: StateTakeCard},
+		// The card stays in the reader until the resident takes it: keep asking.
+		{From: StateTakeCard, On: EvTimeout, To: StateTakeCard},
+
+		{From: StateOutOfService, On: EvReaderReturned, If: GuardInService, To: StateAttract, Do: []Action{ActReader}},
+		{From: StateOutOfService, On: EvReaderReturned, Do: []Action{ActReader}},
+		{From: StateOutOfService, On: EvMaintenanceOff, If: GuardInService, To: StateAttract, Do: []Action{ActMaintenance}},
+		{From: StateOutOfService, On: EvMaintenanceOff, Do: []Action{ActMaintenance}},
+		// Out of service swallows the resident's screen events (no language on this screen).
+		{From: StateOutOfService, On: EvSetLanguage},
+		{From: StateOutOfService, On: EvToggleLargeText},
+		{From: StateOutOfService, On: EvToggleContrast},
+	},
+	each(cardStates, Rule{On: EvCardRemoved, To: StateAttract, Do: []Action{ActAuditEnd}, Message: "msg.session_ended"}),
+	each(cancelStates, Rule{On: EvCancel, To: StateTakeCard, Do: []Action{ActAuditEnd}}),
+	each(timeoutToTakeCard, Rule{On: EvTimeout, To: StateTakeCard, Do: []Action{ActAuditEnd}}),
+	[]Rule{
+		{From: AnyState, On: EvReaderLost, To: StateOutOfService, Do: []Action{ActAuditEnd, ActReader}, Message: ReasonReaderLost},
+		{From: AnyState, On: EvReaderReturned, Do: []Action{ActReader}},
+		{From: AnyState, On: EvMaintenanceOn, To: StateOutOfService, Do: []Action{ActAuditEnd, ActMaintenance}, Message: ReasonMaintenance},
+		{From: AnyState, On: EvMaintenanceOff, Do: []Action{ActMaintenance}},
+		{From: AnyState, On: EvSetLanguage, Do: []Action{ActSetLanguage}},
+		{From: AnyState, On: EvToggleLargeText, Do: []Action{ActToggleLarge}},
+		{From: AnyState, On: EvToggleContrast, Do: []Action{ActToggleContrast}},
+		{From: AnyState, On: EvMoreTime, Do: []Action{ActMoreTime}},
+	},
+)
+
+// OnEnter lists the actions run on entering a state (also when re-entering it through
+// a rule with To set).
+var OnEnter = map[State][]Action{
+	StateAttract:      {ActWipe, ActResetPrefs},
+	StateReading:      {ActStartRead},
+	StateFace:         {ActStartFace},
+	StatePIN:          {ActQueryPINTries},
+	StateServiceMenu:  {ActLoadServices},
+	StateSubmitting:   {ActSubmit},
+	StateTakeCard:     {ActWipe},
+	StateOutOfService: {ActWipe},
+	StateCardProblem:  {ActWipe},
+	StateCounter:      {ActWipe},
+}
+
+// Timed reports whether a state has a screen timer. Busy screens (reading, submitting)
+// wait for their device with its own time limit; the attract and out-of-service
+// screens wait forever.
+func Timed(s State) bool {
+	switch s {
+	case StateAttract, StateOutOfService, StateReading, StateSubmitting:
+		return false
+	}
+	return true
+}
+
+// activity lists the resident's own events: they restart the screen timer and take
+// back a "need more time?" question.
+var activity = map[EventKind]bool{
+	EvStart: true, EvSetLanguage: true, EvToggleLargeText: true, EvToggleContrast: true,
+	EvMoreTime: true, EvContinue: true, EvBack: true, EvPINDigit: true, EvPINBackspace: true,
+	EvPINSubmit: true, EvChooseService: true, EvFormInput: true, EvConfirm: true,
+	EvAnotherService: true,
+}
+
+// GuardFunc answers a guard for the machine's current session and event.
+type GuardFunc func(g Guard) bool
+
+// Match finds the rule for an event in state from. guard answers the non-empty
+// guards (without "!"). ok is false when the event does nothing in that state.
+func Match(table []Rule, from State, on EventKind, guard GuardFunc) (Rule, bool) {
+	for _, r := range table {
+		if r.On != on || (r.From != from && r.From != AnyState) {
+			continue
+		}
+		if r.If != GuardNone {
+			g, neg := r.If, false
+			if g[0] == '!' {
+				g, neg = g[1:], true
+			}
+			if guard(g) == neg {
+				continue
+			}
+		}
+		return r, true
+	}
+	return Rule{}, false
+}

@@ -1,0 +1,278 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Date is a calendar date without a time zone. Card dates (birth, issue, expiry) and
+// back-office dates are calendar dates; comparing them as instants across zones gives
+// off-by-one-day errors at the age and expiry boundaries the rules depend on.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf is the calendar date of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is unset.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// Before reports whether d is strictly before e.
+func (d Date) Before(e Date) bool { return d.Compare(e) < 0 }
+
+// Compare returns -1, 0 or 1.
+func (d Date) Compare(e Date) int {
+	switch {
+	case d.Year != e.Year:
+		return cmpInt(d.Year, e.Year)
+	case d.Month != e.Month:
+		return cmpInt(int(d.Month), int(e.Month))
+	default:
+		return cmpInt(d.Day, e.Day)
+	}
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
+
+// AddMonths adds n calendar months, clamping to the last day of a shorter month
+// (31 May + 9 months = 28/29 Feb), where time.AddDate would roll into March and move
+// the "expires within 9 months" boundary by up to three days.
+func (d Date) AddMonths(n int) Date {
+	total := int(d.Month) - 1 + n
+	y := d.Year + floorDiv(total, 12)
+	m := time.Month(total - floorDiv(total, 12)*12 + 1)
+	day := d.Day
+	if last := daysIn(y, m); day > last {
+		day = last
+	}
+	return Date{y, m, day}
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// AgeOn is the age in completed years on day on of someone born on birth. A person
+// born on 29 February completes a year on 1 March in common years (the day after
+// 28 February), the reading that never grants an age early.
+func AgeOn(birth, on Date) int {
+	age := on.Year - birth.Year
+	if on.Month < birth.Month || (on.Month == birth.Month && on.Day < birth.Day) {
+		age--
+	}
+	return age
+}
+
+// Rules from the public record, as constants so tests and the menu share them.
+const (
+	// PassportMinAgeAtIssue: the resident was at least 5 on the card's issue date.
+	PassportMinAgeAtIssue = 5
+	// PassportRenewWithinMonths: the current passport expires within 9 months or has expired.
+	PassportRenewWithinMonths = 9
+	// TravelPermitMinAge: SAR travel permit by kiosk only at 18 or over.
+	TravelPermitMinAge = 18
+	// ServicePasswordLock: the eID service password locks this long after too many wrong tries.
+	ServicePasswordLock = 60 * time.Minute
+)
+
+// Reason keys on the service menu for services the resident cannot use here.
+const (
+	ReasonBackOfficeUnavailable MsgKey = "reason.backoffice_unavailable"
+	ReasonApplicationPending    MsgKey = "reason.application_pending"
+	ReasonPassportUnder5AtIssue MsgKey = "reason.passport_under_5_at_issue"
+	ReasonPassportNone          MsgKey = "reason.passport_none_on_record"
+	ReasonPassportNotDue        MsgKey = "reason.passport_not_due"
+	ReasonTravelPermitUnder18   MsgKey = "reason.travel_permit_under_18"
+	ReasonPasswordLocked        MsgKey = "reason.service_password_locked"
+	ReasonOneAccountBound       MsgKey = "reason.one_account_already_bound"
+)
+
+// TravelDocument is a document the back office holds for the resident. Only what the
+// rules need: no number, no name.
+type TravelDocument struct {
+	Expiry Date
+}
+
+// OneAccountStatus is the resident's One Account as the back office knows it.
+type OneAccountStatus struct {
+	Exists      bool
+	DeviceBound bool // eID already bound to a phone; rebinding is a counter task
+	// PasswordLockedUntil is set while the optional service password is locked after
+	// too many wrong tries (zero when not locked).
+	PasswordLockedUntil time.Time
+}
+
+// ResidentRecord is the back office's answer about a resident (by hashed subject).
+type ResidentRecord struct {
+	Passport     *TravelDocument // current Macau SAR passport, nil if none
+	TravelPermit *TravelDocument // current SAR travel permit, nil if none
+	OneAccount   OneAccountStatus
+	Pending      []ServiceID // applications the back office is still processing
+}
+
+// Eligibility is what the menu needs to decide: the card's dates, today in Macau, and
+// the back office record (RecordErr set when the back office could not answer).
+type Eligibility struct {
+	BirthDate Date
+	IssueDate Date
+	Today     Date
+	Now       time.Time
+	Record    ResidentRecord
+	RecordErr error
+}
+
+// Check decides one service: eligible, or not with a reason key.
+func (e Eligibility) Check(s ServiceID) (bool, MsgKey) {
+	if e.RecordErr == nil {
+		for _, p := range e.Record.Pending {
+			if p == s {
+				return false, ReasonApplicationPending
+			}
+		}
+	}
+	switch s {
+	case ServiceIDRenewal:
+		return true, ""
+	case ServicePassport:
+		if AgeOn(e.BirthDate, e.IssueDate) < PassportMinAgeAtIssue {
+			return false, ReasonPassportUnder5AtIssue
+		}
+		if e.RecordErr != nil {
+			return false, ReasonBackOfficeUnavailable
+		}
+		if e.Record.Passport == nil {
+			return false, ReasonPassportNone
+		}
+		// Within 9 months: expiry on or before today + 9 months (an expired passport
+		// is before today, so it qualifies too).
+		if e.Today.AddMonths(PassportRenewWithinMonths).Before(e.Record.Passport.Expiry) {
+			return false, ReasonPassportNotDue
+		}
+		return true, ""
+	case ServiceTravelPermit:
+		if AgeOn(e.BirthDate, e.Today) < TravelPermitMinAge {
+			return false, ReasonTravelPermitUnder18
+		}
+		return true, ""
+	case ServiceOneAccount:
+		if e.RecordErr != nil {
+			return false, ReasonBackOfficeUnavailable
+		}
+		if e.Now.Before(e.Record.OneAccount.PasswordLockedUntil) {
+			return false, ReasonPasswordLocked
+		}
+		if e.Record.OneAccount.DeviceBound {
+			return false, ReasonOneAccountBound
+		}
+		return true, ""
+	}
+	return false, ReasonUnknownService
+}
+
+// ReasonUnknownService is returned for a service id the kiosk does not offer.
+const ReasonUnknownService MsgKey = "reason.unknown_service"
+
+// Fees maps each service to its fee in avos (1/100 MOP).
+type Fees map[ServiceID]int
+
+// PlaceholderFees are NOT the official DSI fees: they are placeholders so the summary
+// screen has a number to show until the fee schedule is configured. Replace them from
+// configuration (cmd/kiosk wires MachineConfig.Fees).
+var PlaceholderFees = Fees{
+	ServiceIDRenewal:    120_00,
+	ServicePassport:     400_00,
+	ServiceTravelPermit: 150_00,
+	ServiceOneAccount:   0,
+}
+
+// Validate checks that every service has a fee and none is negative.
+func (f Fees) Validate() error {
+	for _, s := range Services {
+		v, ok := f[s]
+		if !ok {
+			return fmt.Errorf("fees: no fee for %s", s)
+		}
+		if v < 0 {
+			return fmt.Errorf("fees: negative fee %d for %s", v, s)
+		}
+	}
+	return nil
+}
+
+// ServicePasswordGuard counts wrong tries of the eID service password and locks it for
+// ServicePasswordLock after MaxTries wrong ones. The back office owns the real
+// counter; this is the rule, shared by its adapter and by the test fake.
+type ServicePasswordGuard struct {
+	MaxTries    int // wrong tries that lock; 0 means DefaultServicePasswordTries
+	wrong       int
+	lockedUntil time.Time
+}
+
+// DefaultServicePasswordTries is a placeholder: the public record says "too many wrong
+// tries" without a number.
+const DefaultServicePasswordTries = 5
+
+// LockedUntil returns the end of the lock, or the zero time when not locked at now.
+func (g *ServicePasswordGuard) LockedUntil(now time.Time) time.Time {
+	if now.Before(g.lockedUntil) {
+		return g.lockedUntil
+	}
+	return time.Time{}
+}
+
+// Try records the outcome of one try at now. It returns ErrPasswordLocked (without
+// counting) while locked.
+func (g *ServicePasswordGuard) Try(now time.Time, correct bool) error {
+	if now.Before(g.lockedUntil) {
+		return ErrPasswordLocked
+	}
+	if !g.lockedUntil.IsZero() {
+		// The lock ran out: a fresh set of tries.
+		g.lockedUntil, g.wrong = time.Time{}, 0
+	}
+	if correct {
+		g.wrong = 0
+		return nil
+	}
+	g.wrong++
+	max := g.MaxTries
+	if max <= 0 {
+		max = DefaultServicePasswordTries
+	}
+	if g.wrong >= max {
+		g.lockedUntil = now.Add(ServicePasswordLock)
+		return ErrPasswordLocked
+	}
+	return ErrWrongPassword
+}
+
+// Errors of the eID service password.
+var (
+	ErrWrongPassword  = errors.New("wrong service password")
+	ErrPasswordLocked = errors.New("service password locked")
+)

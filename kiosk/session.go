@@ -1,0 +1,980 @@
+package kiosk
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// MachineConfig tunes the session. Zero values take the defaults in parentheses.
+type MachineConfig struct {
+	KioskID         string
+	DefaultLanguage Language      // (zh-Hant) language of the attract screen
+	ScreenTimeout   time.Duration // (60s) idle time before "need more time?"
+	MoreTimeGrace   time.Duration // (20s) how long "need more time?" waits
+	FaceAttempts    int           // (3) face attempts before the PIN fallback
+	MinPINLength    int           // (4)
+	MaxPINLength    int           // (8)
+	Fees            Fees          // (PlaceholderFees)
+	Demo            bool          // show the DEMO banner
+	Location        *time.Location
+	// TickEvery drives the screen timer from a real ticker; 0 leaves it to the caller
+	// to post EvTick (tests do, with a fake clock).
+	TickEvery time.Duration
+
+	// Time limits of device and back-office work (defaults 30s, 90s, 15s, 10s, 20s).
+	ReadTimeout, FaceTimeout, PINTimeout, LookupTimeout, SubmitTimeout time.Duration
+}
+
+func (c *MachineConfig) defaults() error {
+	setDur := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	setDur(&c.ScreenTimeout, 60*time.Second)
+	setDur(&c.MoreTimeGrace, 20*time.Second)
+	setDur(&c.ReadTimeout, 30*time.Second)
+	setDur(&c.FaceTimeout, 90*time.Second)
+	setDur(&c.PINTimeout, 15*time.Second)
+	setDur(&c.LookupTimeout, 10*time.Second)
+	setDur(&c.SubmitTimeout, 20*time.Second)
+	if c.DefaultLanguage == "" {
+		c.DefaultLanguage = LangZhHant
+	}
+	if !c.DefaultLanguage.Valid() {
+		return fmt.Errorf("session: unknown language %q", c.DefaultLanguage)
+	}
+	if c.FaceAttempts == 0 {
+		c.FaceAttempts = 3
+	}
+	if c.MinPINLength == 0 {
+		c.MinPINLength = 4
+	}
+	if c.MaxPINLength == 0 {
+		c.MaxPINLength = 8
+	}
+	if c.MinPINLength < 1 || c.MaxPINLength < c.MinPINLength {
+		return fmt.Errorf("session: PIN length %d..%d", c.MinPINLength, c.MaxPINLength)
+	}
+	if c.Fees == nil {
+		c.Fees = PlaceholderFees
+	}
+	if err := c.Fees.Validate(); err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	if c.Location == nil {
+		c.Location = MacauTime
+	}
+	if c.ScreenTimeout < 0 || c.MoreTimeGrace < 0 || c.FaceAttempts < 1 {
+		return errors.New("session: negative timeout or no face attempts")
+	}
+	return nil
+}
+
+// Deps are the ports the session uses. Printer may be nil (no printer).
+type Deps struct {
+	Card       CardReader
+	Face       FaceVerifier
+	Store      Store
+	Outbox     Outbox
+	BackOffice BackOffice
+	Printer    Printer
+	Clock      Clock
+	Rand       io.Reader // crypto/rand.Reader in production
+	Subjects   SubjectHasher
+	// OnError hears failures that do not change the flow (an audit row that could not
+	// be written, a stale result dropped with an error). Messages carry no personal data.
+	OnError func(error)
+}
+
+// Machine runs one kiosk's sessions: it owns the state, interprets Transitions, starts
+// device work in the background, runs the screen timer and publishes snapshots.
+// Everything but Post, Snapshot and Subscribe runs on the goroutine of Run.
+type Machine struct {
+	cfg  MachineConfig
+	deps Deps
+	refs References
+
+	events  chan Event
+	done    chan struct{}
+	runOnce sync.Once
+	runCtx  context.Context
+	ops     []context.CancelFunc
+	opWG    sync.WaitGroup
+
+	mu   sync.Mutex
+	snap Snapshot
+	subs map[int]func(Snapshot)
+	next int
+
+	// Session state, touched only by the Run goroutine.
+	state       State
+	gen         uint64 // bumped by every wipe: results of older work are dropped
+	lang        Language
+	large, hc   bool
+	message     MsgKey
+	notice      MsgKey
+	busy        bool
+	deadline    time.Time
+	asked       bool
+	readerOK    bool
+	maintenance bool
+
+	read        *CardRead
+	subject     string
+	verifiedBy  string // "face" or "pin"
+	progress    ReadProgress
+	face        FaceView
+	faceAttempt int
+	pin         []byte
+	pinTries    int
+	services    []ServiceView
+	pending     []ServiceID // submitted in this session
+	service     ServiceID
+	form        map[string]string
+	formErrs    map[string]MsgKey
+	summary     *SummaryView
+	reference   string
+}
+
+var _ Flow = (*Machine)(nil)
+
+// NewMachine checks the configuration and the ports.
+func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	switch {
+	case deps.Card == nil:
+		return nil, errors.New("session: no card reader")
+	case deps.Face == nil:
+		return nil, errors.New("session: no face verifier")
+	case deps.Store == nil:
+		return nil, errors.New("session: no store")
+	case deps.Outbox == nil:
+		return nil, errors.New("session: no outbox")
+	case deps.BackOffice == nil:
+		return nil, errors.New("session: no back office")
+	case deps.Clock == nil:
+		return nil, errors.New("session: no clock")
+	case deps.Rand == nil:
+		return nil, errors.New("session: no randomness")
+	case deps.Subjects == nil:
+		return nil, errors.New("session: no subject hasher")
+	}
+	if deps.Printer == nil {
+		deps.Printer = NoPrinter{}
+	}
+	m := &Machine{
+		cfg:      cfg,
+		deps:     deps,
+		refs:     References{Rand: deps.Rand, Location: cfg.Location},
+		events:   make(chan Event, 512),
+		done:     make(chan struct{}),
+		subs:     map[int]func(Snapshot){},
+		state:    StateAttract,
+		lang:     cfg.DefaultLanguage,
+		readerOK: true,
+		pinTries: -1,
+	}
+	m.snap = m.build(deps.Clock.Now())
+	return m, nil
+}
+
+// Post queues an event for the machine. It blocks only while the queue is full and
+// returns at once after Run has ended.
+func (m *Machine) Post(ev Event) {
+	ev.gen = 0 // only the machine's own work carries a generation
+	select {
+	case m.events <- ev:
+	case <-m.done:
+	}
+}
+
+// Snapshot returns the latest published snapshot.
+func (m *Machine) Snapshot() Snapshot {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.snap
+}
+
+// Subscribe calls fn with the current snapshot now (on the caller's goroutine) and with
+// every later one (on the machine's goroutine). fn must return quickly.
+func (m *Machine) Subscribe(fn func(Snapshot)) (cancel func()) {
+	m.mu.Lock()
+	id := m.next
+	m.next++
+	m.subs[id] = fn
+	cur := m.snap
+	m.mu.Unlock()
+	fn(cur)
+	return func() {
+		m.mu.Lock()
+		delete(m.subs, id)
+		m.mu.Unlock()
+	}
+}
+
+// Run processes events until ctx ends, then wipes the session. It watches the card
+// reader and, with TickEvery set, drives the screen timer. It may be called once.
+func (m *Machine) Run(ctx context.Context) error {
+	first := false
+	m.runOnce.Do(func() { first = true })
+	if !first {
+		return errors.New("session: Run called twice")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		m.wipe()
+		close(m.done)
+		m.opWG.Wait()
+		m.drain()
+	}()
+	m.runCtx = ctx
+	watch, err := m.deps.Card.Watch(ctx)
+	if err != nil {
+		return fmt.Errorf("watching the card reader: %w", err)
+	}
+	go m.forwardCard(ctx, watch)
+	if m.cfg.TickEvery > 0 {
+		go m.ticker(ctx)
+	}
+	m.enterState(m.deps.Clock.Now(), StateAttract, "", Event{})
+	m.publish()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case ev := <-m.events:
+			m.handle(ev)
+		}
+	}
+}
+
+// drain wipes card reads left in the queue after Run ended.
+func (m *Machine) drain() {
+	for {
+		select {
+		case ev := <-m.events:
+			ev.Read.Wipe()
+		default:
+			return
+		}
+	}
+}
+
+func (m *Machine) forwardCard(ctx context.Context, watch <-chan CardEvent) {
+	kinds := map[CardEventKind]EventKind{
+		CardInserted: EvCardInserted, CardRemoved: EvCardRemoved,
+		ReaderLost: EvReaderLost, ReaderReturned: EvReaderReturned,
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case ce, ok := <-watch:
+			if !ok {
+				// The watcher gave up: without it a pulled card would go unnoticed.
+				m.Post(Event{Kind: EvReaderLost})
+				return
+			}
+			if k, ok := kinds[ce.Kind]; ok {
+				m.Post(Event{Kind: k})
+			}
+		}
+	}
+}
+
+func (m *Machine) ticker(ctx context.Context) {
+	t := time.NewTicker(m.cfg.TickEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.Post(Event{Kind: EvTick})
+		}
+	}
+}
+
+// handle applies one event.
+func (m *Machine) handle(ev Event) {
+	// Any card read not kept by the session is wiped when we are done with the event.
+	defer func() {
+		if ev.Read != nil && ev.Read != m.read {
+			ev.Read.Wipe()
+		}
+	}()
+	if ev.gen != 0 && ev.gen != m.gen {
+		return // result of work for a session that has ended
+	}
+	now := m.deps.Clock.Now()
+	if ev.Kind == EvTick {
+		m.tick(now)
+		m.publish()
+		return
+	}
+	if activity[ev.Kind] || (ev.Kind == EvFaceProgress && ev.Face.Guidance != GuideNoFace && ev.Face.Guidance != "") {
+		m.touch(now)
+	}
+	r, ok := Match(Transitions, m.state, ev.Kind, func(g Guard) bool { return m.guard(g, ev) })
+	if !ok {
+		if activity[ev.Kind] {
+			m.publish() // the timer restarted
+		}
+		return
+	}
+	if r.To != "" {
+		m.enterState(now, r.To, r.Message, ev, r.Do...)
+	} else {
+		for _, a := range r.Do {
+			m.do(now, a, ev)
+		}
+	}
+	m.publish()
+}
+
+// enterState switches to s: stops the old state's work, runs the rule's actions, then
+// the entry actions of s, and restarts the screen timer.
+func (m *Machine) enterState(now time.Time, s State, msg MsgKey, ev Event, actions ...Action) {
+	m.cancelOps()
+	prev := m.state
+	m.state = s
+	m.message, m.notice, m.busy = msg, "", false
+	for _, a := range actions {
+		m.doFrom(now, a, ev, prev)
+	}
+	for _, a := range OnEnter[s] {
+		m.doFrom(now, a, ev, prev)
+	}
+	m.resetTimer(now)
+}
+
+func (m *Machine) guard(g Guard, ev Event) bool {
+	switch g {
+	case GuardFaceMatched:
+		return m.face.Matched
+	case GuardFaceAttemptLeft:
+		return m.faceAttempt < m.cfg.FaceAttempts
+	case GuardPINTriesLeft:
+		return ev.Tries > 0
+	case GuardPINComplete:
+		return !m.busy && len(m.pin) >= m.cfg.MinPINLength
+	case GuardEligible:
+		for _, s := range m.services {
+			if s.ID == ev.Service {
+				return s.Eligible
+			}
+		}
+		return false
+	case GuardFormValid:
+		return ValidateForm(m.service, m.form) == nil
+	case GuardInService:
+		reader := m.readerOK || ev.Kind == EvReaderReturned
+		maint := m.maintenance && ev.Kind != EvMaintenanceOff
+		return reader && !maint
+	}
+	m.report(fmt.Errorf("session: unknown guard %q", g))
+	return false
+}
+
+func (m *Machine) do(now time.Time, a Action, ev Event) { m.doFrom(now, a, ev, m.state) }
+
+func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
+	switch a {
+	case ActWipe:
+		m.wipe()
+	case ActResetPrefs:
+		m.lang, m.large, m.hc = m.cfg.DefaultLanguage, false, false
+	case ActSetLanguage:
+		if ev.Language.Valid() {
+			m.lang = ev.Language
+		}
+	case ActToggleLarge:
+		m.large = !m.large
+	case ActToggleContrast:
+		m.hc = !m.hc
+	case ActMoreTime:
+		m.resetTimer(now)
+	case ActAuditEnd:
+		if prev != StateAttract && prev != StateInsertCard && prev != StateOutOfService {
+			actor := "system"
+			if ev.Kind == EvCancel {
+				actor = "resident"
+			}
+			action := "session.end"
+			switch ev.Kind {
+			case EvCancel:
+				action = "session.cancel"
+			case EvTimeout:
+				action = "session.timeout"
+			}
+			m.audit(now, actor, action, "event="+string(ev.Kind)+" state="+string(prev))
+		}
+	case ActStartRead:
+		m.startRead(now)
+	case ActReadProgress:
+		m.progress = ev.Progress
+	case ActAcceptRead:
+		m.read = ev.Read
+		m.subject = m.deps.Subjects.Hash(ev.Read.Holder.DocumentNumber)
+		m.audit(now, "system", "card.read", "ok access="+ev.Read.Access)
+	case ActSetReason:
+		m.message = ev.Reason
+		if ev.Kind == EvReadFailed {
+			m.audit(now, "system", "card.read", "failed reason="+string(ev.Reason))
+		}
+	case ActStartFace:
+		m.startFace(now)
+	case ActFaceProgress:
+		fv := m.face
+		fv.Guidance, fv.Challenge, fv.ChallengeRemaining = ev.Face.Guidance, ev.Face.Challenge, ev.Face.Remaining
+		if ev.Face.Frame.Image != nil {
+			f := ev.Face.Frame
+			fv.Frame = &f
+		}
+		m.face = fv
+	case ActFaceDecided:
+		d := ev.Decision
+		m.face.Frame, m.face.Guidance, m.face.Challenge, m.face.ChallengeRemaining = nil, "", "", 0
+		m.face.Matched = d.Live && d.Match
+		m.face.AttemptsLeft = m.cfg.FaceAttempts - m.faceAttempt
+		if m.face.Matched {
+			m.verifiedBy = "face"
+		}
+		m.audit(now, "system", "face.verify", fmt.Sprintf("attempt=%d live=%t match=%t score=%.3f threshold=%.3f challenge=%s reason=%s",
+			m.faceAttempt, d.Live, d.Match, d.Score, d.Threshold, d.Challenge, d.Reason))
+	case ActFaceError:
+		m.face = FaceView{}
+		m.audit(now, "system", "face.verify", "error="+errText(ev.Err))
+	case ActQueryPINTries:
+		m.startPINTries()
+	case ActPINTries:
+		m.busy = false
+		m.pinTries = ev.Tries
+	case ActPINDigit:
+		if !m.busy && len(ev.Value) == 1 && ev.Value[0] >= '0' && ev.Value[0] <= '9' && len(m.pin) < m.cfg.MaxPINLength {
+			m.pin = append(m.pin, ev.Value[0])
+			m.notice = ""
+		}
+	case ActPINBackspace:
+		if !m.busy && len(m.pin) > 0 {
+			m.pin[len(m.pin)-1] = 0
+			m.pin = m.pin[:len(m.pin)-1]
+		}
+	case ActPINShort:
+		if !m.busy {
+			m.notice = "msg.pin_too_short"
+		}
+	case ActVerifyPIN:
+		m.startVerifyPIN()
+	case ActPINOK:
+		m.busy = false
+		m.verifiedBy = "pin"
+		m.audit(now, "resident", "pin.verify", "ok")
+	case ActPINWrong:
+		m.busy = false
+		m.pinTries = ev.Tries
+		m.notice = "msg.pin_wrong"
+		m.audit(now, "resident", "pin.verify", "wrong tries_left="+strconv.Itoa(ev.Tries))
+	case ActPINBlocked:
+		m.audit(now, "resident", "pin.verify", "blocked")
+	case ActLoadServices:
+		m.startLoadServices(now)
+	case ActServicesLoaded:
+		m.busy = false
+		m.services = ev.ServiceViews
+		var ok []string
+		for _, s := range m.services {
+			if s.Eligible {
+				ok = append(ok, string(s.ID))
+			}
+		}
+		m.audit(now, "system", "services.menu", "eligible="+strings.Join(ok, ","))
+	case ActChooseService:
+		m.service = ev.Service
+		m.form, m.formErrs, m.summary = map[string]string{}, nil, nil
+		m.audit(now, "resident", "service.choose", "service="+string(ev.Service))
+	case ActFormInput:
+		for _, f := range FormFor(m.service) {
+			if f.Name == ev.Field {
+				if v, ok := NormalizeInput(f, ev.Value); ok {
+					m.form[f.Name] = v
+					delete(m.formErrs, f.Name)
+				}
+			}
+		}
+	case ActFormErrors:
+		m.formErrs = ValidateForm(m.service, m.form)
+	case ActBuildSummary:
+		m.formErrs = nil
+		m.summary = buildSummary(m.service, m.form, m.cfg.Fees[m.service])
+	case ActSubmit:
+		m.startSubmit(now)
+	case ActSubmitted:
+		m.reference = ev.Reference
+		m.notice = ev.Reason
+		m.pending = append(m.pending, m.service)
+		m.audit(now, "resident", "application.submit", "service="+string(m.service)+" reference="+ev.Reference)
+	case ActSubmitFailed:
+		m.audit(now, "system", "application.submit", "failed error="+errText(ev.Err))
+	case ActMaintenance:
+		m.maintenance = ev.Kind == EvMaintenanceOn
+	case ActReader:
+		m.readerOK = ev.Kind != EvReaderLost
+	default:
+		m.report(fmt.Errorf("session: unknown action %q", a))
+	}
+}
+
+// wipe drops everything of the resident: photo bytes zeroed, PIN digits zeroed,
+// holder data, form values and results dropped, work in progress stopped.
+func (m *Machine) wipe() {
+	m.gen++
+	m.cancelOps()
+	if m.read != nil {
+		m.read.Wipe()
+		m.read = nil
+	}
+	for i := range m.pin {
+		m.pin[i] = 0
+	}
+	m.pin = m.pin[:0]
+	for k := range m.form {
+		delete(m.form, k)
+	}
+	m.form, m.formErrs, m.summary, m.service = nil, nil, nil, ""
+	m.subject, m.verifiedBy, m.reference = "", "", ""
+	m.progress, m.face, m.faceAttempt = ReadProgress{}, FaceView{}, 0
+	m.pinTries, m.services, m.pending = -1, nil, nil
+	m.busy = false
+}
+
+// --- timer ---------------------------------------------------------------
+
+func (m *Machine) resetTimer(now time.Time) {
+	m.asked = false
+	m.deadline = time.Time{}
+	if Timed(m.state) {
+		m.deadline = now.Add(m.cfg.ScreenTimeout)
+	}
+}
+
+func (m *Machine) touch(now time.Time) {
+	if !m.deadline.IsZero() {
+		m.resetTimer(now)
+	}
+}
+
+func (m *Machine) tick(now time.Time) {
+	if m.deadline.IsZero() || now.Before(m.deadline) {
+		return
+	}
+	if !m.asked {
+		m.asked = true
+		m.deadline = now.Add(m.cfg.MoreTimeGrace)
+		return
+	}
+	m.handle(Event{Kind: EvTimeout})
+}
+
+// --- background work -------------------------------------------------------
+
+// goOp runs f in the background for the current session. f's events are posted with
+// the session's generation; once the op is cancelled (state left, session wiped) its
+// events are dropped instead of posted.
+func (m *Machine) goOp(timeout time.Duration, f func(ctx context.Context, post func(Event))) {
+	base := m.runCtx
+	if base == nil {
+		base = context.Background()
+	}
+	opCtx, cancel := context.WithCancel(base)
+	m.ops = append(m.ops, cancel)
+	gen := m.gen
+	post := func(ev Event) {
+		ev.gen = gen
+		select {
+		case <-opCtx.Done():
+			ev.Read.Wipe()
+			return
+		default:
+		}
+		select {
+		case m.events <- ev:
+		case <-opCtx.Done():
+			ev.Read.Wipe()
+		case <-m.done:
+			ev.Read.Wipe()
+		}
+	}
+	m.opWG.Add(1)
+	go func() {
+		defer m.opWG.Done()
+		defer cancel()
+		ctx, stop := context.WithTimeout(opCtx, timeout)
+		defer stop()
+		f(ctx, post)
+	}()
+}
+
+func (m *Machine) cancelOps() {
+	for _, c := range m.ops {
+		c()
+	}
+	m.ops = m.ops[:0]
+}
+
+func (m *Machine) today(now time.Time) Date { return DateOf(now.In(m.cfg.Location)) }
+
+func (m *Machine) startRead(now time.Time) {
+	m.audit(now, "system", "session.start", "")
+	m.progress = ReadProgress{}
+	today := m.today(now)
+	card := m.deps.Card
+	m.goOp(m.cfg.ReadTimeout, func(ctx context.Context, post func(Event)) {
+		read, err := card.Read(ctx, func(p ReadProgress) { post(Event{Kind: EvReadProgress, Progress: p}) })
+		switch {
+		case err != nil:
+			read.Wipe()
+			post(Event{Kind: EvReadFailed, Reason: readReason(err), Err: err})
+		case read == nil:
+			post(Event{Kind: EvReadFailed, Reason: ReasonCardUnreadable})
+		case !read.Verified:
+			read.Wipe()
+			post(Event{Kind: EvReadFailed, Reason: ReasonCardNotGenuine})
+		case !read.Holder.ExpiryDate.IsZero() && DateOf(read.Holder.ExpiryDate).Before(today):
+			read.Wipe()
+			post(Event{Kind: EvReadFailed, Reason: ReasonCardExpired})
+		default:
+			post(Event{Kind: EvReadOK, Read: read})
+		}
+	})
+}
+
+func readReason(err error) MsgKey {
+	switch {
+	case errors.Is(err, ErrCardNotGenuine):
+		return ReasonCardNotGenuine
+	case errors.Is(err, ErrCardExpired):
+		return ReasonCardExpired
+	}
+	return ReasonCardUnreadable
+}
+
+// challenges are drawn at random for each attempt, so a recording made for one
+// attempt does not fit the next.
+var challenges = []Challenge{ChallengeBlink, ChallengeTurnLeft, ChallengeTurnRight}
+
+func (m *Machine) startFace(now time.Time) {
+	m.faceAttempt++
+	m.face = FaceView{Attempt: m.faceAttempt, MaxAttempts: m.cfg.FaceAttempts}
+	if m.read == nil {
+		m.report(errors.New("session: face step without a card read"))
+		return
+	}
+	ch, err := m.pickChallenge()
+	if err != nil {
+		m.report(err)
+		ch = ChallengeBlink
+	}
+	// The verifier gets its own copy of the photo, wiped when it returns: the session
+	// can then wipe its copy at any moment without racing the verifier.
+	ref := FacePhoto{Format: m.read.Holder.Photo.Format, Data: bytes.Clone(m.read.Holder.Photo.Data)}
+	face := m.deps.Face
+	m.goOp(m.cfg.FaceTimeout, func(ctx context.Context, post func(Event)) {
+		defer ref.Wipe()
+		d, err := face.Verify(ctx, ref, ch, func(p FaceProgress) { post(Event{Kind: EvFaceProgress, Face: p}) })
+		if err != nil {
+			post(Event{Kind: EvFaceError, Err: err})
+			return
+		}
+		post(Event{Kind: EvFaceDecided, Decision: d})
+	})
+}
+
+func (m *Machine) pickChallenge() (Challenge, error) {
+	var b [1]byte
+	for {
+		if _, err := io.ReadFull(m.deps.Rand, b[:]); err != nil {
+			return "", fmt.Errorf("session: choosing a challenge: %w", err)
+		}
+		if int(b[0]) < 256/len(challenges)*len(challenges) {
+			return challenges[int(b[0])%len(challenges)], nil
+		}
+	}
+}
+
+func (m *Machine) startPINTries() {
+	m.busy = true
+	m.pinTries = -1
+	card := m.deps.Card
+	m.goOp(m.cfg.PINTimeout, func(ctx context.Context, post func(Event)) {
+		n, err := card.PINTriesLeft(ctx)
+		switch {
+		case errors.Is(err, ErrCardBlocked):
+			post(Event{Kind: EvPINTries, Tries: 0})
+		case err != nil:
+			post(Event{Kind: EvPINError, Err: err})
+		default:
+			post(Event{Kind: EvPINTries, Tries: n})
+		}
+	})
+}
+
+func (m *Machine) startVerifyPIN() {
+	if m.busy {
+		return
+	}
+	m.busy = true
+	m.notice = ""
+	pin := string(m.pin)
+	for i := range m.pin {
+		m.pin[i] = 0
+	}
+	m.pin = m.pin[:0]
+	before := m.pinTries
+	card := m.deps.Card
+	m.goOp(m.cfg.PINTimeout, func(ctx context.Context, post func(Event)) {
+		err := card.VerifyPIN(ctx, pin)
+		var wrong *WrongPINError
+		switch {
+		case err == nil:
+			post(Event{Kind: EvPINOK})
+		case errors.As(err, &wrong):
+			post(Event{Kind: EvPINWrong, Tries: wrong.TriesLeft})
+		case errors.Is(err, ErrWrongPIN):
+			// No count from the card: assume one try was spent.
+			post(Event{Kind: EvPINWrong, Tries: max(before-1, 0)})
+		case errors.Is(err, ErrCardBlocked):
+			post(Event{Kind: EvPINBlocked})
+		default:
+			post(Event{Kind: EvPINError, Err: err})
+		}
+	})
+}
+
+func (m *Machine) startLoadServices(now time.Time) {
+	m.busy = true
+	m.services = nil
+	if m.read == nil {
+		m.report(errors.New("session: service menu without a card read"))
+		return
+	}
+	el := Eligibility{
+		BirthDate: DateOf(m.read.Holder.BirthDate),
+		IssueDate: DateOf(m.read.Holder.IssueDate),
+		Today:     m.today(now),
+		Now:       now,
+	}
+	pending := append([]ServiceID(nil), m.pending...)
+	fees := m.cfg.Fees
+	subject := m.subject
+	bo := m.deps.BackOffice
+	m.goOp(m.cfg.LookupTimeout, func(ctx context.Context, post func(Event)) {
+		rec, err := bo.Lookup(ctx, subject)
+		el.Record, el.RecordErr = rec, err
+		el.Record.Pending = append(el.Record.Pending, pending...)
+		post(Event{Kind: EvServicesLoaded, ServiceViews: ServiceViews(el, fees)})
+	})
+}
+
+// ServiceViews decides every service for the menu.
+func ServiceViews(el Eligibility, fees Fees) []ServiceView {
+	out := make([]ServiceView, 0, len(Services))
+	for _, s := range Services {
+		ok, why := el.Check(s)
+		out = append(out, ServiceView{ID: s, Eligible: ok, Reason: why, Fee: fees[s]})
+	}
+	return out
+}
+
+func buildSummary(s ServiceID, form map[string]string, fee int) *SummaryView {
+	sv := &SummaryView{Service: s, Fee: fee}
+	sv.Lines = append(sv.Lines, SummaryLine{Label: "summary.service", Value: "service." + string(s), ValueIsKey: true})
+	for _, f := range FormFor(s) {
+		v := form[f.Name]
+		switch {
+		case f.Name == FieldPasswordConfirm:
+			continue
+		case f.Kind == FieldPassword:
+			state := "summary.password_not_set"
+			if v != "" {
+				state = "summary.password_set"
+			}
+			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: state, ValueIsKey: true})
+		case f.Kind == FieldChoice:
+			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: "option." + f.Name + "." + v, ValueIsKey: true})
+		default:
+			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: v})
+		}
+	}
+	return sv
+}
+
+func (m *Machine) startSubmit(now time.Time) {
+	m.busy = true
+	fail := func(err error) {
+		m.goOp(time.Second, func(_ context.Context, post func(Event)) { post(Event{Kind: EvSubmitFailed, Err: err}) })
+	}
+	ref, err := m.refs.New(now)
+	if err != nil {
+		fail(err)
+		return
+	}
+	form := make(map[string]string, len(m.form))
+	for k, v := range m.form {
+		if k != FieldPasswordConfirm {
+			form[k] = v
+		}
+	}
+	msg := ApplicationMessage{
+		Reference: ref, Service: m.service, Subject: m.subject, KioskID: m.cfg.KioskID,
+		Language: m.lang, Fee: m.cfg.Fees[m.service], Form: form,
+		CreatedAt: now.UTC().Format(time.RFC3339), Verified: m.verifiedBy,
+	}
+	payload, err := json.Marshal(msg)
+	if err != nil {
+		fail(fmt.Errorf("encoding application: %w", err))
+		return
+	}
+	app := Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now}
+	receipt := Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID}
+	store, outbox, printer := m.deps.Store, m.deps.Outbox, m.deps.Printer
+	m.goOp(m.cfg.SubmitTimeout, func(ctx context.Context, post func(Event)) {
+		if err := store.SaveApplication(ctx, app); err != nil {
+			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("saving application: %w", err)})
+			return
+		}
+		// The reference is the idempotency key: a retried submission is one application.
+		if err := outbox.Enqueue(ctx, ref, OutboxKindApplication, payload); err != nil {
+			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("queueing application: %w", err)})
+			return
+		}
+		var notice MsgKey
+		if err := printer.PrintReceipt(ctx, receipt); err != nil {
+			notice = "msg.printer_unavailable"
+		}
+		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice})
+	})
+}
+
+// --- output ----------------------------------------------------------------
+
+func (m *Machine) audit(now time.Time, actor, action, detail string) {
+	ctx := m.runCtx
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	err := m.deps.Store.Audit(ctx, AuditEvent{At: now, Actor: actor, Action: action, Subject: m.subject, Detail: detail})
+	if err != nil {
+		m.report(fmt.Errorf("audit %s: %w", action, err))
+	}
+}
+
+func (m *Machine) report(err error) {
+	if m.deps.OnError != nil {
+		m.deps.OnError(err)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// holderScreens are the screens that greet the resident by name, after the face or
+// PIN has proved who they are.
+var holderScreens = map[State]bool{StateServiceMenu: true, StateServiceForm: true, StateSummary: true, StateDone: true}
+
+// build makes the snapshot of the current state. Each screen gets only its own data.
+func (m *Machine) build(now time.Time) Snapshot {
+	s := Snapshot{
+		State: m.state, Language: m.lang, LargeText: m.large, HighContrast: m.hc, Demo: m.cfg.Demo,
+		Message: m.message, Notice: m.notice, Busy: m.busy, PINTriesLeft: -1,
+	}
+	if !m.deadline.IsZero() {
+		s.TimerOn = true
+		s.AskMoreTime = m.asked
+		s.Countdown = max(m.deadline.Sub(now), 0)
+	}
+	switch m.state {
+	case StateReading:
+		s.ProgressStep = m.progress.Step
+		if m.progress.Of > 0 {
+			s.Progress = min(float64(m.progress.Done)/float64(m.progress.Of), 1)
+		}
+	case StateFace, StateFaceResult:
+		s.Face = m.face
+	case StatePIN:
+		s.PINTriesLeft = m.pinTries
+		s.PINLength = len(m.pin)
+		s.PINLastTry = m.pinTries == 1
+	case StateServiceMenu:
+		s.Services = append([]ServiceView(nil), m.services...)
+	case StateServiceForm:
+		s.Service = m.service
+		for _, f := range FormFor(m.service) {
+			v := m.form[f.Name]
+			fv := FieldView{Name: f.Name, Kind: f.Kind, Value: v, Length: len(v), Required: f.Required,
+				Options: append([]string(nil), f.Options...), Error: m.formErrs[f.Name]}
+			if f.Kind == FieldPassword {
+				fv.Value = strings.Repeat("•", len(v))
+			}
+			s.Form = append(s.Form, fv)
+		}
+	case StateSummary, StateSubmitting:
+		s.Service = m.service
+		if m.summary != nil {
+			sv := *m.summary
+			sv.Lines = append([]SummaryLine(nil), sv.Lines...)
+			s.Summary = &sv
+		}
+	case StateDone:
+		s.Service = m.service
+		s.Reference = m.reference
+	}
+	if holderScreens[m.state] && m.verifiedBy != "" && m.read != nil {
+		n := m.read.Holder.Names
+		pt := n.Portuguese
+		if pt == "" {
+			pt = strings.TrimSpace(n.Primary + " " + n.Secondary)
+		}
+		s.Holder = &HolderView{NameChinese: n.Chinese, NamePortuguese: pt}
+	}
+	return s
+}
+
+func (m *Machine) publish() {
+	s := m.build(m.deps.Clock.Now())
+	m.mu.Lock()
+	s.Seq = m.snap.Seq + 1
+	m.snap = s
+	ids := make([]int, 0, len(m.subs))
+	for id := range m.subs {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	fns := make([]func(Snapshot), 0, len(ids))
+	for _, id := range ids {
+		fns = append(fns, m.subs[id])
+	}
+	m.mu.Unlock()
+	for _, fn := range fns {
+		fn(s)
+	}
+}
