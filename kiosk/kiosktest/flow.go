@@ -1,0 +1,135 @@
+package kiosktest
+
+import (
+	"sync"
+	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+var _ kiosk.Flow = (*Flow)(nil)
+
+// Flow is a kiosk.Flow whose snapshot the test sets directly: for rendering one screen
+// (golden files) and for checking which events a screen posts.
+type Flow struct {
+	mu     sync.Mutex
+	snap   kiosk.Snapshot
+	subs   map[int]func(kiosk.Snapshot)
+	next   int
+	posted []kiosk.Event
+}
+
+// NewFlow starts with snapshot s.
+func NewFlow(s kiosk.Snapshot) *Flow { return &Flow{snap: s, subs: map[int]func(kiosk.Snapshot){}} }
+
+// Set publishes s to the subscribers (on the caller's goroutine).
+func (f *Flow) Set(s kiosk.Snapshot) {
+	f.mu.Lock()
+	s.Seq = f.snap.Seq + 1
+	f.snap = s
+	fns := make([]func(kiosk.Snapshot), 0, len(f.subs))
+	for _, fn := range f.subs {
+		fns = append(fns, fn)
+	}
+	f.mu.Unlock()
+	for _, fn := range fns {
+		fn(s)
+	}
+}
+
+// Post records ev.
+func (f *Flow) Post(ev kiosk.Event) {
+	f.mu.Lock()
+	f.posted = append(f.posted, ev)
+	f.mu.Unlock()
+}
+
+// Posted returns the events posted so far.
+func (f *Flow) Posted() []kiosk.Event {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]kiosk.Event(nil), f.posted...)
+}
+
+// Snapshot returns the current snapshot.
+func (f *Flow) Snapshot() kiosk.Snapshot {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.snap
+}
+
+// Subscribe implements kiosk.Flow.
+func (f *Flow) Subscribe(fn func(kiosk.Snapshot)) (cancel func()) {
+	f.mu.Lock()
+	id := f.next
+	f.next++
+	f.subs[id] = fn
+	cur := f.snap
+	f.mu.Unlock()
+	fn(cur)
+	return func() {
+		f.mu.Lock()
+		delete(f.subs, id)
+		f.mu.Unlock()
+	}
+}
+
+// Samples returns one representative snapshot of every state in language lang, as the
+// machine would publish it, for golden screens. The name is the demo resident's.
+func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
+	base := kiosk.Snapshot{Language: lang, TimerOn: true, Countdown: 45 * time.Second, PINTriesLeft: -1}
+	holder := &kiosk.HolderView{NameChinese: "陳大文", NamePortuguese: "CHAN TAI MAN"}
+	with := func(st kiosk.State, f func(*kiosk.Snapshot)) kiosk.Snapshot {
+		s := base
+		s.State = st
+		if f != nil {
+			f(&s)
+		}
+		return s
+	}
+	views := kiosk.ServiceViews(kiosk.Eligibility{
+		BirthDate: kiosk.Date{Year: 1990, Month: 5, Day: 10}, IssueDate: kiosk.Date{Year: 2020, Month: 1, Day: 15},
+		Today:  kiosk.Date{Year: 2026, Month: 5, Day: 14},
+		Record: kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2029, Month: 1, Day: 1}}},
+	}, kiosk.PlaceholderFees)
+	form := []kiosk.FieldView{
+		{Name: kiosk.FieldCollectionOffice, Kind: kiosk.FieldChoice, Required: true, Options: kiosk.CollectionOffices, Value: kiosk.CollectionOffices[0]},
+		{Name: kiosk.FieldPhoneNumber, Kind: kiosk.FieldPhone, Required: true, Value: "6612", Length: 4, Error: kiosk.FormPhoneInvalid},
+	}
+	return map[kiosk.State]kiosk.Snapshot{
+		kiosk.StateAttract:    with(kiosk.StateAttract, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown = false, 0 }),
+		kiosk.StateInsertCard: with(kiosk.StateInsertCard, nil),
+		kiosk.StateReading: with(kiosk.StateReading, func(s *kiosk.Snapshot) {
+			s.TimerOn, s.Countdown, s.Busy, s.Progress, s.ProgressStep = false, 0, true, 0.5, "DG2"
+		}),
+		kiosk.StateCardProblem: with(kiosk.StateCardProblem, func(s *kiosk.Snapshot) { s.Message = kiosk.ReasonCardExpired }),
+		kiosk.StateFace: with(kiosk.StateFace, func(s *kiosk.Snapshot) {
+			s.Face = kiosk.FaceView{Attempt: 2, MaxAttempts: 3, Guidance: kiosk.GuideOK, Challenge: kiosk.ChallengeTurnLeft, ChallengeRemaining: 4 * time.Second}
+		}),
+		kiosk.StateFaceResult: with(kiosk.StateFaceResult, func(s *kiosk.Snapshot) {
+			s.Face = kiosk.FaceView{Attempt: 1, MaxAttempts: 3, AttemptsLeft: 2}
+		}),
+		kiosk.StatePIN: with(kiosk.StatePIN, func(s *kiosk.Snapshot) {
+			s.PINTriesLeft, s.PINLength, s.PINLastTry, s.Notice = 1, 3, true, "msg.pin_wrong"
+		}),
+		kiosk.StateServiceMenu: with(kiosk.StateServiceMenu, func(s *kiosk.Snapshot) { s.Holder, s.Services = holder, views }),
+		kiosk.StateServiceForm: with(kiosk.StateServiceForm, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service, s.Form = holder, kiosk.ServicePassport, form
+		}),
+		kiosk.StateSummary: with(kiosk.StateSummary, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service = holder, kiosk.ServicePassport
+			s.Summary = &kiosk.SummaryView{Service: kiosk.ServicePassport, Fee: kiosk.PlaceholderFees[kiosk.ServicePassport], Lines: []kiosk.SummaryLine{
+				{Label: "summary.service", Value: "service.passport", ValueIsKey: true},
+				{Label: "field.collection_office", Value: "option.collection_office.office_central", ValueIsKey: true},
+				{Label: "field.phone", Value: "66123456"},
+			}}
+		}),
+		kiosk.StateSubmitting: with(kiosk.StateSubmitting, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Busy = false, 0, true }),
+		kiosk.StateDone: with(kiosk.StateDone, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service, s.Reference, s.Notice = holder, kiosk.ServicePassport, "260514-7KQ2M4PT-X", "msg.printer_unavailable"
+		}),
+		kiosk.StateTakeCard:     with(kiosk.StateTakeCard, nil),
+		kiosk.StateOutOfService: with(kiosk.StateOutOfService, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Message = false, 0, kiosk.ReasonReaderLost }),
+		kiosk.StateCounter:      with(kiosk.StateCounter, func(s *kiosk.Snapshot) { s.Message, s.AskMoreTime = kiosk.ReasonPINBlocked, true }),
+	}
+}

@@ -1,0 +1,233 @@
+package kiosktest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// Day is a calendar date at midnight UTC, as card dates are parsed.
+func Day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
+
+// Resident returns a verified card read for the holder born on birth, card issued on
+// issue and expiring on expiry, with a small fake photo.
+func Resident(doc string, birth, issue, expiry time.Time) *kiosk.CardRead {
+	return &kiosk.CardRead{
+		Holder: kiosk.CardHolder{
+			DocumentNumber: doc,
+			Names:          kiosk.Names{Chinese: "陳大文", Portuguese: "CHAN TAI MAN", Primary: "CHAN", Secondary: "TAI MAN"},
+			Sex:            "M", BirthDate: birth, IssueDate: issue, ExpiryDate: expiry, Nationality: "CHN",
+			Photo: kiosk.FacePhoto{Format: "jpeg", Data: []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 7, 8, 0xFF, 0xD9}},
+		},
+		Access:      "BAC",
+		PassiveAuth: []kiosk.Check{{Name: "sod_signature", OK: true}},
+		Verified:    true,
+	}
+}
+
+// Start is the fake clock's default start: 14 May 2026, 10:00 in Macau.
+var Start = time.Date(2026, 5, 14, 10, 0, 0, 0, kiosk.MacauTime)
+
+// Harness runs a real kiosk.Machine on fakes and records every snapshot.
+type Harness struct {
+	T          testing.TB
+	Clock      *Clock
+	Card       *Card
+	Face       *Face
+	Store      *Store
+	BackOffice *BackOffice
+	Printer    *Printer
+	Config     kiosk.MachineConfig
+	M          *kiosk.Machine
+
+	mu     sync.Mutex
+	snaps  []kiosk.Snapshot
+	cursor int
+	wake   chan struct{}
+	errs   []error
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// DefaultPIN is the fake card's PIN.
+const DefaultPIN = "2468"
+
+// NewHarness builds the fakes with one adult resident (born 1990-05-10, card issued
+// 2020-01-15, valid until 2030-01-15, PIN 2468 with 3 tries) whose face matches.
+// Change the fakes or Config before Start.
+func NewHarness(t testing.TB) *Harness {
+	t.Helper()
+	read := Resident("1234567(8)", Day(1990, 5, 10), Day(2020, 1, 15), Day(2030, 1, 15))
+	return &Harness{
+		T:          t,
+		Clock:      NewClock(Start),
+		Card:       NewCard(read, DefaultPIN, 3),
+		Face:       NewFace(Match),
+		Store:      NewStore(),
+		BackOffice: NewBackOffice(),
+		Printer:    &Printer{},
+		Config:     kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second},
+		wake:       make(chan struct{}, 1),
+	}
+}
+
+// Subject is the hashed subject of a card number, as the machine computes it.
+func (h *Harness) Subject(doc string) string { return Subjects{}.Hash(doc) }
+
+// Start builds and runs the machine; the test's cleanup stops it.
+func (h *Harness) Start() *Harness {
+	h.T.Helper()
+	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
+		Card: h.Card, Face: h.Face, Store: h.Store, Outbox: h.Store, BackOffice: h.BackOffice,
+		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{},
+		OnError: func(err error) {
+			h.mu.Lock()
+			h.errs = append(h.errs, err)
+			h.mu.Unlock()
+		},
+	})
+	if err != nil {
+		h.T.Fatalf("NewMachine: %v", err)
+	}
+	h.M = m
+	m.Subscribe(func(s kiosk.Snapshot) {
+		h.mu.Lock()
+		h.snaps = append(h.snaps, s)
+		h.mu.Unlock()
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	h.cancel = cancel
+	h.done = make(chan error, 1)
+	go func() { h.done <- m.Run(ctx) }()
+	h.T.Cleanup(h.Stop)
+	h.WaitState(kiosk.StateAttract)
+	return h
+}
+
+// Stop ends the machine and waits for it.
+func (h *Harness) Stop() {
+	if h.cancel == nil {
+		return
+	}
+	h.cancel()
+	<-h.done
+	h.cancel = nil
+}
+
+// Errors returns what the machine reported through OnError.
+func (h *Harness) Errors() []error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]error(nil), h.errs...)
+}
+
+// Post sends an event as the UI would.
+func (h *Harness) Post(ev kiosk.Event) { h.M.Post(ev) }
+
+// Press posts an event of kind k without data.
+func (h *Harness) Press(k kiosk.EventKind) { h.M.Post(kiosk.Event{Kind: k}) }
+
+// WaitTimeout bounds every wait; it guards against a hung machine, it is not a speed
+// requirement.
+var WaitTimeout = 10 * time.Second
+
+// Wait returns the first snapshot published after the previous Wait's match (or
+// since Start) for which ok holds.
+func (h *Harness) Wait(what string, ok func(kiosk.Snapshot) bool) kiosk.Snapshot {
+	h.T.Helper()
+	deadline := time.After(WaitTimeout)
+	for {
+		h.mu.Lock()
+		for i := h.cursor; i < len(h.snaps); i++ {
+			if ok(h.snaps[i]) {
+				h.cursor = i + 1
+				s := h.snaps[i]
+				h.mu.Unlock()
+				return s
+			}
+		}
+		last := kiosk.Snapshot{}
+		if n := len(h.snaps); n > 0 {
+			last = h.snaps[n-1]
+		}
+		h.mu.Unlock()
+		select {
+		case <-h.wake:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			h.T.Fatalf("waiting for %s: last snapshot state=%s busy=%t message=%q", what, last.State, last.Busy, last.Message)
+			return kiosk.Snapshot{}
+		}
+	}
+}
+
+// WaitState waits for state s.
+func (h *Harness) WaitState(s kiosk.State) kiosk.Snapshot {
+	h.T.Helper()
+	return h.Wait("state "+string(s), func(x kiosk.Snapshot) bool { return x.State == s })
+}
+
+// WaitIdle waits for state s with no work in progress.
+func (h *Harness) WaitIdle(s kiosk.State) kiosk.Snapshot {
+	h.T.Helper()
+	return h.Wait("idle state "+string(s), func(x kiosk.Snapshot) bool { return x.State == s && !x.Busy })
+}
+
+// Sync waits until every event posted so far has been handled and returns the
+// snapshot then (a tick at an unchanged clock is a no-op that publishes).
+func (h *Harness) Sync() kiosk.Snapshot {
+	h.T.Helper()
+	h.mu.Lock()
+	seq := uint64(0)
+	if n := len(h.snaps); n > 0 {
+		seq = h.snaps[n-1].Seq
+	}
+	h.mu.Unlock()
+	h.Press(kiosk.EvTick)
+	return h.Wait(fmt.Sprintf("sync after seq %d", seq), func(x kiosk.Snapshot) bool { return x.Seq > seq })
+}
+
+// Tick advances the clock by d and lets the screen timer see it.
+func (h *Harness) Tick(d time.Duration) kiosk.Snapshot {
+	h.T.Helper()
+	h.Clock.Advance(d)
+	return h.Sync()
+}
+
+// Last is the latest snapshot.
+func (h *Harness) Last() kiosk.Snapshot { return h.M.Snapshot() }
+
+// ToMenu walks the happy path from the attract screen to the service menu (face
+// matched at the first attempt) and returns the menu snapshot.
+func (h *Harness) ToMenu() kiosk.Snapshot {
+	h.T.Helper()
+	h.Post(kiosk.Event{Kind: kiosk.EvStart, Language: kiosk.LangEN})
+	h.WaitState(kiosk.StateInsertCard)
+	h.Card.Insert()
+	h.WaitState(kiosk.StateFace)
+	h.WaitState(kiosk.StateFaceResult)
+	h.Press(kiosk.EvContinue)
+	return h.WaitIdle(kiosk.StateServiceMenu)
+}
+
+// Fill posts form values in order (field, value, field, value ...).
+func (h *Harness) Fill(kv ...string) {
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Post(kiosk.Event{Kind: kiosk.EvFormInput, Field: kv[i], Value: kv[i+1]})
+	}
+}
+
+// TypePIN presses the digits of pin on the keypad.
+func (h *Harness) TypePIN(pin string) {
+	for _, r := range pin {
+		h.Post(kiosk.Event{Kind: kiosk.EvPINDigit, Value: string(r)})
+	}
+}
