@@ -1,0 +1,510 @@
+// Package emulator is the resident card emulator for testers: a BIR card (ICAO 9303
+// LDS application with BAC and secure messaging, and the DSI application with the
+// PIN) that answers APDUs as ISO/IEC 7816-4 and Doc 9303 say a real card does, and
+// a vpcd client so that pcscd sees it in the virtual reader "Virtual PCD 00 00".
+//
+// The card answers without artificial delay. It is never part of a production
+// install: the kiosk refuses vpcd readers in production mode.
+package emulator
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/testpki"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
+)
+
+// Status words the card answers with (ISO/IEC 7816-4 §5.6).
+const (
+	swOK               = 0x9000
+	swEndOfFile        = 0x6282
+	swAuthFailed       = 0x6300
+	swWrongLength      = 0x6700
+	swLogicalChannel   = 0x6881
+	swSMUnsupported    = 0x6882
+	swChaining         = 0x6884
+	swSecurityStatus   = 0x6982
+	swBlocked          = 0x6983
+	swConditions       = 0x6985
+	swNoCurrentEF      = 0x6986
+	swSMIncorrect      = 0x6988
+	swFileNotFound     = 0x6A82
+	swWrongP1P2        = 0x6A86
+	swOffsetOutside    = 0x6B00
+	swINSNotSupported  = 0x6D00
+	swCLANotSupported  = 0x6E00
+	swTriesLeft        = 0x63C0
+	swNoPreciseProblem = 0x6F00
+)
+
+// vpcd frames carry at most 0xFFFF bytes, status word included.
+const maxResponseData = 0xFFFF - 2
+
+// Applications of the card.
+type application int
+
+const (
+	appMF application = iota // master file: no application selected
+	appLDS
+	appDSI
+)
+
+type file struct {
+	data      []byte
+	sfi       byte
+	needsBAC  bool
+	app       application
+	fid       uint16
+	readCount int // READ BINARY commands on this file since power-on, for PullOnRead
+}
+
+// ATR is the card's answer to reset: T=1, and historical bytes with the card
+// capabilities (ISO 7816-4 §8.1.1.2.7): selection by full DF name and by file
+// identifier, short EF identifiers, 1-byte data units, and extended Lc/Le.
+var ATR = func() []byte {
+	hist := []byte{0x80, 0x73, 0x94, 0x01, 0x40}
+	atr := []byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}
+	atr = append(atr, hist...)
+	var tck byte
+	for _, b := range atr[1:] {
+		tck ^= b
+	}
+	return append(atr, tck)
+}()
+
+// Card is an emulated BIR card. It is safe for concurrent use.
+type Card struct {
+	mu    sync.Mutex
+	files map[uint16]*file
+	bac   *icao.BACChip
+	pin   []byte
+
+	// Persistent state: survives power cycles for the life of the emulator process.
+	pinTries int
+
+	// Session state, cleared at power-on and reset.
+	app         application
+	ef          *file
+	challenged  bool
+	sm          *icao.Session
+	pinVerified bool
+
+	pullFID     uint16
+	pullOnRead  int
+	apdusServed int
+}
+
+// CardConfig is what a card is made of, for tests that need a card beyond a profile
+// (the ICAO worked example).
+type CardConfig struct {
+	LDS      *LDS
+	BACKey   icao.BACKey
+	PIN      string
+	PINTries int
+	// Rand supplies RND.IC and K.IC; crypto/rand when nil.
+	Rand io.Reader
+}
+
+// NewCard makes a card from its files and keys.
+func NewCard(cfg CardConfig) (*Card, error) {
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	bac, err := icao.NewBACChip(cfg.BACKey, cfg.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("card BAC key: %w", err)
+	}
+	if cfg.LDS == nil {
+		return nil, errors.New("card without files")
+	}
+	c := &Card{bac: bac, pin: []byte(cfg.PIN), pinTries: cfg.PINTries, files: map[uint16]*file{}}
+	add := func(fid uint16, sfi byte, app application, bac bool, data []byte) {
+		if data != nil {
+			c.files[fid] = &file{data: data, sfi: sfi, needsBAC: bac, app: app, fid: fid}
+		}
+	}
+	add(FIDCOM, 0x1E, appLDS, true, cfg.LDS.COM)
+	add(FIDSOD, 0x1D, appLDS, true, cfg.LDS.SOD)
+	for n, fid := range dgFID {
+		add(fid, byte(n), appLDS, true, cfg.LDS.DG[n])
+	}
+	add(FIDCardInfo, 0x01, appDSI, false, cfg.LDS.CardInfo)
+	return c, nil
+}
+
+// NewCardFromProfile builds the profile's files, signs EF.SOD with the document
+// signer the profile asks for, and makes the card. now is the signing time.
+func NewCardFromProfile(p *Profile, pki *testpki.PKI, now time.Time) (*Card, error) {
+	signer := pki.Valid
+	if p.Faults.Signer == SignerExpired {
+		signer = pki.Expired
+		// A signer signs only while its certificate is valid: date the signature inside it.
+		now = signer.Cert.NotAfter.Add(-24 * time.Hour)
+	}
+	l, err := BuildLDS(p, signer.Key, signer.Cert, now)
+	if err != nil {
+		return nil, err
+	}
+	return NewCard(CardConfig{
+		LDS:      l,
+		BACKey:   icao.BACKey{DocumentNumber: p.DocumentNumber, BirthDate: p.birth.Format("060102"), ExpiryDate: p.expiry.Format("060102")},
+		PIN:      p.PIN,
+		PINTries: *p.PINTriesLeft,
+	})
+}
+
+// ATR implements ICC.
+func (c *Card) ATR() []byte { return append([]byte(nil), ATR...) }
+
+// PowerOn, PowerOff and Reset end the session: selections, BAC, SM and PIN status.
+func (c *Card) PowerOn()  { c.resetSession() }
+func (c *Card) PowerOff() { c.resetSession() }
+func (c *Card) Reset()    { c.resetSession() }
+
+func (c *Card) resetSession() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.app, c.ef, c.challenged, c.sm, c.pinVerified = appMF, nil, false, nil, false
+	for _, f := range c.files {
+		f.readCount = 0
+	}
+}
+
+// PINTriesLeft is the PIN retry counter.
+func (c *Card) PINTriesLeft() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pinTries
+}
+
+// PullOnRead makes the card leave the reader at the n-th READ BINARY (n >= 1) of file
+// fid after power-on, before answering it: n=2 on DG2 pulls the card in the middle
+// of the photo.
+func (c *Card) PullOnRead(fid uint16, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pullFID, c.pullOnRead = fid, n
+}
+
+// APDUs is the number of commands the card has processed.
+func (c *Card) APDUs() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.apdusServed
+}
+
+// Process answers one command APDU. It returns ErrPull when the card is to be pulled.
+func (c *Card) Process(raw []byte) ([]byte, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.apdusServed++
+	if len(raw) < 4 {
+		return sw(swWrongLength), nil
+	}
+	cla := raw[0]
+	switch {
+	case cla == 0xFF || cla&0xE0 != 0:
+		// Proprietary and "further interindustry" classes are not implemented.
+		return sw(swCLANotSupported), nil
+	case cla&0x03 != 0:
+		return sw(swLogicalChannel), nil
+	case cla&0x10 != 0:
+		return sw(swChaining), nil
+	}
+	cmd, err := apdu.ParseCommand(raw)
+	if err != nil {
+		return sw(swWrongLength), nil
+	}
+	switch cla & 0x0C {
+	case 0x00:
+		// A plain command ends any secure messaging session (Doc 9303 Part 11 §9.8.6.1).
+		c.sm = nil
+		r, err := c.handle(cmd, false, min(cmd.Ne, maxResponseData))
+		if err != nil {
+			return nil, err
+		}
+		return r.Bytes(), nil
+	case 0x0C:
+		return c.processSM(cmd)
+	default:
+		return sw(swSMUnsupported), nil
+	}
+}
+
+func (c *Card) processSM(outer apdu.Command) ([]byte, error) {
+	if c.sm == nil {
+		return sw(swSMIncorrect), nil
+	}
+	inner, err := c.sm.UnwrapCommand(outer)
+	if err != nil {
+		// Wrong MAC, wrong SSC (which shows as a wrong MAC) or malformed objects: the
+		// session ends and the answer is plain.
+		c.sm = nil
+		return sw(swSMIncorrect), nil
+	}
+	outerNe := outer.Ne
+	if outerNe == 0 {
+		outerNe = apdu.MaxShortNe // no Le: the card still answers DO99 and DO8E
+	}
+	limit := smDataLimit(min(outerNe, maxResponseData), 8)
+	r, err := c.handle(inner, true, min(inner.Ne, limit))
+	if err != nil {
+		return nil, err
+	}
+	if c.sm == nil {
+		// The command ended the session (a new BAC inside SM): answer plainly.
+		return r.Bytes(), nil
+	}
+	w, err := c.sm.WrapResponse(r)
+	if err != nil {
+		c.sm = nil
+		return sw(swNoPreciseProblem), nil
+	}
+	return w.Bytes(), nil
+}
+
+// smDataLimit is the most plain response data whose protected form (DO87 with the
+// padded cryptogram, DO99, DO8E) fits in limit bytes, for a cipher block size bs.
+func smDataLimit(limit, bs int) int {
+	best := 0
+	for lenLen := 1; lenLen <= 3; lenLen++ {
+		body := limit - 4 - 10 - 1 - lenLen // DO99, DO8E, DO87 tag, DO87 length
+		if body < 1+bs {
+			continue
+		}
+		padded := (body - 1) / bs * bs
+		if len(tlv.EncodeLength(1+padded)) > lenLen {
+			padded -= bs
+		}
+		if padded-1 > best {
+			best = padded - 1 // at least one padding byte
+		}
+	}
+	return best
+}
+
+func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }
+
+func status(s uint16) apdu.Response { return apdu.Response{SW: s} }
+
+// handle runs a plain (or unwrapped) command. maxData is the most response data
+// the card can return for it.
+func (c *Card) handle(cmd apdu.Command, secure bool, maxData int) (apdu.Response, error) {
+	switch cmd.INS {
+	case apdu.InsSelect:
+		return c.selectFile(cmd, maxData), nil
+	case apdu.InsReadBinary:
+		return c.readBinary(cmd, secure, maxData)
+	case apdu.InsGetChallenge:
+		return c.getChallenge(cmd), nil
+	case apdu.InsExternalAuthenticate:
+		return c.mutualAuthenticate(cmd), nil
+	case apdu.InsVerify:
+		return c.verify(cmd), nil
+	default:
+		return status(swINSNotSupported), nil
+	}
+}
+
+func (c *Card) selectFile(cmd apdu.Command, maxData int) apdu.Response {
+	// P2: first or only occurrence, and FCI (00), FCP (04) or no data (0C).
+	if cmd.P2 != 0x00 && cmd.P2 != 0x04 && cmd.P2 != 0x0C {
+		return status(swWrongP1P2)
+	}
+	var resp []byte
+	switch cmd.P1 {
+	case 0x04: // by DF name
+		var app application
+		switch {
+		case subtle.ConstantTimeCompare(cmd.Data, AIDLDS) == 1:
+			app = appLDS
+		case subtle.ConstantTimeCompare(cmd.Data, AIDDSI) == 1:
+			app = appDSI
+		default:
+			return status(swFileNotFound)
+		}
+		c.selectApp(app)
+		if cmd.P2 == 0x00 {
+			resp = tlv.Constructed(0x6F, tlv.Encode(0x84, cmd.Data))
+		} else if cmd.P2 == 0x04 {
+			resp = tlv.Constructed(0x62, tlv.Encode(0x82, []byte{0x38}), tlv.Encode(0x84, cmd.Data))
+		}
+	case 0x00, 0x02: // by file identifier; 02: EF under the current DF
+		if cmd.P1 == 0x00 && (len(cmd.Data) == 0 || (len(cmd.Data) == 2 && cmd.Data[0] == 0x3F && cmd.Data[1] == 0x00)) {
+			c.selectApp(appMF)
+			if cmd.P2 != 0x0C {
+				resp = tlv.Constructed(0x62, tlv.Encode(0x82, []byte{0x38}), tlv.Encode(0x83, []byte{0x3F, 0x00}))
+			}
+			break
+		}
+		if len(cmd.Data) != 2 {
+			return status(swWrongLength)
+		}
+		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
+		f := c.files[fid]
+		if f == nil || f.app != c.app {
+			// Includes EF.CardAccess (011C): this card offers no PACE.
+			return status(swFileNotFound)
+		}
+		c.ef = f
+		if cmd.P2 != 0x0C {
+			fcp := tlv.Constructed(0x62,
+				tlv.Encode(0x80, []byte{byte(len(f.data) >> 8), byte(len(f.data))}),
+				tlv.Encode(0x82, []byte{0x01}),
+				tlv.Encode(0x83, cmd.Data),
+			)
+			if cmd.P2 == 0x00 {
+				fcp = tlv.Encode(0x6F, fcp)
+			}
+			resp = fcp
+		}
+	default:
+		return status(swWrongP1P2)
+	}
+	if len(resp) > 0 && cmd.Ne > 0 {
+		if len(resp) > maxData {
+			resp = resp[:maxData]
+		}
+		return apdu.Response{Data: resp, SW: swOK}
+	}
+	return status(swOK)
+}
+
+func (c *Card) selectApp(app application) {
+	if app != c.app && c.app == appDSI {
+		// The PIN's verified state belongs to the DSI application.
+		c.pinVerified = false
+	}
+	c.app, c.ef = app, nil
+}
+
+func (c *Card) readBinary(cmd apdu.Command, secure bool, maxData int) (apdu.Response, error) {
+	f := c.ef
+	var offset int
+	if cmd.P1&0x80 != 0 {
+		if cmd.P1&0x60 != 0 {
+			return status(swWrongP1P2), nil
+		}
+		sfi := cmd.P1 & 0x1F
+		f = nil
+		for _, cand := range c.files {
+			if cand.app == c.app && cand.sfi == sfi {
+				f = cand
+			}
+		}
+		if f == nil {
+			return status(swFileNotFound), nil
+		}
+		offset = int(cmd.P2)
+	} else {
+		offset = int(cmd.P1)<<8 | int(cmd.P2)
+	}
+	if f == nil {
+		return status(swNoCurrentEF), nil
+	}
+	if f.needsBAC && !secure {
+		return status(swSecurityStatus), nil
+	}
+	c.ef = f // reading by SFI selects the file (ISO 7816-4 §7.2.2)
+	f.readCount++
+	if c.pullOnRead > 0 && f.fid == c.pullFID && f.readCount == c.pullOnRead {
+		c.pullOnRead = 0
+		return apdu.Response{}, ErrPull
+	}
+	if cmd.Ne == 0 {
+		return status(swWrongLength), nil
+	}
+	if offset >= len(f.data) {
+		return status(swOffsetOutside), nil
+	}
+	rest := len(f.data) - offset
+	n := min(cmd.Ne, rest, maxData)
+	if n <= 0 {
+		return status(swWrongLength), nil
+	}
+	s := uint16(swOK)
+	if n == rest && n < cmd.Ne {
+		s = swEndOfFile
+	}
+	return apdu.Response{Data: f.data[offset : offset+n], SW: s}, nil
+}
+
+func (c *Card) getChallenge(cmd apdu.Command) apdu.Response {
+	if cmd.P1 != 0 || cmd.P2 != 0 {
+		return status(swWrongP1P2)
+	}
+	if cmd.Ne != 8 || len(cmd.Data) != 0 {
+		return status(swWrongLength)
+	}
+	rnd, err := c.bac.Challenge()
+	if err != nil {
+		return status(swNoPreciseProblem)
+	}
+	c.challenged = true
+	return apdu.Response{Data: rnd, SW: swOK}
+}
+
+func (c *Card) mutualAuthenticate(cmd apdu.Command) apdu.Response {
+	if cmd.P1 != 0 || cmd.P2 != 0 {
+		return status(swWrongP1P2)
+	}
+	if len(cmd.Data) != 40 || (cmd.Ne != 40 && cmd.Ne != apdu.MaxShortNe) {
+		return status(swWrongLength)
+	}
+	if !c.challenged {
+		return status(swConditions)
+	}
+	c.challenged = false
+	c.sm = nil
+	resp, sess, err := c.bac.Authenticate(cmd.Data)
+	if err != nil {
+		return status(swAuthFailed)
+	}
+	// The answer to MUTUAL AUTHENTICATE itself is plain; SM starts with the next command.
+	c.sm = sess
+	return apdu.Response{Data: resp, SW: swOK}
+}
+
+func (c *Card) verify(cmd apdu.Command) apdu.Response {
+	if c.app != appDSI {
+		return status(swINSNotSupported)
+	}
+	if cmd.P1 != 0x00 || cmd.P2 != 0x81 {
+		return status(swWrongP1P2)
+	}
+	if len(cmd.Data) == 0 {
+		// The status query: tries left without spending one.
+		switch {
+		case c.pinTries == 0:
+			return status(swBlocked)
+		case c.pinVerified:
+			return status(swOK)
+		default:
+			return status(swTriesLeft | uint16(c.pinTries))
+		}
+	}
+	if len(cmd.Data) != 6 {
+		return status(swWrongLength)
+	}
+	if c.pinTries == 0 {
+		return status(swBlocked)
+	}
+	if subtle.ConstantTimeCompare(cmd.Data, c.pin) == 1 {
+		c.pinTries = PINTries
+		c.pinVerified = true
+		return status(swOK)
+	}
+	c.pinTries--
+	c.pinVerified = false
+	return status(swTriesLeft | uint16(c.pinTries))
+}
+
+var _ ICC = (*Card)(nil)
