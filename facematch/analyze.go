@@ -1,0 +1,183 @@
+package facematch
+
+import (
+	"fmt"
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// Observation is what one frame says about the main (largest) face.
+type Observation struct {
+	Face      Face
+	Landmarks Landmarks
+	Pose      Pose
+	// EAR is the mean eye aspect ratio of both eyes (landmarks).
+	EAR float64
+	// EyesOpen is fr_eye's mean probability that the eyes are open, or -1 when the
+	// eye model was not run on this frame.
+	EyesOpen float64
+	// Passive is fr_liveness's "live" probability, or -1 when not run.
+	Passive float64
+	// Sharpness is the variance of the Laplacian of the grey face scaled to 112 px
+	// wide; Brightness its mean grey level.
+	Sharpness, Brightness float64
+}
+
+// Analysis is the result of one frame.
+type Analysis struct {
+	Width, Height int
+	// Faces counts faces large enough to matter (see Options.MinFaceWidth); the main
+	// face is always counted.
+	Faces int
+	Main  *Observation // nil when no face was found
+}
+
+// AnalyzeOptions choose the optional models for a frame.
+type AnalyzeOptions struct {
+	Pose    bool // fr_pose; otherwise yaw is estimated from the landmarks
+	Eyes    bool // fr_eye
+	Passive bool // fr_liveness
+}
+
+// Analyze runs detection, landmarks and the quality measures (and the optional
+// models) on one 8-bit BGR frame.
+func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
+	if err := ValidateFrame(frame); err != nil {
+		return Analysis{}, err
+	}
+	if frame.Type() != gocv.MatTypeCV8UC3 {
+		return Analysis{}, fmt.Errorf("%w: analysis needs 8-bit BGR", ErrBadFrame)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := Analysis{Width: frame.Cols(), Height: frame.Rows()}
+	faces, err := e.detect(frame, e.opts.DetectConfidence)
+	if err != nil {
+		return a, fmt.Errorf("detecting faces: %w", err)
+	}
+	if len(faces) == 0 {
+		return a, nil
+	}
+	main := 0
+	for i, f := range faces {
+		if f.Raw.Area() > faces[main].Raw.Area() {
+			main = i
+		}
+	}
+	// A face counts as a second person when it is at least 60% of the smallest face
+	// the gate accepts: people passing far behind do not stop the resident.
+	minW := 0.6 * e.opts.MinFaceWidth * float64(a.Width)
+	for i, f := range faces {
+		if i == main || f.Raw.W() >= minW {
+			a.Faces++
+		}
+	}
+	o := &Observation{Face: faces[main], EyesOpen: -1, Passive: -1}
+	if o.Landmarks, err = e.landmarks(frame, o.Face); err != nil {
+		return a, fmt.Errorf("landmarks: %w", err)
+	}
+	l, r := o.Landmarks.EyeAspectRatio()
+	o.EAR = (l + r) / 2
+	if ao.Pose {
+		if o.Pose, err = e.pose(frame, o.Face); err != nil {
+			return a, fmt.Errorf("head pose: %w", err)
+		}
+	} else {
+		o.Pose = Pose{Yaw: o.Landmarks.geometricYaw()}
+	}
+	if ao.Eyes {
+		l, r, err := e.eyesOpen(frame, &o.Landmarks)
+		if err == nil {
+			o.EyesOpen = (l + r) / 2
+		} else if err != ErrNoFace {
+			return a, fmt.Errorf("eye state: %w", err)
+		}
+	}
+	if ao.Passive {
+		if o.Passive, err = e.passiveLiveness(frame, o.Face); err != nil {
+			return a, fmt.Errorf("passive liveness: %w", err)
+		}
+	}
+	o.Sharpness, o.Brightness = faceSharpness(frame, o.Face.Box)
+	a.Main = o
+	return a, nil
+}
+
+// faceSharpness measures blur and exposure on the face region, scaled to a fixed
+// width so that the blur measure does not depend on how far away the face is.
+func faceSharpness(frame gocv.Mat, b Box) (sharp, bright float64) {
+	r, ok := cropRect(b, frame.Cols(), frame.Rows())
+	if !ok {
+		return 0, 0
+	}
+	roi := frame.Region(r)
+	defer roi.Close()
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(roi, &grey, gocv.ColorBGRToGray)
+	h := max(1, int(math.Round(float64(r.Dy())*alignSize/float64(r.Dx()))))
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(grey, &small, image.Pt(alignSize, h), 0, 0, gocv.InterpolationArea)
+	lap := gocv.NewMat()
+	defer lap.Close()
+	gocv.Laplacian(small, &lap, gocv.MatTypeCV64F, 1, 1, 0, gocv.BorderDefault)
+	mean, std := gocv.NewMat(), gocv.NewMat()
+	defer mean.Close()
+	defer std.Close()
+	gocv.MeanStdDev(lap, &mean, &std)
+	s := std.GetDoubleAt(0, 0)
+	return s * s, small.Mean().Val1
+}
+
+// Assess applies the quality gate to one analysed frame. prev is the main face of the
+// previous analysed frame (nil if none) to judge whether the head is held still.
+// It returns the guidance to show and the checks behind it.
+func (o Options) Assess(a Analysis, prev *Observation) (kiosk.Guidance, []kiosk.Check) {
+	if a.Main == nil {
+		return kiosk.GuideNoFace, []kiosk.Check{{Name: "face_found", OK: false}}
+	}
+	m := a.Main
+	W, H := float64(a.Width), float64(a.Height)
+	fw := m.Face.Raw.W() / W
+	cx, cy := m.Face.Raw.Centre()
+	dx, dy := math.Abs(cx/W-0.5), math.Abs(cy/H-0.5)
+	motion := 0.0
+	if prev != nil {
+		px, py := prev.Face.Raw.Centre()
+		motion = math.Hypot(cx-px, cy-py) / math.Max(1, m.Face.Raw.W())
+	}
+	type gate struct {
+		guide  kiosk.Guidance
+		name   string
+		ok     bool
+		detail string
+	}
+	// In the order a resident should fix things: a later hint is pointless until the
+	// earlier ones are satisfied.
+	gates := []gate{
+		{kiosk.GuideOnePerson, "one_person", a.Faces <= 1, fmt.Sprintf("faces=%d", a.Faces)},
+		{kiosk.GuideMoveCloser, "face_size_min", fw >= o.MinFaceWidth, fmt.Sprintf("width=%.2f min=%.2f", fw, o.MinFaceWidth)},
+		{kiosk.GuideMoveBack, "face_size_max", fw <= o.MaxFaceWidth, fmt.Sprintf("width=%.2f max=%.2f", fw, o.MaxFaceWidth)},
+		{kiosk.GuideCentre, "centred", dx <= o.CentreTolerance && dy <= o.CentreTolerance, fmt.Sprintf("dx=%.2f dy=%.2f tol=%.2f", dx, dy, o.CentreTolerance)},
+		{kiosk.GuideTooDark, "not_too_dark", m.Brightness >= o.MinBrightness, fmt.Sprintf("brightness=%.0f min=%.0f", m.Brightness, o.MinBrightness)},
+		{kiosk.GuideTooBright, "not_too_bright", m.Brightness <= o.MaxBrightness, fmt.Sprintf("brightness=%.0f max=%.0f", m.Brightness, o.MaxBrightness)},
+		{kiosk.GuideFaceCamera, "frontal", math.Abs(m.Pose.Yaw) <= o.MaxYaw && math.Abs(m.Pose.Pitch) <= o.MaxPitch, fmt.Sprintf("yaw=%.0f pitch=%.0f model=%v", m.Pose.Yaw, m.Pose.Pitch, m.Pose.Model)},
+		{kiosk.GuideHoldStill, "sharp", m.Sharpness >= o.MinSharpness, fmt.Sprintf("sharpness=%.0f min=%.0f", m.Sharpness, o.MinSharpness)},
+		{kiosk.GuideHoldStill, "still", motion <= o.MaxMotion, fmt.Sprintf("motion=%.3f max=%.3f", motion, o.MaxMotion)},
+	}
+	checks := make([]kiosk.Check, 0, len(gates)+1)
+	checks = append(checks, kiosk.Check{Name: "face_found", OK: true, Detail: fmt.Sprintf("score=%.2f", m.Face.Score)})
+	guide := kiosk.GuideOK
+	for _, g := range gates {
+		checks = append(checks, kiosk.Check{Name: g.name, OK: g.ok, Detail: g.detail})
+		if !g.ok && guide == kiosk.GuideOK {
+			guide = g.guide
+		}
+	}
+	return guide, checks
+}
