@@ -224,4 +224,3 @@ func evalMarkdown(r facematch.EvalReport) string {
 	b.WriteString("estimate error rates for the population. The threshold was not tuned on it beyond checking the gap.\n")
 	return b.String()
 }
-
