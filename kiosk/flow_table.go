@@ -193,7 +193,7 @@ var Transitions = rules(
 		{From: StateOutOfService, On: EvToggleLargeText},
 		{From: StateOutOfService, On: EvToggleContrast},
 	},
-	each(cardStates, Rule{On: EvCardRemoved, To: StateAttract, Do: []Action{ActAuditEnd}, Message: "msg.session_ended"}),
+	each(cardStates, Rule{On: EvCardRemoved, To: StateAttract, Do: []Action{ActAuditEnd}, Message: MsgSessionEnded}),
 	each(cancelStates, Rule{On: EvCancel, To: StateTakeCard, Do: []Action{ActAuditEnd}}),
 	each(timeoutToTakeCard, Rule{On: EvTimeout, To: StateTakeCard, Do: []Action{ActAuditEnd}}),
 	[]Rule{

@@ -475,7 +475,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		}
 	case ActPINShort:
 		if !m.busy {
-			m.notice = "msg.pin_too_short"
+			m.notice = MsgPINTooShort
 		}
 	case ActVerifyPIN:
 		m.startVerifyPIN()
@@ -486,7 +486,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActPINWrong:
 		m.busy = false
 		m.pinTries = ev.Tries
-		m.notice = "msg.pin_wrong"
+		m.notice = MsgPINWrong
 		m.audit(now, "resident", "pin.verify", "wrong tries_left="+strconv.Itoa(ev.Tries))
 	case ActPINBlocked:
 		m.audit(now, "resident", "pin.verify", "blocked")
@@ -801,22 +801,22 @@ func ServiceViews(el Eligibility, fees Fees) []ServiceView {
 
 func buildSummary(s ServiceID, form map[string]string, fee int) *SummaryView {
 	sv := &SummaryView{Service: s, Fee: fee}
-	sv.Lines = append(sv.Lines, SummaryLine{Label: "summary.service", Value: "service." + string(s), ValueIsKey: true})
+	sv.Lines = append(sv.Lines, SummaryLine{Label: SummaryService, Value: string(ServiceKey(s)), ValueIsKey: true})
 	for _, f := range FormFor(s) {
 		v := form[f.Name]
 		switch {
 		case f.Name == FieldPasswordConfirm:
 			continue
 		case f.Kind == FieldPassword:
-			state := "summary.password_not_set"
+			state := SummaryPasswordNotSet
 			if v != "" {
-				state = "summary.password_set"
+				state = SummaryPasswordSet
 			}
-			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: state, ValueIsKey: true})
+			sv.Lines = append(sv.Lines, SummaryLine{Label: FieldKey(f.Name), Value: string(state), ValueIsKey: true})
 		case f.Kind == FieldChoice:
-			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: "option." + f.Name + "." + v, ValueIsKey: true})
+			sv.Lines = append(sv.Lines, SummaryLine{Label: FieldKey(f.Name), Value: string(OptionKey(f.Name, v)), ValueIsKey: true})
 		default:
-			sv.Lines = append(sv.Lines, SummaryLine{Label: MsgKey("field." + f.Name), Value: v})
+			sv.Lines = append(sv.Lines, SummaryLine{Label: FieldKey(f.Name), Value: v})
 		}
 	}
 	return sv
@@ -863,7 +863,7 @@ func (m *Machine) startSubmit(now time.Time) {
 		}
 		var notice MsgKey
 		if err := printer.PrintReceipt(ctx, receipt); err != nil {
-			notice = "msg.printer_unavailable"
+			notice = MsgPrinterUnavailable
 		}
 		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice})
 	})
