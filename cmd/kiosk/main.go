@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -45,7 +46,6 @@ func (e usageError) Unwrap() error { return e.err }
 var errFailure = errors.New("failed")
 
 // loadConfig loads and validates the configuration; problems exit with status 2.
-// overrides are applied to the loaded config before validation of cross-field rules.
 func loadConfig() (config.Config, error) {
 	cfg, _, err := config.Load(configFile, os.Environ())
 	if err != nil {
@@ -57,25 +57,28 @@ func loadConfig() (config.Config, error) {
 func main() {
 	rootCmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	err := rootCmd.Execute()
-	if err == nil {
-		os.Exit(exitOK)
+	if err != nil && !errors.Is(err, errFailure) {
+		fmt.Fprintln(os.Stderr, err)
 	}
-	if errors.Is(err, errFailure) {
-		os.Exit(exitFailure)
-	}
-	fmt.Fprintln(os.Stderr, err)
-	var ue usageError
-	var ps config.Problems
-	if errors.As(err, &ue) || errors.As(err, &ps) {
-		os.Exit(exitUsage)
-	}
-	if len(os.Args) > 1 && err.Error() != "" && isUnknownCommand(err) {
-		os.Exit(exitUsage)
-	}
-	os.Exit(exitFailure)
+	os.Exit(exitCode(err))
 }
 
-func isUnknownCommand(err error) bool {
-	s := err.Error()
-	return len(s) > 16 && (s[:16] == "unknown command " || s[:14] == "unknown flag: ")
+// exitCode maps a command's error to the process status: 0 success, 1 a "no" answer
+// or a failed operation, 2 bad flags or configuration.
+func exitCode(err error) int {
+	var ue usageError
+	var ps config.Problems
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFailure):
+		return exitFailure
+	case errors.As(err, &ue), errors.As(err, &ps):
+		return exitUsage
+	case strings.HasPrefix(err.Error(), "unknown command "), strings.HasPrefix(err.Error(), "unknown flag: "),
+		strings.HasPrefix(err.Error(), "accepts "), strings.HasPrefix(err.Error(), "requires "):
+		return exitUsage
+	default:
+		return exitFailure
+	}
 }
