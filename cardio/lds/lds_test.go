@@ -1,0 +1,365 @@
+package lds
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"encoding/pem"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/internal/testcard"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
+)
+
+var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func holder(photo []byte) testcard.Holder {
+	return testcard.Holder{DocNo: "1234567", Birth: "850314", Expiry: "340603", Sex: "M", Nationality: "CHN",
+		Surname: "CHAN", Given: "TAI MAN", Portuguese: "CHAN TAI MAN", Chinese: "陳大文", IssueDate: "20240603", Photo: photo}
+}
+
+func newCard(t *testing.T, photo []byte, o testcard.Options) (*testcard.Card, *testcard.PKI) {
+	t.Helper()
+	p, err := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := testcard.New(holder(photo), p, "123456", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, p
+}
+
+func openBAC(t *testing.T, c *testcard.Card) *icao.SecureChannel {
+	t.Helper()
+	ctx := context.Background()
+	if err := SelectApplication(ctx, c, AIDLDS); err != nil {
+		t.Fatal(err)
+	}
+	s, err := icao.BAC(ctx, c, c.Key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &icao.SecureChannel{T: c, S: s}
+}
+
+func TestReadFiles(t *testing.T) {
+	photo := testcard.JPEG(20000)
+	for _, tc := range []struct {
+		name       string
+		extended   bool
+		bySFI      bool
+		noExtended bool
+		maxAPDUs   int // for DG2
+		wantErr    error
+	}{
+		{"extended by SFI", true, true, false, 1, nil},
+		{"extended by FID", true, false, false, 2, nil},
+		{"short by SFI", false, true, false, 91, nil},
+		{"short by FID", false, false, false, 92, nil},
+		{"extended refused", true, true, true, 0, ErrExtendedRefused},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, _ := newCard(t, photo, testcard.Options{})
+			c.NoExtended = tc.noExtended
+			r := &Reader{T: openBAC(t, c), Extended: tc.extended, SM: true}
+			got, err := r.ReadFile(context.Background(), DG2, tc.bySFI)
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, c.LDS[DG2.FID]) {
+				t.Fatalf("DG2 differs (%d vs %d bytes)", len(got), len(c.LDS[DG2.FID]))
+			}
+			if r.APDUs > tc.maxAPDUs {
+				t.Errorf("%d APDUs for DG2, want at most %d", r.APDUs, tc.maxAPDUs)
+			}
+			// Small files come back whole in the first READ BINARY.
+			r.APDUs = 0
+			dg1, err := r.ReadFile(context.Background(), DG1, tc.bySFI)
+			if err != nil || !bytes.Equal(dg1, c.LDS[DG1.FID]) {
+				t.Fatalf("DG1: %v", err)
+			}
+			if want := map[bool]int{true: 1, false: 2}[tc.bySFI]; r.APDUs != want {
+				t.Errorf("%d APDUs for DG1, want %d", r.APDUs, want)
+			}
+		})
+	}
+}
+
+// TestReadBeyond32K reads a file larger than the 15-bit offset of READ BINARY (B0)
+// with short APDUs, which needs READ BINARY (B1) with an offset object.
+func TestReadBeyond32K(t *testing.T) {
+	c, _ := newCard(t, testcard.JPEG(40000), testcard.Options{})
+	r := &Reader{T: openBAC(t, c), SM: true}
+	got, err := r.ReadFile(context.Background(), DG2, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, c.LDS[DG2.FID]) {
+		t.Fatal("DG2 differs")
+	}
+	if !bytes.Contains(c.Log, []byte{apdu.InsReadBinaryOdd}) {
+		t.Fatal("B1 not used")
+	}
+}
+
+func TestReadErrors(t *testing.T) {
+	ctx := context.Background()
+	c, _ := newCard(t, testcard.JPEG(100), testcard.Options{})
+	// Without BAC the LDS files are protected.
+	if err := SelectApplication(ctx, c, AIDLDS); err != nil {
+		t.Fatal(err)
+	}
+	r := &Reader{T: c}
+	if _, err := r.ReadFile(ctx, DG1, false); !errors.Is(err, apdu.ErrSecurityStatus) {
+		t.Fatalf("plain read: %v", err)
+	}
+	// A missing file is "not found".
+	r = &Reader{T: openBAC(t, c), SM: true}
+	if _, err := r.ReadFile(ctx, EFCardAccess, false); !errors.Is(err, apdu.ErrFileNotFound) {
+		t.Fatalf("EF.CardAccess: %v", err)
+	}
+	// A file announcing an absurd size is refused before any allocation.
+	c.LDS[DG11.FID] = []byte{0x6B, 0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x00}
+	if _, err := r.ReadFile(ctx, DG11, true); err == nil {
+		t.Fatal("absurd size accepted")
+	}
+	// A card pulled mid-read gives the transport error.
+	c2, _ := newCard(t, testcard.JPEG(20000), testcard.Options{})
+	ch := openBAC(t, c2)
+	c2.PullAfter = c2.Commands + 3
+	r = &Reader{T: ch, SM: true}
+	if _, err := r.ReadFile(ctx, DG2, true); !errors.Is(err, testcard.ErrPulled) {
+		t.Fatalf("pulled: %v", err)
+	}
+	// Cancellation stops between APDUs.
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := r.ReadFile(cctx, DG1, true); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
+
+func TestParseMRZ(t *testing.T) {
+	tests := []struct {
+		name    string
+		mrz     string
+		want    MRZ
+		wantErr bool
+	}{
+		{name: "TD1 Doc 9303 Part 5 example",
+			mrz:  "I<UTOD231458907<<<<<<<<<<<<<<<" + "7408122F1204159UTO<<<<<<<<<<<6" + "ERIKSSON<<ANNA<MARIA<<<<<<<<<<",
+			want: MRZ{Format: "TD1", DocumentCode: "I", IssuingState: "UTO", DocumentNumber: "D23145890", BirthDate: "740812", Sex: "F", ExpiryDate: "120415", Nationality: "UTO", Primary: "ERIKSSON", Secondary: "ANNA MARIA"}},
+		{name: "TD3 Doc 9303 Part 4 example",
+			mrz:  "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" + "L898902C36UTO7408122F1204159ZE184226B<<<<<10",
+			want: MRZ{Format: "TD3", DocumentCode: "P", IssuingState: "UTO", DocumentNumber: "L898902C3", BirthDate: "740812", Sex: "F", ExpiryDate: "120415", Nationality: "UTO", Primary: "ERIKSSON", Secondary: "ANNA MARIA", OptionalData: "ZE184226B"}},
+		{name: "TD1 long document number",
+			mrz:  "I<UTOD23145890<7349<<<<<<<<<<<" + "3407127M9507122UTO<<<<<<<<<<<2" + "STEVENSON<<PETER<JOHN<<<<<<<<<",
+			want: MRZ{Format: "TD1", DocumentCode: "I", IssuingState: "UTO", DocumentNumber: "D23145890734", BirthDate: "340712", Sex: "M", ExpiryDate: "950712", Nationality: "UTO", Primary: "STEVENSON", Secondary: "PETER JOHN"}},
+		{name: "BIR", mrz: testcard.TD1(holder(nil)),
+			want: MRZ{Format: "TD1", DocumentCode: "ID", IssuingState: "MAC", DocumentNumber: "1234567", BirthDate: "850314", Sex: "M", ExpiryDate: "340603", Nationality: "CHN", Primary: "CHAN", Secondary: "TAI MAN"}},
+		{name: "TD1 bad document check digit", mrz: "I<UTOD231458908<<<<<<<<<<<<<<<" + "7408122F1204159UTO<<<<<<<<<<<6" + "ERIKSSON<<ANNA<MARIA<<<<<<<<<<", wantErr: true},
+		{name: "TD1 bad composite", mrz: "I<UTOD231458907<<<<<<<<<<<<<<<" + "7408122F1204159UTO<<<<<<<<<<<7" + "ERIKSSON<<ANNA<MARIA<<<<<<<<<<", wantErr: true},
+		{name: "TD3 bad birth check digit", mrz: "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<" + "L898902C36UTO7408123F1204159ZE184226B<<<<<10", wantErr: true},
+		{name: "wrong length", mrz: "P<UTO", wantErr: true},
+		{name: "bad character", mrz: strings.Repeat("a", 90), wantErr: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := ParseMRZ(tc.mrz)
+			if tc.wantErr {
+				if !errors.Is(err, ErrMRZ) {
+					t.Fatalf("err = %v, want ErrMRZ", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Raw = ""
+			if *m != tc.want {
+				t.Fatalf("got  %+v\nwant %+v", *m, tc.want)
+			}
+		})
+	}
+	m, _ := ParseMRZ(testcard.TD1(holder(nil)))
+	if b, _ := m.BirthTime(now); b.Year() != 1985 {
+		t.Errorf("birth year %d", b.Year())
+	}
+	if e, _ := m.ExpiryTime(now); e.Year() != 2034 {
+		t.Errorf("expiry year %d", e.Year())
+	}
+}
+
+func TestParseDataGroups(t *testing.T) {
+	files := testcard.Files(holder(testcard.JPEG(500)))
+	face, err := ParseDG2(files[2])
+	if err != nil || face.Format != "jpeg" || len(face.Image) != 500 || face.Width != 100 {
+		t.Fatalf("DG2: %+v %v", face, err)
+	}
+	jp2 := append([]byte{0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}, make([]byte, 50)...)
+	if f, err := ParseDG2(testcard.DG2(jp2, 1)); err != nil || f.Format != "jp2" {
+		t.Fatalf("DG2 jp2: %+v %v", f, err)
+	}
+	if _, err := ParseDG2(testcard.DG2([]byte("GIF89a"), 0)); !errors.Is(err, ErrNoFace) {
+		t.Fatalf("DG2 gif: %v", err)
+	}
+	// A facial record whose lengths lie is refused, not read out of bounds.
+	bad := testcard.DG2(testcard.JPEG(50), 0)
+	i := bytes.Index(bad, []byte("FAC\x00"))
+	bad[i+8], bad[i+9] = 0x7F, 0xFF
+	if _, err := ParseDG2(bad); !errors.Is(err, ErrNoFace) {
+		t.Fatalf("DG2 lying length: %v", err)
+	}
+	d11, err := ParseDG11(files[11])
+	if err != nil || d11.FullName != "CHAN TAI MAN" || len(d11.OtherNames) != 1 || d11.OtherNames[0] != "陳大文" || d11.PersonalNumber != "1234567" {
+		t.Fatalf("DG11: %+v %v", d11, err)
+	}
+	d12, err := ParseDG12(files[12])
+	if err != nil || d12.IssuingAuthority != "DSI MACAU" {
+		t.Fatalf("DG12: %+v %v", d12, err)
+	}
+	if it, err := d12.IssueTime(); err != nil || !it.Equal(time.Date(2024, 6, 3, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("issue: %v %v", it, err)
+	}
+	com, err := ParseCOM(tlv.Constructed(0x60, tlv.Encode(0x5F01, []byte("0107")), tlv.Encode(0x5C, []byte{0x61, 0x75, 0x6B, 0x6E})))
+	if err != nil || len(com.DataGroups) != 3 || !com.Has(11) || com.Has(12) {
+		t.Fatalf("COM: %+v %v", com, err)
+	}
+	if _, err := ParseDG11([]byte{0x6B, 0x03, 0x5F, 0x0E, 0x05}); err == nil {
+		t.Fatal("truncated DG11 accepted")
+	}
+	if _, err := ParseDG1(files[11]); err == nil {
+		t.Fatal("DG11 accepted as DG1")
+	}
+}
+
+func writeStore(t *testing.T, certs ...[]byte) *TrustStore {
+	t.Helper()
+	dir := t.TempDir()
+	for i, c := range certs {
+		os.WriteFile(filepath.Join(dir, "csca"+string(rune('a'+i))+".pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c}), 0o644)
+	}
+	os.WriteFile(filepath.Join(dir, "README"), []byte("not a certificate"), 0o644)
+	ts, err := LoadTrustStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
+}
+
+func TestPassiveAuth(t *testing.T) {
+	good, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	expired, _ := testcard.NewPKI(now, now.AddDate(-3, 0, 0), now.AddDate(0, 0, -1))
+	other, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	dgs := testcard.Files(holder(testcard.JPEG(300)))
+	sign := func(p *testcard.PKI) []byte {
+		s, err := p.SOD(dgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	tampered := map[int][]byte{}
+	for k, v := range dgs {
+		tampered[k] = v
+	}
+	tampered[11] = append(append([]byte(nil), dgs[11][:len(dgs[11])-1]...), dgs[11][len(dgs[11])-1]^1)
+	sodGood := sign(good)
+	badSig := append([]byte(nil), sodGood...)
+	// Flip a bit inside the security object: the message digest no longer matches.
+	j := bytes.Index(badSig, dgs11Hash(t, good, dgs))
+	badSig[j] ^= 1
+	tests := []struct {
+		name   string
+		sod    []byte
+		dgs    map[int][]byte
+		store  *TrustStore
+		failed []string
+	}{
+		{"genuine", sodGood, dgs, writeStore(t, good.CSCA.Raw), nil},
+		{"genuine, store with other CSCAs too", sodGood, dgs, writeStore(t, other.CSCA.Raw, good.CSCA.Raw), nil},
+		{"tampered DG11", sodGood, tampered, writeStore(t, good.CSCA.Raw), []string{"dg11_hash"}},
+		{"expired signer", sign(expired), dgs, writeStore(t, expired.CSCA.Raw), []string{CheckDSValidity}},
+		{"unknown CSCA", sodGood, dgs, writeStore(t, other.CSCA.Raw), []string{CheckChain, CheckCSCAValidity}},
+		{"signature broken", badSig, dgs, writeStore(t, good.CSCA.Raw), []string{CheckSignature, "dg11_hash"}},
+		{"not a SOD", []byte{0x77, 0x02, 0x30, 0x00}, dgs, writeStore(t, good.CSCA.Raw), []string{CheckSOD, CheckSignature, CheckChain, CheckDSValidity, CheckCSCAValidity, "dg1_hash", "dg2_hash", "dg11_hash", "dg12_hash"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			checks, ok := PassiveAuth(tc.sod, tc.dgs, tc.store, now)
+			var failed []string
+			for _, c := range checks {
+				if !c.OK {
+					failed = append(failed, c.Name)
+					if c.Detail == "" {
+						t.Errorf("%s failed without a reason", c.Name)
+					}
+				}
+			}
+			if ok != (len(tc.failed) == 0) || strings.Join(failed, ",") != strings.Join(tc.failed, ",") {
+				t.Fatalf("ok=%v failed=%v, want %v\n%+v", ok, failed, tc.failed, checks)
+			}
+			if len(checks) != 9 {
+				t.Fatalf("%d checks, want 9", len(checks))
+			}
+		})
+	}
+	// A DG the SOD does not list is not verified.
+	extra := map[int][]byte{1: dgs[1], 3: {0x63, 0}}
+	if _, ok := PassiveAuth(sodGood, extra, writeStore(t, good.CSCA.Raw), now); ok {
+		t.Fatal("unlisted DG3 verified")
+	}
+	if _, err := LoadTrustStore(t.TempDir()); !errors.Is(err, ErrEmptyTrustStore) {
+		t.Fatalf("empty store: %v", err)
+	}
+}
+
+func dgs11Hash(t *testing.T, p *testcard.PKI, dgs map[int][]byte) []byte {
+	s, err := ParseSOD(mustSOD(t, p, dgs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s.Hashes[11]
+}
+
+func mustSOD(t *testing.T, p *testcard.PKI, dgs map[int][]byte) []byte {
+	b, err := p.SOD(dgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestATRSupportsExtended(t *testing.T) {
+	for _, tc := range []struct {
+		atr        string
+		sup, known bool
+	}{
+		// T0=0x88-ish examples: TD1 with T=1, historical bytes 80 73 C8 21 40 (capabilities, byte 3 b7 set).
+		{"3B8880018073C82140" + "00", true, true},
+		{"3B8880018073C82100" + "00", false, true},
+		{"3B80800101", false, false},
+		{"3B", false, false},
+	} {
+		sup, known := ATRSupportsExtended(hexb(tc.atr))
+		if sup != tc.sup || known != tc.known {
+			t.Errorf("%s: %v %v", tc.atr, sup, known)
+		}
+	}
+}

@@ -1,0 +1,197 @@
+package lds
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// TrustStore holds the CSCA certificates passive authentication chains to.
+type TrustStore struct {
+	CSCAs []*x509.Certificate
+}
+
+// ErrEmptyTrustStore is returned when the trust store folder has no certificate.
+var ErrEmptyTrustStore = errors.New("trust store holds no CSCA certificate")
+
+// LoadTrustStore reads every certificate (PEM, possibly several per file, or DER) in
+// dir. Files that are neither are an error, so a broken store is noticed at start.
+func LoadTrustStore(dir string) (*TrustStore, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("trust store: %w", err)
+	}
+	ts := &TrustStore{}
+	for _, e := range entries {
+		if e.IsDir() || e.Name()[0] == '.' {
+			continue
+		}
+		switch filepath.Ext(e.Name()) {
+		case ".pem", ".crt", ".cer", ".der":
+		default:
+			continue // README, CRLs and the like
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("trust store: %w", err)
+		}
+		certs, err := parseCerts(b)
+		if err != nil {
+			return nil, fmt.Errorf("trust store: %s: %w", e.Name(), err)
+		}
+		ts.CSCAs = append(ts.CSCAs, certs...)
+	}
+	if len(ts.CSCAs) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrEmptyTrustStore, dir)
+	}
+	return ts, nil
+}
+
+func parseCerts(b []byte) ([]*x509.Certificate, error) {
+	if !bytes.Contains(b, []byte("-----BEGIN")) {
+		c, err := x509.ParseCertificate(b)
+		if err != nil {
+			return nil, err
+		}
+		return []*x509.Certificate{c}, nil
+	}
+	var out []*x509.Certificate
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no CERTIFICATE block")
+	}
+	return out, nil
+}
+
+// Check names of passive authentication, in order.
+const (
+	CheckSOD          = "sod_parsed"
+	CheckSignature    = "ds_signature"
+	CheckChain        = "csca_chain"
+	CheckDSValidity   = "ds_validity"
+	CheckCSCAValidity = "csca_validity"
+)
+
+// HashCheckName is the check name for data group n's hash.
+func HashCheckName(n int) string { return "dg" + strconv.Itoa(n) + "_hash" }
+
+// PassiveAuth verifies EF.SOD and the data groups read against it (Doc 9303 Part 11
+// §5.1): the document signer's signature, its chain to a CSCA of the trust store,
+// both certificates' validity at now, and the hash of every data group in dgs. It
+// returns every step as a check and whether all passed. The data is never withheld:
+// the caller shows it marked as unverified when ok is false.
+func PassiveAuth(sod []byte, dgs map[int][]byte, ts *TrustStore, now time.Time) (checks []kiosk.Check, ok bool) {
+	nums := make([]int, 0, len(dgs))
+	for n := range dgs {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	add := func(name string, err error) {
+		c := kiosk.Check{Name: name, OK: err == nil}
+		if err != nil {
+			c.Detail = err.Error()
+		}
+		checks = append(checks, c)
+	}
+	s, err := ParseSOD(sod)
+	add(CheckSOD, err)
+	if err != nil {
+		skipped := errors.New("not checked: EF.SOD could not be parsed")
+		for _, n := range []string{CheckSignature, CheckChain, CheckDSValidity, CheckCSCAValidity} {
+			add(n, skipped)
+		}
+		for _, n := range nums {
+			add(HashCheckName(n), skipped)
+		}
+		return checks, false
+	}
+	add(CheckSignature, s.VerifySignature())
+	csca, err := ts.issuerOf(s.Signer)
+	add(CheckChain, err)
+	add(CheckDSValidity, validAt("document signer", s.Signer, now))
+	if csca != nil {
+		add(CheckCSCAValidity, validAt("CSCA", csca, now))
+	} else {
+		add(CheckCSCAValidity, errors.New("not checked: no CSCA found"))
+	}
+	for _, n := range nums {
+		add(HashCheckName(n), s.CheckDG(n, dgs[n]))
+	}
+	ok = true
+	for _, c := range checks {
+		ok = ok && c.OK
+	}
+	return checks, ok
+}
+
+// CheckDG compares data group n's content with its hash in EF.SOD.
+func (s *SOD) CheckDG(n int, content []byte) error {
+	want, listed := s.Hashes[n]
+	if !listed {
+		return fmt.Errorf("DG%d is not listed in EF.SOD", n)
+	}
+	h := s.HashAlg.New()
+	h.Write(content)
+	if !bytes.Equal(h.Sum(nil), want) {
+		return fmt.Errorf("DG%d hash does not match EF.SOD", n)
+	}
+	return nil
+}
+
+// issuerOf finds the CSCA that signed cert.
+func (ts *TrustStore) issuerOf(cert *x509.Certificate) (*x509.Certificate, error) {
+	if ts == nil || len(ts.CSCAs) == 0 {
+		return nil, ErrEmptyTrustStore
+	}
+	var lastErr error
+	for _, ca := range ts.CSCAs {
+		if !bytes.Equal(ca.RawSubject, cert.RawIssuer) {
+			continue
+		}
+		if len(cert.AuthorityKeyId) > 0 && len(ca.SubjectKeyId) > 0 && !bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId) {
+			continue // same name, other key (CSCA key rollover)
+		}
+		if err := cert.CheckSignatureFrom(ca); err != nil {
+			lastErr = err
+			continue
+		}
+		return ca, nil
+	}
+	if lastErr != nil {
+		return nil, fmt.Errorf("document signer certificate signature: %w", lastErr)
+	}
+	return nil, errors.New("no CSCA in the trust store issued the document signer")
+}
+
+func validAt(what string, c *x509.Certificate, now time.Time) error {
+	switch {
+	case now.Before(c.NotBefore):
+		return fmt.Errorf("%s certificate not valid before %s", what, c.NotBefore.UTC().Format(time.DateOnly))
+	case now.After(c.NotAfter):
+		return fmt.Errorf("%s certificate expired on %s", what, c.NotAfter.UTC().Format(time.DateOnly))
+	}
+	return nil
+}

@@ -1,0 +1,236 @@
+package lds
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
+)
+
+// MaxFileSize bounds what ReadFile accepts from a file's own length header. A DG2 with
+// a face image is 10-30 KB; a chip announcing more than this is refused before any
+// large allocation.
+const MaxFileSize = 1 << 20
+
+// Chunk sizes. Under secure messaging the protected response carries the data plus
+// up to 28 bytes of DO87/DO99/DO8E and padding, and must itself fit the response
+// buffer: 256 bytes for short APDUs, 65535 for vpcd's 2-byte framing and pcsc-lite's
+// extended buffer. Without SM the full Ne is usable.
+const (
+	ShortChunkSM    = 0xDF   // 223: 3DES/AES padding + DO overhead stays within 256
+	ShortChunk      = 0x100  // 256 in plain
+	ExtendedChunkSM = 0xFF00 // 65280: plus SM overhead stays within 65535
+	ExtendedChunk   = 0xFF00
+)
+
+// Reader reads files over a transceiver (plain or a SecureChannel).
+type Reader struct {
+	T apdu.Transceiver
+	// Extended uses extended-length READ BINARY. If the card refuses it (6700, 6D00,
+	// 6E00 or a wrong-length error), ErrExtendedRefused is returned so the caller can
+	// re-establish secure messaging and continue with short APDUs.
+	Extended bool
+	// SM says the transceiver adds secure messaging; it sets the chunk sizes.
+	SM bool
+	// Progress, if set, is called after every READ BINARY with the bytes so far and
+	// the total (0 until known).
+	Progress func(f File, done, total int)
+	// APDUs counts the commands sent by this reader.
+	APDUs int
+}
+
+// ErrExtendedRefused means the card answered an extended-length command as unsupported.
+var ErrExtendedRefused = errors.New("card refused extended-length APDUs")
+
+// ErrFileTooLarge is returned when a file announces a size beyond MaxFileSize.
+var ErrFileTooLarge = errors.New("file larger than allowed")
+
+func (r *Reader) chunk() int {
+	switch {
+	case r.Extended && r.SM:
+		return ExtendedChunkSM
+	case r.Extended:
+		return ExtendedChunk
+	case r.SM:
+		return ShortChunkSM
+	default:
+		return ShortChunk
+	}
+}
+
+func (r *Reader) exchange(ctx context.Context, c apdu.Command) (apdu.Response, error) {
+	if err := ctx.Err(); err != nil {
+		return apdu.Response{}, err
+	}
+	r.APDUs++
+	return apdu.Exchange(ctx, r.T, c)
+}
+
+// SelectApplication selects an application by AID with no response data (P2 0C), as
+// Doc 9303 Part 10 §3.1.1 asks.
+func SelectApplication(ctx context.Context, t apdu.Transceiver, aid []byte) error {
+	resp, err := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsSelect, P1: 0x04, P2: 0x0C, Data: aid})
+	if err != nil {
+		return fmt.Errorf("selecting application: %w", err)
+	}
+	if err := resp.Err(); err != nil {
+		return fmt.Errorf("selecting application: %w", err)
+	}
+	return nil
+}
+
+// Select selects an elementary file of the current application by FID (P1 02, P2 0C).
+func (r *Reader) Select(ctx context.Context, f File) error {
+	resp, err := r.exchange(ctx, apdu.Command{INS: apdu.InsSelect, P1: 0x02, P2: 0x0C, Data: []byte{byte(f.FID >> 8), byte(f.FID)}})
+	if err != nil {
+		return fmt.Errorf("selecting %s: %w", f.Name, err)
+	}
+	if err := resp.Err(); err != nil {
+		return fmt.Errorf("selecting %s: %w", f.Name, err)
+	}
+	return nil
+}
+
+// ReadFile reads a whole file: by short EF identifier when bySFI (no SELECT needed),
+// else SELECT by FID first. The first READ BINARY asks for a whole chunk; a file
+// that fits comes back in that one APDU (9000, or 6282 with the partial data as
+// ISO 7816-4 lets a card answer a Le beyond the end). Otherwise the TLV header
+// gives the file's size and the rest is read in as few chunks as possible.
+func (r *Reader) ReadFile(ctx context.Context, f File, bySFI bool) ([]byte, error) {
+	if !bySFI || f.SFI == 0 {
+		if err := r.Select(ctx, f); err != nil {
+			return nil, err
+		}
+	}
+	first := apdu.Command{INS: apdu.InsReadBinary, Ne: r.chunk()}
+	if bySFI && f.SFI != 0 {
+		first.P1 = 0x80 | f.SFI
+	}
+	data, err := r.readAt(ctx, f, first)
+	if err != nil {
+		return nil, err
+	}
+	_, _, total, err := tlv.Header(data)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.Name, err)
+	}
+	if total > MaxFileSize {
+		return nil, fmt.Errorf("reading %s: %w (%d bytes)", f.Name, ErrFileTooLarge, total)
+	}
+	if len(data) >= total {
+		r.progress(f, total, total)
+		return data[:total:total], nil
+	}
+	out := make([]byte, len(data), total)
+	copy(out, data)
+	r.progress(f, len(out), total)
+	for len(out) < total {
+		n := min(r.chunk(), total-len(out))
+		part, err := r.readOffset(ctx, f, len(out), n)
+		if err != nil {
+			return nil, err
+		}
+		if len(part) == 0 {
+			return nil, fmt.Errorf("reading %s: card returned no data at offset %d of %d", f.Name, len(out), total)
+		}
+		if len(part) > total-len(out) {
+			part = part[:total-len(out)]
+		}
+		out = append(out, part...)
+		r.progress(f, len(out), total)
+	}
+	return out, nil
+}
+
+func (r *Reader) progress(f File, done, total int) {
+	if r.Progress != nil {
+		r.Progress(f, done, total)
+	}
+}
+
+// readOffset reads n bytes at off from the current EF: READ BINARY (B0) with a
+// 15-bit offset in P1-P2 up to 32767, READ BINARY (B1) with an offset data object
+// (tag 54) beyond, as ISO 7816-4 §11.3.3 provides.
+func (r *Reader) readOffset(ctx context.Context, f File, off, n int) ([]byte, error) {
+	if off <= 0x7FFF {
+		return r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinary, P1: byte(off >> 8), P2: byte(off), Ne: n})
+	}
+	offDO := tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)})
+	// The response is wrapped in a discretionary data object 53 L data: ask for its header too.
+	data, err := r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinaryOdd, Data: offDO, Ne: min(n+4, r.chunk())})
+	if err != nil {
+		return nil, err
+	}
+	o, err := tlv.ParseOne(data)
+	if err != nil || o.Tag != 0x53 {
+		return nil, fmt.Errorf("reading %s at %d: odd READ BINARY answer is not a 53 object", f.Name, off)
+	}
+	return o.Value, nil
+}
+
+func (r *Reader) readAt(ctx context.Context, f File, c apdu.Command) ([]byte, error) {
+	resp, err := r.exchange(ctx, c)
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", f.Name, err)
+	}
+	switch {
+	case resp.SW == 0x9000, resp.SW == 0x6282 && len(resp.Data) > 0:
+		return resp.Data, nil
+	case c.IsExtended() && (resp.SW == 0x6700 || resp.SW == 0x6D00 || resp.SW == 0x6E00 || resp.SW == 0x6F00 || resp.SW&0xFF00 == 0x6C00):
+		return nil, fmt.Errorf("reading %s: %w: %w", f.Name, ErrExtendedRefused, resp.Err())
+	default:
+		return nil, fmt.Errorf("reading %s: %w", f.Name, resp.Err())
+	}
+}
+
+// ATRSupportsExtended reads the card capabilities (compact-TLV tag 7, ISO 7816-4
+// §8.1.1.2.7) in the ATR's historical bytes. known is false when the ATR does not say.
+func ATRSupportsExtended(atr []byte) (supported, known bool) {
+	hist := historicalBytes(atr)
+	if len(hist) < 1 || hist[0] != 0x80 {
+		return false, false
+	}
+	for b := hist[1:]; len(b) > 0; {
+		tag, l := b[0]>>4, int(b[0]&0x0F)
+		if len(b) < 1+l {
+			return false, false
+		}
+		if tag == 0x7 && l >= 3 {
+			return b[3]&0x40 != 0, true
+		}
+		b = b[1+l:]
+	}
+	return false, false
+}
+
+// historicalBytes extracts T1..Tk from an ATR (ISO 7816-3 §8.2).
+func historicalBytes(atr []byte) []byte {
+	if len(atr) < 2 {
+		return nil
+	}
+	k := int(atr[1] & 0x0F)
+	i := 1
+	y := atr[1] >> 4
+	for {
+		for _, bit := range []byte{0x10, 0x20, 0x40} {
+			if y&bit != 0 {
+				i++
+			}
+		}
+		if y&0x80 == 0 {
+			break
+		}
+		i++
+		if i >= len(atr) {
+			return nil
+		}
+		y = atr[i] >> 4
+	}
+	start := i + 1
+	if start+k > len(atr) {
+		return nil
+	}
+	return atr[start : start+k]
+}
