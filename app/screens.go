@@ -1,0 +1,650 @@
+package app
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// screen draws the body of the screen for s.State.
+func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
+	switch s.State {
+	case kiosk.StateAttract:
+		return u.attract(s)
+	case kiosk.StateInsertCard:
+		return u.message(s, iconCardIn, "insert.hint", "", nil)
+	case kiosk.StateReading:
+		return u.reading(s)
+	case kiosk.StateCardProblem:
+		return u.message(s, theme.NewErrorThemedResource(theme.ErrorIcon()), string(s.Message), "counter.hint", u.continueButton(s, "chrome.continue"))
+	case kiosk.StateFace:
+		return u.face(s)
+	case kiosk.StateFaceResult:
+		return u.faceResult(s)
+	case kiosk.StatePIN:
+		return u.pin(s)
+	case kiosk.StateServiceMenu:
+		return u.menu(s)
+	case kiosk.StateServiceForm:
+		return u.form(s)
+	case kiosk.StateSummary:
+		return u.summary(s)
+	case kiosk.StateSubmitting:
+		return u.busyScreen(s)
+	case kiosk.StateDone:
+		return u.done(s)
+	case kiosk.StateTakeCard:
+		return u.message(s, iconCardOut, "take_card.hint", "", nil)
+	case kiosk.StateOutOfService:
+		return u.message(s, iconOff, "out_of_service.hint", "", nil)
+	case kiosk.StateCounter:
+		return u.message(s, iconCounter, string(s.Message), "counter.hint", u.continueButton(s, "chrome.continue"))
+	}
+	// A state this build does not know: say "go to the counter" rather than nothing.
+	return u.message(s, iconCounter, "counter.hint", "", nil)
+}
+
+func bigIcon(r fyne.Resource, size float32) fyne.CanvasObject {
+	img := canvas.NewImageFromResource(r)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(size, size))
+	return img
+}
+
+// message is the layout of the simple screens: icon, title, one or two lines, button.
+func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string, button fyne.CanvasObject) fyne.CanvasObject {
+	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, screenKey(s.State)))}
+	if line1 != "" {
+		items = append(items, subheading(u.t(s, line1)))
+	}
+	if s.State == kiosk.StateOutOfService && s.Message != "" {
+		items = append(items, body(u.t(s, string(s.Message))))
+	}
+	if line2 != "" {
+		items = append(items, body(u.t(s, line2)))
+	}
+	if button != nil {
+		items = append(items, container.NewCenter(button))
+	}
+	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+}
+
+func (u *UI) continueButton(s kiosk.Snapshot, key string) fyne.CanvasObject {
+	b := touchButton(u.t(s, key), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
+	return touchW(b, 420)
+}
+
+// attract shows the invitation in all three languages at once: the resident may not
+// read the kiosk's current one. Touching a language starts the session in it.
+func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
+	var langs []fyne.CanvasObject
+	for _, l := range kiosk.Languages {
+		l := l
+		b := touchButton(u.tr.T(l, langKey(l), nil), widget.HighImportance, func() {
+			u.post(kiosk.Event{Kind: kiosk.EvStart, Language: l})
+		})
+		langs = append(langs, container.New(minSize{440, 160}, b))
+	}
+	var invites []fyne.CanvasObject
+	for _, l := range kiosk.Languages {
+		invites = append(invites, subheading(u.tr.T(l, "attract.choose_language", nil)))
+	}
+	items := []fyne.CanvasObject{
+		heading(u.t(s, screenKey(s.State)) + " · " + u.t(s, "app.title")),
+		container.NewVBox(invites...),
+		container.NewCenter(container.NewHBox(langs...)),
+		body(u.t(s, "attract.services")),
+	}
+	if s.Message != "" {
+		// e.g. "your session ended": said once, to whoever looks next, with nothing of it.
+		items = append(items, body(u.t(s, string(s.Message))))
+	}
+	return container.NewCenter(container.New(minSize{1500, 0}, container.NewVBox(items...)))
+}
+
+func (u *UI) reading(s kiosk.Snapshot) fyne.CanvasObject {
+	bar := widget.NewProgressBar()
+	bar.TextFormatter = func() string {
+		return u.tf(s, "format.percent", map[string]any{"Percent": int(math.Round(bar.Value * 100))})
+	}
+	u.onLive(func(s kiosk.Snapshot) { bar.SetValue(s.Progress) })
+	items := []fyne.CanvasObject{
+		bigIcon(iconReading, 220),
+		heading(u.t(s, screenKey(s.State))),
+		container.New(minSize{900, 60}, bar),
+		subheading(u.t(s, "reading.keep_card")),
+	}
+	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+}
+
+func (u *UI) busyScreen(s kiosk.Snapshot) fyne.CanvasObject {
+	act := widget.NewActivity()
+	act.Start()
+	items := []fyne.CanvasObject{
+		container.NewCenter(container.New(minSize{160, 160}, act)),
+		heading(u.t(s, screenKey(s.State))),
+		subheading(u.t(s, "chrome.busy")),
+	}
+	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+}
+
+// face: the live preview (mirrored, so that "turn left" is the resident's left as in
+// a mirror) under an oval position guide, and beside it the guidance and the
+// challenge with its countdown.
+func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
+	preview := canvas.NewImageFromImage(nil)
+	preview.FillMode = canvas.ImageFillContain
+	preview.ScaleMode = canvas.ImageScaleFastest
+	preview.SetMinSize(fyne.NewSize(800, 600))
+	bg := canvas.NewRectangle(color.Black)
+	guide := canvas.NewRaster(ovalGuide(guideColour(s.Face.Guidance)))
+	u.onLive(func(s kiosk.Snapshot) {
+		if s.Face.Frame == nil || s.Face.Frame.Image == nil {
+			if preview.Image != nil {
+				preview.Image = nil
+				preview.Refresh()
+			}
+			return
+		}
+		preview.Image = mirror{s.Face.Frame.Image}
+		preview.Refresh()
+	})
+	left := container.NewStack(bg, preview, guide)
+
+	var right []fyne.CanvasObject
+	right = append(right, body(u.tf(s, "face.attempt", map[string]any{"Attempt": s.Face.Attempt, "Max": s.Face.MaxAttempts})))
+	g := s.Face.Guidance
+	if g == "" {
+		g = kiosk.GuideNoFace
+	}
+	if icon, ok := guidanceIcons[g]; ok {
+		right = append(right, container.NewCenter(bigIcon(icon, 160)))
+	}
+	right = append(right, subheading(u.t(s, guideKey(g))))
+	if s.Face.Challenge != "" {
+		if icon, ok := challengeIcons[s.Face.Challenge]; ok {
+			right = append(right, container.NewCenter(bigIcon(theme.NewPrimaryThemedResource(icon), 200)))
+		}
+		right = append(right, heading(u.t(s, challengeKey(s.Face.Challenge))))
+		secs := canvas.NewText("", theme.Color(theme.ColorNamePrimary))
+		secs.TextSize = 96
+		secs.TextStyle = fyne.TextStyle{Bold: true}
+		secs.Alignment = fyne.TextAlignCenter
+		bar := widget.NewProgressBar()
+		bar.TextFormatter = func() string { return "" }
+		total := s.Face.ChallengeRemaining
+		u.onLive(func(s kiosk.Snapshot) {
+			r := s.Face.ChallengeRemaining
+			secs.Text = strconv.Itoa(int((r + 999_999_999) / 1_000_000_000))
+			secs.Refresh()
+			if r > total {
+				total = r
+			}
+			if total > 0 {
+				bar.SetValue(float64(r) / float64(total))
+			}
+		})
+		right = append(right, secs, container.New(minSize{500, 24}, bar))
+	} else {
+		right = append(right, body(u.t(s, "face.put_face_in_oval")))
+	}
+	rightBox := container.New(minSize{640, 0}, container.NewVBox(right...))
+	return container.NewBorder(nil, nil, nil, container.NewCenter(rightBox), left)
+}
+
+func guideColour(g kiosk.Guidance) color.Color {
+	if g == kiosk.GuideOK || g == kiosk.GuideHoldStill {
+		return theme.Color(theme.ColorNameSuccess)
+	}
+	return theme.Color(theme.ColorNamePrimary)
+}
+
+// ovalGuide draws where the face should be: a thick oval, the outside dimmed. The
+// raster is redrawn only when the preview is resized, not for every frame.
+func ovalGuide(ring color.Color) func(w, h int) image.Image {
+	var cache *image.NRGBA
+	rr, rg, rb, _ := ring.RGBA()
+	ringC := color.NRGBA{uint8(rr >> 8), uint8(rg >> 8), uint8(rb >> 8), 0xff}
+	return func(w, h int) image.Image {
+		if cache != nil && cache.Rect.Dx() == w && cache.Rect.Dy() == h {
+			return cache
+		}
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		// The oval is sized on the shorter side so that it stays an upright face shape
+		// whatever the preview's aspect.
+		ry := float64(h) * 0.40
+		rx := ry * 0.72
+		cx, cy := float64(w)/2, float64(h)/2
+		thick := math.Max(4, float64(h)/90)
+		dim := color.NRGBA{0, 0, 0, 0x70}
+		for y := 0; y < h; y++ {
+			dy := (float64(y) - cy) / ry
+			for x := 0; x < w; x++ {
+				dx := (float64(x) - cx) / rx
+				d := math.Sqrt(dx*dx+dy*dy) - 1 // 0 on the oval, <0 inside
+				px := d * math.Min(rx, ry)      // roughly in pixels
+				switch {
+				case math.Abs(px) <= thick/2:
+					img.SetNRGBA(x, y, ringC)
+				case d > 0:
+					img.SetNRGBA(x, y, dim)
+				}
+			}
+		}
+		cache = img
+		return img
+	}
+}
+
+// mirror flips a camera frame left to right for the preview.
+type mirror struct{ image.Image }
+
+func (m mirror) At(x, y int) color.Color {
+	b := m.Image.Bounds()
+	return m.Image.At(b.Max.X-1-(x-b.Min.X), y)
+}
+
+func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
+	var icon fyne.Resource
+	var line1, line2 string
+	button := "chrome.continue"
+	if s.Face.Matched {
+		icon = theme.NewSuccessThemedResource(iconOK)
+		line1 = "face_result.matched"
+	} else {
+		icon = theme.NewErrorThemedResource(theme.CancelIcon())
+		line1 = "face_result.failed"
+		if s.Face.AttemptsLeft > 0 {
+			line2 = u.tr.N(s.Language, "face_result.attempts_left", s.Face.AttemptsLeft, nil)
+			button = "face_result.try_again"
+		}
+	}
+	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, screenKey(s.State))), subheading(u.t(s, line1))}
+	if line2 != "" {
+		items = append(items, body(line2))
+	}
+	items = append(items, container.NewCenter(u.continueButton(s, button)))
+	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+}
+
+// pinDigits is how many places the PIN display shows: the DSI PIN has 6 digits; a
+// longer one (the card allows up to 8) grows the display rather than hiding digits.
+const pinDigits = 6
+
+func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
+	left := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State))), body(u.t(s, "pin.hint"))}
+	if s.Message != "" {
+		left = append(left, body(u.t(s, string(s.Message))))
+	}
+	left = append(left, dots(s.PINLength, max(pinDigits, s.PINLength)))
+	if s.PINTriesLeft >= 0 {
+		left = append(left, subheading(u.tr.N(s.Language, "pin.tries_left", s.PINTriesLeft, nil)))
+	}
+	if s.Notice != "" {
+		left = append(left, warning(u.t(s, string(s.Notice))))
+	}
+	if s.PINLastTry {
+		left = append(left, warning(u.t(s, "pin.last_try")))
+	}
+	if s.Busy {
+		left = append(left, subheading(u.t(s, "chrome.busy")))
+	}
+	kp := keypad{
+		OnDigit:  func(d string) { u.post(kiosk.Event{Kind: kiosk.EvPINDigit, Value: d}) },
+		OnDelete: func() { u.post(kiosk.Event{Kind: kiosk.EvPINBackspace}) },
+		OnOK:     func() { u.post(kiosk.Event{Kind: kiosk.EvPINSubmit}) },
+		OKOn:     s.PINLength > 0 && !s.Busy,
+	}
+	pad := kp.build(u.keypadLabels(s))
+	return container.NewGridWithColumns(2,
+		container.NewCenter(container.New(minSize{760, 0}, container.NewVBox(left...))),
+		container.NewCenter(pad))
+}
+
+func (u *UI) keypadLabels(s kiosk.Snapshot) keypadLabels {
+	return keypadLabels{Delete: u.t(s, "keypad.delete"), Clear: u.t(s, "keypad.clear"), OK: u.t(s, "keypad.ok")}
+}
+
+// warning is a line in the error colour with an icon, for what must not be missed.
+func warning(text string) fyne.CanvasObject {
+	l := widget.NewLabel(text)
+	l.Importance = widget.DangerImportance
+	l.Wrapping = fyne.TextWrapWord
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	icon := widget.NewIcon(theme.NewErrorThemedResource(theme.WarningIcon()))
+	return container.NewBorder(nil, nil, container.New(minSize{56, 56}, icon), nil, l)
+}
+
+// menu: every service, the ones the resident cannot use greyed out with the reason.
+func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
+	items := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State)))}
+	if s.Holder != nil {
+		name := s.Holder.NamePortuguese
+		if s.Language == kiosk.LangZhHant && s.Holder.NameChinese != "" {
+			name = s.Holder.NameChinese
+		}
+		items = append(items, subheading(u.tf(s, "menu.greeting", map[string]any{"Name": name})))
+	}
+	if s.Busy || len(s.Services) == 0 {
+		act := widget.NewActivity()
+		act.Start()
+		items = append(items, container.NewCenter(container.New(minSize{120, 120}, act)), body(u.t(s, "chrome.busy")))
+		return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+	}
+	var rows []fyne.CanvasObject
+	for _, sv := range s.Services {
+		sv := sv
+		fee := u.t(s, "menu.free")
+		if sv.Fee > 0 {
+			fee = u.tr.money(s.Language, sv.Fee)
+		}
+		b := touchButton(u.t(s, serviceKey(sv.ID)), widget.HighImportance, func() {
+			u.post(kiosk.Event{Kind: kiosk.EvChooseService, Service: sv.ID})
+		})
+		b.Alignment = widget.ButtonAlignLeading
+		var side fyne.CanvasObject
+		if sv.Eligible {
+			side = body(fee)
+		} else {
+			b.Disable()
+			reason := widget.NewLabel(u.t(s, "menu.not_available") + " — " + u.t(s, string(sv.Reason)))
+			reason.Wrapping = fyne.TextWrapWord
+			reason.Importance = widget.LowImportance
+			side = reason
+		}
+		rows = append(rows, container.NewGridWithColumns(2, container.New(minSize{0, 110}, b), side))
+	}
+	items = append(items, container.NewVBox(rows...))
+	return container.NewCenter(container.New(minSize{1500, 0}, container.NewVBox(items...)))
+}
+
+// form: choices as big buttons, phone numbers and passwords on our keypad. One keypad
+// at a time, for the field in focus: the first typed field not yet complete unless the
+// resident touched another.
+func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
+	title := heading(u.t(s, serviceKey(s.Service)))
+	if len(s.Form) == 0 {
+		return u.formNotReady(s, title)
+	}
+	focus := u.formFocus(s)
+	var fields []fyne.CanvasObject
+	var pad fyne.CanvasObject
+	for _, f := range s.Form {
+		f := f
+		label := widget.NewLabel(u.t(s, fieldKey(f.Name)))
+		label.TextStyle = fyne.TextStyle{Bold: true}
+		var input fyne.CanvasObject
+		switch f.Kind {
+		case kiosk.FieldChoice:
+			var opts []fyne.CanvasObject
+			for _, o := range f.Options {
+				o := o
+				b := touchButton(u.t(s, optionKey(f.Name, o)), widget.MediumImportance, func() {
+					u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: o})
+				})
+				if f.Value == o {
+					b.Importance = widget.HighImportance
+					b.Icon = theme.ConfirmIcon()
+				}
+				opts = append(opts, touch(b))
+			}
+			input = container.NewVBox(opts...)
+		case kiosk.FieldPhone, kiosk.FieldPassword:
+			var shown fyne.CanvasObject
+			if f.Kind == kiosk.FieldPassword {
+				shown = dots(f.Length, passwordDigits)
+			} else {
+				t := widget.NewLabel(f.Value)
+				t.SizeName = theme.SizeNameSubHeadingText
+				t.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+				shown = t
+			}
+			imp := widget.LowImportance
+			if f.Name == focus {
+				imp = widget.MediumImportance
+				pad = u.fieldKeypad(s, f)
+			}
+			// The whole box is one touch target that moves the keypad to this field.
+			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
+			input = container.NewStack(touch(tap), container.NewPadded(shown))
+		default:
+			// Free Latin text (a kind the services may add): our own keyboard.
+			t := widget.NewLabel(f.Value)
+			t.SizeName = theme.SizeNameSubHeadingText
+			imp := widget.LowImportance
+			if f.Name == focus {
+				imp = widget.MediumImportance
+				pad = u.fieldKeyboard(s, f)
+			}
+			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
+			input = container.NewStack(touch(tap), container.NewPadded(t))
+		}
+		parts := []fyne.CanvasObject{label, input}
+		if f.Error != "" {
+			parts = append(parts, warning(u.t(s, string(f.Error))))
+		}
+		fields = append(fields, container.NewVBox(parts...))
+	}
+	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
+	next := touchButton(u.t(s, "chrome.continue"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
+	nav := container.NewHBox(touchW(back, 260), layout.NewSpacer(), touchW(next, 360))
+	left := container.NewVBox(append([]fyne.CanvasObject{title}, append(fields, nav)...)...)
+	if pad == nil {
+		return container.NewCenter(container.New(minSize{1000, 0}, left))
+	}
+	return container.NewGridWithColumns(2,
+		container.NewCenter(container.New(minSize{820, 0}, left)),
+		container.NewCenter(pad))
+}
+
+// passwordDigits is the eID service password's length (4 digits, public record).
+const passwordDigits = 4
+
+func (u *UI) formNotReady(s kiosk.Snapshot, title fyne.CanvasObject) fyne.CanvasObject {
+	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
+	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(
+		bigIcon(iconCounter, 200), title, subheading(u.t(s, "form.not_ready")), container.NewCenter(touchW(back, 300)))))
+}
+
+// formFocus picks the typed field that gets the keypad.
+func (u *UI) formFocus(s kiosk.Snapshot) string {
+	typed := func(f kiosk.FieldView) bool { return f.Kind != kiosk.FieldChoice }
+	for _, f := range s.Form {
+		if f.Name == u.focus && typed(f) {
+			return f.Name
+		}
+	}
+	for _, f := range s.Form {
+		if typed(f) && (f.Error != "" || !fieldComplete(f)) {
+			return f.Name
+		}
+	}
+	for _, f := range s.Form {
+		if typed(f) {
+			return f.Name
+		}
+	}
+	return ""
+}
+
+func fieldComplete(f kiosk.FieldView) bool {
+	switch f.Kind {
+	case kiosk.FieldPhone:
+		return f.Length >= 8 // Macau mobile numbers
+	case kiosk.FieldPassword:
+		return f.Length >= passwordDigits
+	}
+	return true
+}
+
+// fieldKeypad posts the whole new value of a typed field, as the flow expects. For a
+// password the snapshot shows only the length, so the digits typed so far are kept
+// here and dropped when the screen changes.
+func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject {
+	cur := func() []byte {
+		if f.Kind != kiosk.FieldPassword {
+			return []byte(f.Value)
+		}
+		if u.password == nil {
+			u.password = map[string][]byte{}
+		}
+		b := u.password[f.Name]
+		if len(b) != f.Length {
+			// The flow cleared or cut the field: follow it.
+			for i := range b {
+				b[i] = 0
+			}
+			b = nil
+			u.password[f.Name] = nil
+		}
+		return b
+	}
+	set := func(v []byte) {
+		if f.Kind == kiosk.FieldPassword {
+			u.password[f.Name] = v
+		}
+		u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: string(v)})
+	}
+	max := 8
+	if f.Kind == kiosk.FieldPassword {
+		max = passwordDigits
+	}
+	kp := keypad{
+		OnDigit: func(d string) {
+			b := cur()
+			if len(b) >= max {
+				return
+			}
+			set(append(append([]byte(nil), b...), d...))
+		},
+		OnDelete: func() {
+			b := cur()
+			if len(b) == 0 {
+				return
+			}
+			set(append([]byte(nil), b[:len(b)-1]...))
+		},
+		OnClear: func() { cur(); set(nil) },
+	}
+	return kp.build(u.keypadLabels(s))
+}
+
+// textMax bounds free text typed on the keyboard (names on Macau documents are
+// shorter).
+const textMax = 60
+
+// fieldKeyboard types free Latin text into a field, posting the whole new value.
+func (u *UI) fieldKeyboard(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject {
+	kb := keyboard{
+		OnKey: func(r rune) {
+			if len([]rune(f.Value)) < textMax {
+				u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: f.Value + string(r)})
+			}
+		},
+		OnDelete: func() {
+			if r := []rune(f.Value); len(r) > 0 {
+				u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: string(r[:len(r)-1])})
+			}
+		},
+	}
+	return kb.build(u.t(s, "keyboard.space"), u.t(s, "keypad.delete"))
+}
+
+// rerender draws the current snapshot again after a presentation-only change.
+func (u *UI) rerender() {
+	u.haveShown = false
+	u.Render(u.flow.Snapshot())
+}
+
+func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
+	items := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State)))}
+	grid := container.NewGridWithColumns(2)
+	if s.Summary != nil {
+		for _, line := range s.Summary.Lines {
+			k := widget.NewLabel(u.t(s, string(line.Label)))
+			k.TextStyle = fyne.TextStyle{Bold: true}
+			v := line.Value
+			if line.ValueIsKey {
+				v = u.t(s, v)
+			}
+			val := widget.NewLabel(v)
+			val.Wrapping = fyne.TextWrapWord
+			grid.Add(k)
+			grid.Add(val)
+		}
+		fee := widget.NewLabel(u.t(s, "summary.fee"))
+		fee.TextStyle = fyne.TextStyle{Bold: true}
+		amount := u.t(s, "menu.free")
+		if s.Summary.Fee > 0 {
+			amount = u.tr.money(s.Language, s.Summary.Fee)
+		}
+		feeV := widget.NewLabel(amount)
+		feeV.SizeName = theme.SizeNameSubHeadingText
+		feeV.TextStyle = fyne.TextStyle{Bold: true}
+		grid.Add(fee)
+		grid.Add(feeV)
+	}
+	items = append(items, grid)
+	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
+	ok := touchButton(u.t(s, "summary.confirm"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvConfirm}) })
+	items = append(items, container.NewHBox(touchW(back, 260), layout.NewSpacer(), touchW(ok, 480)))
+	return container.NewCenter(container.New(minSize{1300, 0}, container.NewVBox(items...)))
+}
+
+func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
+	ref := canvas.NewText(s.Reference, theme.Color(theme.ColorNameForeground))
+	ref.TextSize = 64
+	ref.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
+	ref.Alignment = fyne.TextAlignCenter
+	left := []fyne.CanvasObject{
+		bigIcon(theme.NewSuccessThemedResource(iconOK), 160),
+		heading(u.t(s, screenKey(s.State))),
+		body(u.t(s, "done.reference")),
+		ref,
+		body(u.t(s, "done.scan")),
+	}
+	if s.Notice != "" {
+		left = append(left, warning(u.t(s, string(s.Notice))))
+	}
+	another := touchButton(u.t(s, "done.another"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvAnotherService}) })
+	finish := touchButton(u.t(s, "done.finish"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
+	left = append(left, container.NewHBox(layout.NewSpacer(), touchW(another, 380), touchW(finish, 380), layout.NewSpacer()))
+	code := qrCode(s.Reference, 420)
+	return container.NewGridWithColumns(2,
+		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),
+		container.NewCenter(code))
+}
+
+// qrCode draws the reference as a QR code, black on white with a quiet zone in every
+// display mode (scanners need dark on light).
+func qrCode(text string, size int) fyne.CanvasObject {
+	if text == "" {
+		return layout.NewSpacer()
+	}
+	c, err := qr.Encode(text, qr.M, qr.Auto)
+	if err == nil {
+		c, err = barcode.Scale(c, size, size)
+	}
+	if err != nil {
+		// The reference is still on screen as text; a missing code is not worth a
+		// broken screen.
+		return layout.NewSpacer()
+	}
+	img := canvas.NewImageFromImage(c)
+	img.FillMode = canvas.ImageFillContain
+	img.ScaleMode = canvas.ImageScalePixels
+	img.SetMinSize(fyne.NewSize(float32(size), float32(size)))
+	return coloured(white, container.New(layout.NewCustomPaddedLayout(24, 24, 24, 24), img))
+}

@@ -1,0 +1,266 @@
+// Package app is the kiosk's Fyne front end: the theme, the bundled CJK font, the
+// translations, our own keypad and keyboard, and one screen per kiosk.State drawn from
+// the session's read-only kiosk.Snapshot. The screens post kiosk.Events and hold no
+// flow state: what the resident sees is a function of the latest snapshot.
+package app
+
+import (
+	"reflect"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// DemoControls stand in for the hands of a tester in demo mode: the DEMO banner shows
+// buttons that insert and pull the emulated card. nil outside demo mode.
+type DemoControls interface {
+	InsertCard()
+	RemoveCard()
+}
+
+// UI draws a kiosk.Flow into a window.
+type UI struct {
+	app  fyne.App
+	win  fyne.Window
+	tr   *Translator
+	flow kiosk.Flow
+	demo DemoControls
+
+	cancel    func()
+	themeSet  bool
+	themeKey  [2]bool
+	shown     kiosk.Snapshot // structural part of the snapshot on screen
+	haveShown bool
+	lastSeq   uint64
+	live      []func(kiosk.Snapshot)
+
+	// Presentation-only state, dropped whenever the screen changes: which form field
+	// has the keypad, and the digits of a service password being typed (the snapshot
+	// masks passwords, so the keypad keeps them until the field is complete).
+	focus    string
+	password map[string][]byte
+}
+
+// New makes the UI; call Start to follow the flow.
+func New(a fyne.App, w fyne.Window, tr *Translator, flow kiosk.Flow, demo DemoControls) *UI {
+	return &UI{app: a, win: w, tr: tr, flow: flow, demo: demo}
+}
+
+// Start subscribes to the flow's snapshots. Snapshots arrive on the machine's
+// goroutine; drawing happens on Fyne's through fyne.Do.
+func (u *UI) Start() {
+	u.cancel = u.flow.Subscribe(func(s kiosk.Snapshot) {
+		fyne.Do(func() { u.Render(s) })
+	})
+}
+
+// Stop ends the subscription and clears the window.
+func (u *UI) Stop() {
+	if u.cancel != nil {
+		u.cancel()
+		u.cancel = nil
+	}
+	u.wipeLocal()
+}
+
+// Render draws s. It must run on Fyne's goroutine (tests call it directly).
+func (u *UI) Render(s kiosk.Snapshot) {
+	if s.Seq != 0 && s.Seq < u.lastSeq {
+		return // an older snapshot that fyne.Do delivered late
+	}
+	u.lastSeq = s.Seq
+	if k := [2]bool{s.LargeText, s.HighContrast}; !u.themeSet || k != u.themeKey {
+		u.app.Settings().SetTheme(newTheme(s.LargeText, s.HighContrast))
+		u.themeKey, u.themeSet = k, true
+		u.haveShown = false // sizes changed: rebuild so layouts pick them up
+	}
+	st := structural(s)
+	if u.haveShown && reflect.DeepEqual(st, u.shown) {
+		for _, f := range u.live {
+			f(s)
+		}
+		return
+	}
+	if !u.haveShown || u.shown.State != s.State {
+		u.wipeLocal()
+	}
+	u.shown, u.haveShown = st, true
+	u.live = nil
+	u.win.SetContent(u.frame(s))
+	for _, f := range u.live {
+		f(s)
+	}
+}
+
+// wipeLocal forgets presentation state that could hold something of a resident.
+func (u *UI) wipeLocal() {
+	for k, b := range u.password {
+		for i := range b {
+			b[i] = 0
+		}
+		delete(u.password, k)
+	}
+	u.focus = ""
+}
+
+// structural is s without the fields that change many times a second (timers, camera
+// frames, read progress): those update the widgets on screen, the rest rebuild it.
+func structural(s kiosk.Snapshot) kiosk.Snapshot {
+	s.Seq = 0
+	s.Countdown = 0
+	s.Progress, s.ProgressStep = 0, ""
+	s.Face.Frame = nil
+	s.Face.ChallengeRemaining = 0
+	return s
+}
+
+func (u *UI) post(ev kiosk.Event) { u.flow.Post(ev) }
+
+func (u *UI) t(s kiosk.Snapshot, key string) string { return u.tr.T(s.Language, key, nil) }
+
+func (u *UI) tf(s kiosk.Snapshot, key string, data map[string]any) string {
+	return u.tr.T(s.Language, key, data)
+}
+
+// onLive registers an updater for the fast-changing fields.
+func (u *UI) onLive(f func(kiosk.Snapshot)) { u.live = append(u.live, f) }
+
+// frame is the chrome around every screen: the bar with the language switch and the
+// display modes, the DEMO banner, the screen, and the timer.
+func (u *UI) frame(s kiosk.Snapshot) fyne.CanvasObject {
+	var top []fyne.CanvasObject
+	top = append(top, u.topBar(s))
+	if s.Demo {
+		top = append(top, u.demoBanner(s))
+	}
+	var screen fyne.CanvasObject
+	if s.AskMoreTime {
+		screen = u.moreTime(s)
+	} else {
+		screen = u.screen(s)
+	}
+	return container.NewBorder(container.NewVBox(top...), u.bottomBar(s), nil, nil,
+		container.NewPadded(screen))
+}
+
+func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
+	title := widget.NewLabel(u.t(s, "app.title"))
+	title.TextStyle = fyne.TextStyle{Bold: true}
+	title.Truncation = fyne.TextTruncateEllipsis
+	items := []fyne.CanvasObject{}
+	// The out-of-service screen takes no input: no switches there.
+	if s.State != kiosk.StateOutOfService {
+		for _, l := range kiosk.Languages {
+			l := l
+			b := touchButton(u.t(s, langKey(l)), widget.LowImportance, func() {
+				u.post(kiosk.Event{Kind: kiosk.EvSetLanguage, Language: l})
+			})
+			if l == s.Language {
+				b.Importance = widget.HighImportance
+			}
+			items = append(items, touchW(b, 150))
+		}
+		items = append(items, widget.NewSeparator())
+		largeKey := "chrome.large_text"
+		if s.LargeText {
+			largeKey = "chrome.normal_text"
+		}
+		lb := touchButton(u.t(s, largeKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleLargeText}) })
+		lb.Icon = iconLarge
+		contrastKey := "chrome.high_contrast"
+		if s.HighContrast {
+			contrastKey = "chrome.normal_contrast"
+		}
+		cb := touchButton(u.t(s, contrastKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleContrast}) })
+		cb.Icon = iconContr
+		items = append(items, touch(lb), touch(cb))
+	}
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), title)
+	return container.NewVBox(container.NewPadded(bar), widget.NewSeparator())
+}
+
+func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
+	txt := canvas.NewText(u.t(s, "chrome.demo"), white)
+	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.TextSize = 26
+	if s.LargeText {
+		txt.TextSize = 34
+	}
+	txt.Alignment = fyne.TextAlignCenter
+	row := []fyne.CanvasObject{layout.NewSpacer(), txt, layout.NewSpacer()}
+	if u.demo != nil {
+		// Tester's hands: these stand for putting a card in and taking it out.
+		in := touchButton(u.t(s, "demo.insert_card"), widget.MediumImportance, u.demo.InsertCard)
+		out := touchButton(u.t(s, "demo.remove_card"), widget.MediumImportance, u.demo.RemoveCard)
+		row = append(row, touch(in), touch(out))
+	}
+	return coloured(demoOrange, container.NewPadded(container.NewHBox(row...)))
+}
+
+// bottomBar shows the screen timer and the way out.
+func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
+	var left, right []fyne.CanvasObject
+	if s.TimerOn {
+		lbl := widget.NewLabel("")
+		bar := widget.NewProgressBar()
+		bar.TextFormatter = func() string { return "" }
+		total := s.Countdown
+		u.onLive(func(s kiosk.Snapshot) {
+			secs := int((s.Countdown + 999_999_999) / 1_000_000_000)
+			lbl.SetText(u.tf(s, "chrome.time_left", map[string]any{"Seconds": secs}))
+			if total < s.Countdown {
+				total = s.Countdown // the timer was restarted ("more time")
+			}
+			if total > 0 {
+				bar.SetValue(float64(s.Countdown) / float64(total))
+			}
+		})
+		left = append(left, lbl, container.New(minSize{320, 24}, bar))
+	}
+	if hasCancel(s.State) && !s.AskMoreTime {
+		b := touchButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
+		right = append(right, touchW(b, 220))
+	}
+	if len(left) == 0 && len(right) == 0 {
+		return layout.NewSpacer()
+	}
+	bar := container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...))
+	return container.NewVBox(widget.NewSeparator(), container.NewPadded(bar))
+}
+
+// hasCancel: the screens where the resident may end the session (the flow table's
+// cancel rules, plus insert card which goes back to the attract screen).
+func hasCancel(st kiosk.State) bool {
+	switch st {
+	case kiosk.StateInsertCard, kiosk.StateFace, kiosk.StateFaceResult, kiosk.StatePIN,
+		kiosk.StateServiceMenu, kiosk.StateServiceForm, kiosk.StateSummary:
+		return true
+	}
+	return false
+}
+
+// moreTime replaces the screen while the flow asks "need more time?".
+func (u *UI) moreTime(s kiosk.Snapshot) fyne.CanvasObject {
+	big := canvas.NewText("", theme.Color(theme.ColorNamePrimary))
+	big.TextSize = 160
+	big.TextStyle = fyne.TextStyle{Bold: true}
+	big.Alignment = fyne.TextAlignCenter
+	u.onLive(func(s kiosk.Snapshot) {
+		big.Text = strconv.Itoa(int((s.Countdown + 999_999_999) / 1_000_000_000))
+		big.Refresh()
+	})
+	yes := touchButton(u.t(s, "chrome.more_time_yes"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvMoreTime}) })
+	items := []fyne.CanvasObject{heading(u.t(s, "chrome.more_time_question")), big, container.NewCenter(touchW(yes, 600))}
+	if hasCancel(s.State) {
+		end := touchButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
+		items = append(items, container.NewCenter(touchW(end, 600)))
+	}
+	return container.NewCenter(container.NewVBox(items...))
+}

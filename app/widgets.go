@@ -1,0 +1,173 @@
+package app
+
+import (
+	"image/color"
+	"strconv"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// minSize is a layout that gives its objects at least a fixed size: it keeps every
+// touch target at 15 mm or more whatever the text inside it.
+type minSize struct{ w, h float32 }
+
+func (m minSize) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	s := fyne.NewSize(m.w, m.h)
+	for _, o := range objs {
+		if !o.Visible() {
+			continue
+		}
+		s = s.Max(o.MinSize())
+	}
+	return s
+}
+
+func (m minSize) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+// touchButton is a button at least minTouch high and wide. Buttons never rely on
+// hover: pressed and disabled states are drawn by colour and by the words.
+func touchButton(text string, imp widget.Importance, tapped func()) *widget.Button {
+	b := widget.NewButton(text, tapped)
+	b.Importance = imp
+	return b
+}
+
+func touch(o fyne.CanvasObject) fyne.CanvasObject { return touchW(o, minTouch) }
+
+func touchW(o fyne.CanvasObject, w float32) fyne.CanvasObject {
+	return container.New(minSize{w, minTouch}, o)
+}
+
+// heading is a large wrapped title.
+func heading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameHeadingText
+	l.TextStyle = fyne.TextStyle{Bold: true}
+	l.Alignment = fyne.TextAlignCenter
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func subheading(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.SizeName = theme.SizeNameSubHeadingText
+	l.Alignment = fyne.TextAlignCenter
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+func body(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Alignment = fyne.TextAlignCenter
+	l.Wrapping = fyne.TextWrapWord
+	return l
+}
+
+// dots shows how many of n characters are typed, as filled and hollow circles: the
+// digits themselves never reach the screen (and never reach the UI for the PIN).
+func dots(typed, n int) fyne.CanvasObject {
+	fg := theme.Color(theme.ColorNameForeground)
+	var objs []fyne.CanvasObject
+	for i := 0; i < n; i++ {
+		c := canvas.NewCircle(color.Transparent)
+		c.StrokeColor = fg
+		c.StrokeWidth = 4
+		if i < typed {
+			c.FillColor = fg
+		}
+		objs = append(objs, container.New(minSize{44, 44}, c))
+	}
+	return container.NewCenter(container.NewHBox(objs...))
+}
+
+// keypadLabels are the translated words on a keypad.
+type keypadLabels struct{ Delete, Clear, OK string }
+
+// keypad is our own numeric keypad. The system's on-screen keyboard draws under a
+// full-screen window, so every digit entry on the kiosk uses this. It holds nothing:
+// each key calls back and the flow keeps the count (and, for the PIN, the digits).
+type keypad struct {
+	OnDigit  func(d string)
+	OnDelete func()
+	OnClear  func() // nil hides the key
+	OnOK     func() // nil hides the key
+	OKOn     bool   // OK is enabled
+	Extra    string // an extra key left of 0 (e.g. "+" for phone numbers); "" for none
+}
+
+const keypadKey float32 = 120 // keys are wider than the minimum: digits are typed fast
+
+func (k keypad) build(l keypadLabels) fyne.CanvasObject {
+	key := func(text string, imp widget.Importance, fn func()) fyne.CanvasObject {
+		b := touchButton(text, imp, fn)
+		return container.New(minSize{keypadKey, keypadKey * 0.8}, b)
+	}
+	var keys []fyne.CanvasObject
+	for d := 1; d <= 9; d++ {
+		s := strconv.Itoa(d)
+		keys = append(keys, key(s, widget.MediumImportance, func() { k.OnDigit(s) }))
+	}
+	switch {
+	case k.Extra != "":
+		e := k.Extra
+		keys = append(keys, key(e, widget.MediumImportance, func() { k.OnDigit(e) }))
+	case k.OnClear != nil:
+		keys = append(keys, key(l.Clear, widget.MediumImportance, k.OnClear))
+	default:
+		keys = append(keys, layout.NewSpacer())
+	}
+	keys = append(keys, key("0", widget.MediumImportance, func() { k.OnDigit("0") }))
+	keys = append(keys, key(l.Delete, widget.MediumImportance, k.OnDelete))
+	grid := container.NewGridWithColumns(3, keys...)
+	if k.OnOK == nil {
+		return grid
+	}
+	ok := touchButton(l.OK, widget.HighImportance, k.OnOK)
+	if !k.OKOn {
+		ok.Disable()
+	}
+	return container.NewVBox(grid, touch(ok))
+}
+
+// keyboard is our own on-screen keyboard for Latin text (names, e-mail-free forms):
+// letters, space, hyphen and apostrophe, which is what Portuguese and English names
+// on Macau documents use after the MRZ's transliteration.
+type keyboard struct {
+	OnKey    func(r rune)
+	OnDelete func()
+}
+
+var keyboardRows = []string{"QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM-"}
+
+func (k keyboard) build(space, del string) fyne.CanvasObject {
+	var rows []fyne.CanvasObject
+	for _, row := range keyboardRows {
+		var keys []fyne.CanvasObject
+		for _, r := range row {
+			r := r
+			b := touchButton(string(r), widget.MediumImportance, func() { k.OnKey(r) })
+			keys = append(keys, container.New(minSize{minTouch, minTouch}, b))
+		}
+		rows = append(rows, container.NewCenter(container.NewHBox(keys...)))
+	}
+	sp := touchButton(space, widget.MediumImportance, func() { k.OnKey(' ') })
+	dl := touchButton(del, widget.MediumImportance, k.OnDelete)
+	rows = append(rows, container.NewCenter(container.NewHBox(touchW(sp, 6*minTouch), touchW(dl, 2*minTouch))))
+	return container.NewVBox(rows...)
+}
+
+// coloured is a rectangle behind an object (banners, panels).
+func coloured(c color.Color, o fyne.CanvasObject) fyne.CanvasObject {
+	bg := canvas.NewRectangle(c)
+	return container.NewStack(bg, o)
+}
