@@ -133,27 +133,27 @@ func recordings() []recording {
 		},
 		{
 			File: "turn_left_astronaut.mp4", Source: "astronaut.png", Challenge: "turn-left", Live: true, Still: false,
-			Note: "frontal portrait warped on a head-shaped depth map to a yaw of about 30° (nose to the image's right, the subject's own left) and back, with jitter and noise",
+			Note:   "frontal portrait warped on a head-shaped depth map to a yaw of about 30° (nose to the image's right, the subject's own left) and back, with jitter and noise",
 			render: turnRender(+1),
 		},
 		{
 			File: "turn_right_astronaut.mp4", Source: "astronaut.png", Challenge: "turn-right", Live: true, Still: false,
-			Note: "as turn_left but mirrored in direction: nose to the image's left, the subject's own right",
+			Note:   "as turn_left but mirrored in direction: nose to the image's left, the subject's own right",
 			render: turnRender(-1),
 		},
 		{
 			File: "blink_astronaut.mp4", Source: "astronaut.png", Challenge: "blink", Live: true, Still: false,
-			Note: "eyes open, lids painted down over 3 frames, closed 6 frames (200 ms), up over 3 frames, open again; twice; with jitter and noise",
+			Note:   "eyes open, lids painted down over 3 frames, closed 6 frames (200 ms), up over 3 frames, open again; twice; with jitter and noise",
 			render: blinkRender,
 		},
 		{
 			File: "turn_left_hopper.mp4", Source: "grace_hopper.jpg", Challenge: "turn-left", Live: true, Still: false,
-			Note: "a second face (older, glasses, cap) for turn-left, made as turn_left_astronaut",
+			Note:   "a second face (older, glasses, cap) for turn-left, made as turn_left_astronaut",
 			render: turnRender(+1),
 		},
 		{
 			File: "blink_hopper.mp4", Source: "grace_hopper.jpg", Challenge: "blink", Live: true, Still: false,
-			Note: "a second face (glasses) for blink, made as blink_astronaut",
+			Note:   "a second face (glasses) for blink, made as blink_astronaut",
 			render: blinkRender,
 		},
 	}
