@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,11 +15,12 @@ import (
 
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/facematch"
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 func init() {
 	faceCmd := &cobra.Command{Use: "face", Short: "Face tools: compare photos, check liveness on a camera or recording, evaluate matching"}
-	faceCmd.AddCommand(faceCompareCmd(), faceEvalCmd())
+	faceCmd.AddCommand(faceCompareCmd(), faceEvalCmd(), faceCheckCmd())
 	rootCmd.AddCommand(faceCmd)
 }
 
@@ -223,4 +226,106 @@ func evalMarkdown(r facematch.EvalReport) string {
 	b.WriteString("\nCaveat: this set is small (a few people, mostly frontal 150×150 crops). It checks the pipeline end to end; it does not\n")
 	b.WriteString("estimate error rates for the population. The threshold was not tuned on it beyond checking the gap.\n")
 	return b.String()
+}
+
+type checkResult struct {
+	Live      bool                       `json:"live"`
+	Reason    string                     `json:"reason"`
+	Challenge kiosk.Challenge            `json:"challenge"`
+	Checks    []kiosk.Check              `json:"checks"`
+	Passive   float64                    `json:"passive"`
+	Injection facematch.InjectionVerdict `json:"injection"`
+	Timings   facematch.Timings          `json:"timings"`
+	Source    string                     `json:"source"`
+}
+
+func faceCheckCmd() *cobra.Command {
+	var (
+		asJSON    bool
+		camera    int
+		video     string
+		challenge string
+	)
+	cmd := &cobra.Command{
+		Use:   "check (--camera N | --video FILE)",
+		Short: "Run the quality gate and a liveness challenge on a camera or a recording",
+		Long: "Run the quality gate, then the challenge (blink, turn-left, turn-right; any accepts any of them,\n" +
+			"for recordings), with the injected-video checks. Exit 0 when live, 1 when not, 2 on bad arguments.\n" +
+			"Turn left means the resident's own left: the nose moves towards the right of the (unmirrored) camera picture.",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			camSet := cmd.Flags().Changed("camera")
+			if camSet == (video != "") {
+				return usageError{errors.New("face check needs exactly one of --camera N or --video FILE")}
+			}
+			ch, err := facematch.ParseChallenge(challenge)
+			if err != nil {
+				return usageError{err}
+			}
+			cfg, eng, err := openEngine()
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			var src facematch.Source
+			if video != "" {
+				if _, err := os.Stat(video); err != nil {
+					return usageError{err}
+				}
+				// Every frame of a recording is analysed, as fast as the machine goes;
+				// liveness timing uses the recording's own timestamps.
+				src, err = facematch.OpenVideo(video, facematch.SourceOptions{Fast: true, Lossless: true})
+			} else {
+				c := cfg.Face.Camera
+				src, err = facematch.OpenWebcam(fmt.Sprintf("/dev/video%d", camera), c.Width, c.Height, c.FPS, facematch.SourceOptions{})
+			}
+			if err != nil {
+				return err
+			}
+			defer src.Close()
+			ctx, cancel := context.WithTimeout(cmd.Context(), cfg.Face.Quality.Timeout+cfg.Face.ChallengeTimeout+10*time.Second)
+			defer cancel()
+			var progress func(kiosk.FaceProgress)
+			if !asJSON {
+				last := kiosk.Guidance("")
+				progress = func(p kiosk.FaceProgress) {
+					if p.Guidance != last {
+						fmt.Fprintf(cmd.ErrOrStderr(), "guidance: %s\n", p.Guidance)
+						last = p.Guidance
+					}
+				}
+			}
+			o, err := eng.RunLiveness(ctx, src, facematch.RunOptions{Challenge: ch, Progress: progress})
+			if err != nil {
+				return err
+			}
+			res := checkResult{Live: o.Live, Reason: o.Reason, Challenge: o.Challenge, Checks: o.Checks, Passive: o.Passive,
+				Injection: o.Injection, Timings: o.Timings, Source: string(src.Info().Kind)}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if err := writeJSON(out, res); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(out, "live %v\nreason %s\nchallenge %s\n", res.Live, res.Reason, res.Challenge)
+				for _, c := range res.Checks {
+					mark := "ok  "
+					if !c.OK {
+						mark = "FAIL"
+					}
+					fmt.Fprintf(out, "  %s %-26s %s\n", mark, c.Name, c.Detail)
+				}
+				fmt.Fprintf(out, "frames %d, analysis median %.1f ms, p95 %.1f ms\n", res.Timings.Frames,
+					float64(res.Timings.FrameMedian.Microseconds())/1000, float64(res.Timings.FrameP95.Microseconds())/1000)
+			}
+			if !res.Live {
+				return errFailure
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().IntVar(&camera, "camera", 0, "webcam index (/dev/videoN)")
+	cmd.Flags().StringVar(&video, "video", "", "recording to check instead of a camera")
+	cmd.Flags().StringVar(&challenge, "challenge", "any", "blink, turn-left, turn-right or any")
+	return cmd
 }

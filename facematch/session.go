@@ -1,0 +1,399 @@
+package facematch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// RunOptions configure one liveness attempt.
+type RunOptions struct {
+	// Challenge is the action asked for; ChallengeAny accepts any (recordings).
+	Challenge kiosk.Challenge
+	// Progress receives the preview frame, guidance, challenge and time left. May be nil.
+	Progress func(kiosk.FaceProgress)
+	// Templates keeps the embeddings of the gate frame and of a frontal frame after the
+	// challenge, for matching. Zero them with LivenessOutcome.Zero.
+	Templates bool
+	// Production makes recordings and virtual cameras fail the source check.
+	Production bool
+	// SysfsRoot describes video devices (default "/sys").
+	SysfsRoot string
+	// Injection tunes the injected-video checks (zero: their defaults).
+	Injection InjectionConfig
+}
+
+// Timings of one attempt: stream time for the phases, wall time for the analysis.
+type Timings struct {
+	Gate        time.Duration `json:"gate_ns"`
+	Challenge   time.Duration `json:"challenge_ns"`
+	Total       time.Duration `json:"total_ns"`
+	FrameMedian time.Duration `json:"frame_median_ns"` // analysis time per frame
+	FrameP95    time.Duration `json:"frame_p95_ns"`
+	Frames      int           `json:"frames"`
+}
+
+// LivenessOutcome is the result of RunLiveness.
+type LivenessOutcome struct {
+	Live      bool             `json:"live"`
+	Reason    string           `json:"reason"`
+	Challenge kiosk.Challenge  `json:"challenge"`
+	Checks    []kiosk.Check    `json:"checks"`
+	Passive   float64          `json:"passive"` // mean passive "live" score, -1 if never measured
+	Injection InjectionVerdict `json:"injection"`
+	Timings   Timings          `json:"timings"`
+
+	gateTemplate, postTemplate *Template
+}
+
+// Zero wipes the templates the outcome holds.
+func (o *LivenessOutcome) Zero() {
+	o.gateTemplate.Zero()
+	o.postTemplate.Zero()
+	o.gateTemplate, o.postTemplate = nil, nil
+}
+
+// Templates returns the kept templates (gate frame first); nil entries are left out.
+func (o *LivenessOutcome) Templates() []*Template {
+	var ts []*Template
+	for _, t := range []*Template{o.gateTemplate, o.postTemplate} {
+		if t != nil {
+			ts = append(ts, t)
+		}
+	}
+	return ts
+}
+
+// Continuity rules during the challenge: the face may vanish for this long (a blink
+// or a turn can cost the detector a frame or two) and may move this far between
+// frames, in face widths. Past either, another face could have been swapped in.
+const (
+	maxFaceGap     = 500 * time.Millisecond
+	maxFaceJump    = 0.5
+	postWindow     = 3 * time.Second
+	passiveEvery   = 5
+	minPassiveRuns = 1
+)
+
+type phase int
+
+const (
+	phaseGate phase = iota
+	phaseChallenge
+	phasePost
+	phaseDone
+)
+
+// RunLiveness runs one attempt on a camera source: the quality gate (StableFrames
+// good frames in a row, one of them with a model pose), then the challenge within
+// ChallengeTimeout with face continuity, then (with Templates) a frontal frame to
+// embed again. The injected-video monitor sees every frame. It returns an error only
+// when the camera or a model fails; a person who does not pass gets Live false and a
+// Reason.
+func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*LivenessOutcome, error) {
+	opts := e.opts
+	if ro.Challenge == "" {
+		return nil, errors.New("liveness: no challenge chosen")
+	}
+	if ro.SysfsRoot == "" {
+		ro.SysfsRoot = "/sys"
+	}
+	out := &LivenessOutcome{Challenge: ro.Challenge, Passive: -1}
+	mon := NewInjectionMonitor(ro.Injection)
+	defer mon.Close()
+
+	var (
+		ph                      = phaseGate
+		started                 bool
+		t0, tGate, chalDur, now time.Duration
+		streak                  int
+		streakModel             bool
+		lastGuide               = kiosk.GuideNoFace
+		lastPose                *Pose
+		prev                    *Observation
+		gateChecks              []kiosk.Check
+		tracker                 challengeTracker
+		lastSeen                time.Duration
+		passives                []float64
+		frameTimes              []time.Duration
+		idx                     int
+		fail                    string
+	)
+	finish := func(reason string) {
+		if fail == "" {
+			fail = reason
+		}
+		ph = phaseDone
+	}
+	for ph != phaseDone {
+		if err := ctx.Err(); err != nil {
+			out.Zero()
+			return nil, err
+		}
+		f, err := src.Next(ctx)
+		if err != nil {
+			if errors.Is(err, ErrEndOfStream) {
+				switch ph {
+				case phaseGate:
+					finish("the recording ended before the quality gate passed (" + string(lastGuide) + ")")
+				case phaseChallenge:
+					_, _, d := tracker.state()
+					finish("the recording ended before the challenge was done: " + d)
+				default:
+					ph = phaseDone
+				}
+				break
+			}
+			out.Zero()
+			return nil, fmt.Errorf("liveness: camera: %w", err)
+		}
+		if !started {
+			t0, started = f.PTS, true
+		}
+		now = f.PTS - t0
+		if _, err := mon.Observe(&f); err != nil {
+			f.Close()
+			out.Zero()
+			return nil, fmt.Errorf("liveness: %w", err)
+		}
+		ao := AnalyzeOptions{}
+		switch ph {
+		case phaseGate:
+			ao.Pose = idx%opts.PoseEvery == 0
+		case phaseChallenge:
+			ao.Pose = ro.Challenge != kiosk.ChallengeBlink
+			ao.Eyes = ro.Challenge == kiosk.ChallengeBlink || ro.Challenge == kiosk.ChallengeAny
+			ao.Passive = idx%passiveEvery == 0
+		case phasePost:
+			ao.Pose = true
+		}
+		idx++
+		st := time.Now()
+		a, err := e.Analyze(f.Mat, ao)
+		frameTimes = append(frameTimes, time.Since(st))
+		if err != nil {
+			f.Close()
+			out.Zero()
+			return nil, fmt.Errorf("liveness: %w", err)
+		}
+		if a.Main != nil {
+			if a.Main.Pose.Model {
+				p := a.Main.Pose
+				lastPose = &p
+			} else if lastPose != nil {
+				// Between pose-model frames the last measured pose is a better
+				// estimate than the landmark geometry, which exaggerates yaw.
+				a.Main.Pose = Pose{Yaw: lastPose.Yaw, Pitch: lastPose.Pitch, Roll: lastPose.Roll}
+			}
+			if a.Main.Passive >= 0 {
+				passives = append(passives, a.Main.Passive)
+			}
+		}
+		guide, checks := opts.Assess(a, prev)
+		remaining := time.Duration(0)
+
+		switch ph {
+		case phaseGate:
+			lastGuide = guide
+			if guide == kiosk.GuideOK {
+				streak++
+				streakModel = streakModel || ao.Pose
+			} else {
+				streak, streakModel = 0, false
+			}
+			if streak >= opts.StableFrames && streakModel {
+				tGate, gateChecks = now, checks
+				if ro.Templates {
+					if out.gateTemplate, err = e.TemplateFromObservation(f.Mat, a.Main); err != nil {
+						f.Close()
+						out.Zero()
+						return nil, fmt.Errorf("liveness: %w", err)
+					}
+				}
+				tracker = newTracker(ro.Challenge, opts)
+				lastSeen = now
+				ph = phaseChallenge
+				remaining = opts.ChallengeTimeout
+			} else if now > opts.QualityTimeout {
+				finish("the quality gate did not pass in time (" + string(guide) + ")")
+			}
+		case phaseChallenge:
+			remaining = max(0, opts.ChallengeTimeout-(now-tGate))
+			// The challenge asks for a turn or a blink: only guidance that stops it
+			// (no face, a second person) is shown, not "face the camera".
+			if guide != kiosk.GuideNoFace && guide != kiosk.GuideOnePerson {
+				guide = kiosk.GuideOK
+			}
+			switch {
+			case a.Main == nil:
+				if now-lastSeen > maxFaceGap {
+					finish("the face was lost during the challenge")
+				}
+			case a.Faces > 1:
+				finish("another face appeared during the challenge")
+			case prev != nil && faceJump(prev, a.Main) > maxFaceJump:
+				finish("the face jumped during the challenge")
+			default:
+				lastSeen = now
+				tracker.observe(now, a.Main)
+				if passed, failed, d := tracker.state(); passed {
+					if ro.Templates {
+						ph = phasePost
+					} else {
+						ph = phaseDone
+					}
+					chalDur = now - tGate
+				} else if failed {
+					finish("challenge failed: " + d)
+				}
+			}
+			if ph == phaseChallenge && now-tGate > opts.ChallengeTimeout {
+				_, _, d := tracker.state()
+				finish("the challenge timed out: " + d)
+			}
+		case phasePost:
+			if guide == kiosk.GuideOK && a.Main != nil && a.Main.Pose.Model {
+				if out.postTemplate, err = e.TemplateFromObservation(f.Mat, a.Main); err != nil {
+					f.Close()
+					out.Zero()
+					return nil, fmt.Errorf("liveness: %w", err)
+				}
+				ph = phaseDone
+			} else if now-tGate-chalDur > postWindow {
+				ph = phaseDone
+			}
+		}
+		if ro.Progress != nil {
+			ro.Progress(progressFor(&f, guide, ph, ro.Challenge, remaining))
+		}
+		if a.Main != nil {
+			prev = a.Main
+		} else if ph != phaseChallenge {
+			prev = nil
+		}
+		f.Close()
+	}
+
+	// Checks and decision.
+	out.Timings = frameTimings(frameTimes)
+	out.Timings.Total = now
+	out.Timings.Gate = tGate
+	gateOK := tracker != nil
+	out.Checks = append(out.Checks, kiosk.Check{Name: "quality_gate", OK: gateOK, Detail: gateDetail(gateOK, gateChecks, lastGuide)})
+	chalOK := false
+	if tracker != nil {
+		var d string
+		chalOK, _, d = tracker.state()
+		if chalOK {
+			out.Timings.Challenge = chalDur
+		}
+		out.Checks = append(out.Checks, kiosk.Check{Name: "challenge." + string(ro.Challenge), OK: chalOK, Detail: d})
+	} else {
+		out.Checks = append(out.Checks, kiosk.Check{Name: "challenge." + string(ro.Challenge), OK: false, Detail: "not started"})
+	}
+	if ro.Templates && chalOK {
+		out.Checks = append(out.Checks, kiosk.Check{Name: "frontal_after_challenge", OK: out.postTemplate != nil})
+	}
+	passiveOK := true
+	if len(passives) >= minPassiveRuns {
+		var s float64
+		for _, p := range passives {
+			s += p
+		}
+		out.Passive = s / float64(len(passives))
+		passiveOK = opts.PassiveMin == 0 || out.Passive >= opts.PassiveMin
+		detail := fmt.Sprintf("mean live score %.2f over %d frames", out.Passive, len(passives))
+		if opts.PassiveMin == 0 {
+			detail += " (recorded only)"
+		} else {
+			detail += fmt.Sprintf(" (need %.2f)", opts.PassiveMin)
+		}
+		out.Checks = append(out.Checks, kiosk.Check{Name: "passive", OK: passiveOK, Detail: detail})
+	} else if opts.PassiveMin > 0 && chalOK {
+		passiveOK = false
+		out.Checks = append(out.Checks, kiosk.Check{Name: "passive", OK: false, Detail: "not measured"})
+	}
+	out.Injection = mon.Verdict()
+	injOK := true
+	if opts.InjectionChecks {
+		out.Checks = append(out.Checks, out.Injection.Checks()...)
+		injOK = !out.Injection.Suspicious
+	}
+	srcCheck := SourceCheck(src.Info(), ro.Production, ro.SysfsRoot)
+	out.Checks = append(out.Checks, srcCheck)
+
+	out.Live = gateOK && chalOK && passiveOK && injOK && srcCheck.OK && fail == ""
+	switch {
+	case out.Live:
+		out.Reason = "live: challenge " + string(ro.Challenge) + " passed"
+	case fail != "":
+		out.Reason = fail
+	case !chalOK:
+		out.Reason = "challenge not passed"
+	case !injOK:
+		out.Reason = "injected video suspected: " + fmt.Sprint(out.Injection.Reasons)
+	case !srcCheck.OK:
+		out.Reason = "camera not trusted: " + srcCheck.Detail
+	case !passiveOK:
+		out.Reason = "passive liveness too low"
+	}
+	if !out.Live {
+		out.Zero()
+	}
+	return out, nil
+}
+
+func faceJump(a, b *Observation) float64 {
+	ax, ay := a.Face.Raw.Centre()
+	bx, by := b.Face.Raw.Centre()
+	return math.Hypot(ax-bx, ay-by) / math.Max(1, a.Face.Raw.W())
+}
+
+func gateDetail(ok bool, checks []kiosk.Check, last kiosk.Guidance) string {
+	if !ok {
+		return "last guidance: " + string(last)
+	}
+	var ds []string
+	for _, c := range checks {
+		if c.Detail != "" {
+			ds = append(ds, c.Name+" "+c.Detail)
+		}
+	}
+	return fmt.Sprint(ds)
+}
+
+func frameTimings(ts []time.Duration) Timings {
+	t := Timings{Frames: len(ts)}
+	if len(ts) == 0 {
+		return t
+	}
+	s := slices.Clone(ts)
+	slices.Sort(s)
+	t.FrameMedian = s[len(s)/2]
+	t.FrameP95 = s[min(len(s)-1, int(math.Ceil(0.95*float64(len(s))))-1)]
+	return t
+}
+
+// progressFor builds the UI's progress message. The preview is a copy, so the frame
+// can be closed; it is never stored by this package.
+func progressFor(f *Frame, g kiosk.Guidance, ph phase, c kiosk.Challenge, remaining time.Duration) kiosk.FaceProgress {
+	p := kiosk.FaceProgress{Guidance: g, Remaining: remaining}
+	if ph != phaseGate {
+		p.Challenge = c
+	}
+	img, err := previewImage(f.Mat)
+	if err == nil {
+		p.Frame = kiosk.Frame{Image: img, Seq: f.Seq, At: f.At}
+	}
+	return p
+}
+
+func previewImage(m gocv.Mat) (image.Image, error) { return m.ToImage() }
