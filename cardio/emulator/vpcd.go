@@ -178,6 +178,8 @@ func (s *Slot) serve(conn net.Conn) error {
 			}
 			r, err := s.icc.Process(msg)
 			if errors.Is(err, ErrPull) {
+				// The card left: stay out until Insert.
+				s.Pull()
 				return err
 			}
 			if err != nil {
