@@ -81,7 +81,7 @@ func check(field, value string, digit byte) error {
 }
 
 func unfill(s string) string {
-	return strings.TrimSpace(strings.ReplaceAll(strings.TrimRight(s, "<"), "<", " "))
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "<", " ")), " ")
 }
 
 func names(s string) (primary, secondary string) {

@@ -188,6 +188,9 @@ func New(h Holder, p *PKI, pin string, o Options) (*Card, error) {
 	if o.TamperDG != 0 {
 		d := append([]byte(nil), dgs[o.TamperDG]...)
 		d[len(d)-1] ^= 1
+		if o.TamperDG == 1 {
+			d[len(d)-1] = 'X' // stay in the MRZ character set: only the hash shows it
+		}
 		dgs[o.TamperDG] = d
 	}
 	com := tlv.Constructed(0x60, tlv.Encode(0x5F01, []byte("0107")), tlv.Encode(0x5F36, []byte("040000")), tlv.Encode(0x5C, []byte{0x61, 0x75, 0x6B, 0x6C}))

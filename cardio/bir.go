@@ -1,0 +1,338 @@
+package cardio
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/lds"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// The DSI application of the BIR profile (docs/card-profile.md).
+var AIDDSI = []byte{0xF0, 0x44, 0x53, 0x49, 0x00, 0x01}
+
+// BIR profile constants.
+const (
+	FIDCardInfo = 0xD001 // EF.CardInfo in the DSI application: the BAC key seed, in plain
+	PINRef      = 0x81   // VERIFY P2: the ordinary PIN, specific reference data
+	PINLength   = 6
+	PINTries    = 3 // the counter's start and reset value
+)
+
+// Access protocols as reported in kiosk.CardRead.Access.
+const (
+	AccessBAC  = "BAC"
+	AccessPACE = "PACE"
+)
+
+// Errors of the read.
+var (
+	ErrPACENotBuilt = errors.New("PACE is not supported yet: use the BAC key (document number and dates)")
+	ErrBadCardInfo  = errors.New("EF.CardInfo is malformed")
+	ErrBadPIN       = errors.New("the PIN must be 6 digits")
+)
+
+// ReadOptions configures ReadCard.
+type ReadOptions struct {
+	// Key is the BAC key; nil reads it from EF.CardInfo of the DSI application.
+	Key *icao.BACKey
+	// CAN asks for PACE with the card access number (not built yet: ErrPACENotBuilt).
+	CAN string
+	// Trust is the CSCA trust store; nil fails passive authentication's chain step.
+	Trust *lds.TrustStore
+	// Now is the time certificates are checked at.
+	Now time.Time
+	// Rand supplies BAC nonces and keys (crypto/rand when nil).
+	Rand io.Reader
+	// ATR of the card, used to learn whether it supports extended length.
+	ATR []byte
+	// ForceShort never tries extended-length APDUs.
+	ForceShort bool
+	// Progress is told about each file as it is read.
+	Progress func(kiosk.ReadProgress)
+}
+
+// Stats describes how a read went (for benchmarks and diagnostics; no personal data).
+type Stats struct {
+	APDUs    int
+	Extended bool
+	Files    map[string]int // bytes per file
+}
+
+type counting struct {
+	t apdu.Transceiver
+	n int
+}
+
+func (c *counting) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	c.n++
+	return c.t.Transmit(ctx, cmd)
+}
+
+// ReadCardInfo selects the DSI application and reads EF.CardInfo (plain, no security),
+// the BAC key seed a kiosk without an MRZ scanner uses.
+func ReadCardInfo(ctx context.Context, t apdu.Transceiver) (icao.BACKey, error) {
+	if err := lds.SelectApplication(ctx, t, AIDDSI); err != nil {
+		return icao.BACKey{}, fmt.Errorf("DSI application: %w", err)
+	}
+	r := &lds.Reader{T: t}
+	b, err := r.ReadFile(ctx, lds.File{Name: "EF.CardInfo", FID: FIDCardInfo, Tag: 0x70}, false)
+	if err != nil {
+		return icao.BACKey{}, err
+	}
+	return ParseCardInfo(b)
+}
+
+// ParseCardInfo parses EF.CardInfo: 70 { 5A document number, 5F2B birth YYMMDD, 5F24 expiry YYMMDD }.
+func ParseCardInfo(b []byte) (icao.BACKey, error) {
+	o, err := tlv.ParseOne(b)
+	if err != nil || o.Tag != 0x70 {
+		return icao.BACKey{}, fmt.Errorf("%w: not a 70 template", ErrBadCardInfo)
+	}
+	var k icao.BACKey
+	for _, f := range []struct {
+		tag tlv.Tag
+		dst *string
+	}{{0x5A, &k.DocumentNumber}, {0x5F2B, &k.BirthDate}, {0x5F24, &k.ExpiryDate}} {
+		v, err := o.Find(f.tag)
+		if err != nil {
+			return icao.BACKey{}, fmt.Errorf("%w: %v", ErrBadCardInfo, err)
+		}
+		*f.dst = string(v.Value)
+	}
+	if _, err := k.MRZInformation(); err != nil {
+		return icao.BACKey{}, fmt.Errorf("%w: %v", ErrBadCardInfo, err)
+	}
+	return k, nil
+}
+
+// ReadCard opens the LDS application with BAC, reads EF.COM, DG1, DG11, DG12, DG2 and
+// EF.SOD, parses them and runs passive authentication. The data of a card that
+// fails passive authentication is still returned with Verified false; an error is
+// returned only when the card could not be read at all.
+func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.CardRead, Stats, error) {
+	ct := &counting{t: t}
+	st := Stats{Files: map[string]int{}}
+	defer func() { st.APDUs = ct.n }()
+	if o.CAN != "" {
+		return nil, st, ErrPACENotBuilt
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Reader
+	}
+	key := o.Key
+	if key == nil {
+		k, err := ReadCardInfo(ctx, ct)
+		if err != nil {
+			st.APDUs = ct.n
+			return nil, st, fmt.Errorf("reading the access key: %w", err)
+		}
+		key = &k
+	}
+	extended := !o.ForceShort
+	if sup, known := lds.ATRSupportsExtended(o.ATR); known && !sup {
+		extended = false
+	}
+	files, err := readLDS(ctx, ct, *key, extended, o)
+	if errors.Is(err, lds.ErrExtendedRefused) {
+		// The card does not take extended length: secure messaging was ended by the
+		// refusal, so authenticate again and read with short APDUs.
+		extended = false
+		files, err = readLDS(ctx, ct, *key, false, o)
+	}
+	st.Extended = extended
+	st.APDUs = ct.n
+	if err != nil {
+		return nil, st, err
+	}
+	for name, b := range files {
+		st.Files[name] = len(b)
+	}
+	read, err := decode(files, o)
+	st.APDUs = ct.n
+	return read, st, err
+}
+
+// readLDS returns the raw files by name.
+func readLDS(ctx context.Context, t apdu.Transceiver, key icao.BACKey, extended bool, o ReadOptions) (map[string][]byte, error) {
+	if err := lds.SelectApplication(ctx, t, lds.AIDLDS); err != nil {
+		return nil, fmt.Errorf("LDS application: %w", err)
+	}
+	sess, err := icao.BAC(ctx, t, key, o.Rand)
+	if err != nil {
+		return nil, fmt.Errorf("BAC: %w", err)
+	}
+	r := &lds.Reader{T: &icao.SecureChannel{T: t, S: sess}, Extended: extended, SM: true}
+	if o.Progress != nil {
+		r.Progress = func(f lds.File, done, total int) {
+			o.Progress(kiosk.ReadProgress{Step: f.Name, Done: done, Of: total})
+		}
+	}
+	out := map[string][]byte{}
+	com, err := r.ReadFile(ctx, lds.EFCOM, true)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := lds.ParseCOM(com)
+	if err != nil {
+		return nil, err
+	}
+	out[lds.EFCOM.Name] = com
+	// DG1 and DG2 are mandatory; DG11 and DG12 are read when EF.COM lists them.
+	for _, f := range []lds.File{lds.DG1, lds.DG11, lds.DG12, lds.DG2, lds.EFSOD} {
+		if (f.DG == 11 || f.DG == 12) && !parsed.Has(f.DG) {
+			continue
+		}
+		b, err := r.ReadFile(ctx, f, true)
+		if err != nil {
+			return nil, err
+		}
+		out[f.Name] = b
+	}
+	return out, nil
+}
+
+func decode(files map[string][]byte, o ReadOptions) (*kiosk.CardRead, error) {
+	mrz, err := lds.ParseDG1(files[lds.DG1.Name])
+	if err != nil {
+		return nil, err
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	h := kiosk.CardHolder{
+		DocumentNumber: mrz.DocumentNumber,
+		Names:          kiosk.Names{Primary: mrz.Primary, Secondary: mrz.Secondary},
+		Sex:            mrz.Sex,
+		Nationality:    mrz.Nationality,
+	}
+	if h.BirthDate, err = mrz.BirthTime(now); err != nil {
+		return nil, err
+	}
+	if h.ExpiryDate, err = mrz.ExpiryTime(now); err != nil {
+		return nil, err
+	}
+	if b, ok := files[lds.DG11.Name]; ok {
+		d, err := lds.ParseDG11(b)
+		if err != nil {
+			return nil, err
+		}
+		h.Names.Portuguese = d.FullName
+		if len(d.OtherNames) > 0 {
+			h.Names.Chinese = d.OtherNames[0]
+		}
+		// DG11 carries the full date of birth (YYYYMMDD) when the MRZ's two-digit
+		// year is ambiguous.
+		if len(d.BirthDate) == 8 {
+			if bt, err := time.Parse("20060102", d.BirthDate); err == nil {
+				h.BirthDate = bt
+			}
+		}
+	}
+	if b, ok := files[lds.DG12.Name]; ok {
+		d, err := lds.ParseDG12(b)
+		if err != nil {
+			return nil, err
+		}
+		if d.IssueDate != "" {
+			if h.IssueDate, err = d.IssueTime(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	face, err := lds.ParseDG2(files[lds.DG2.Name])
+	if err != nil {
+		return nil, err
+	}
+	h.Photo = kiosk.FacePhoto{Format: face.Format, Data: append([]byte(nil), face.Image...)}
+	dgs := map[int][]byte{}
+	for _, f := range []lds.File{lds.DG1, lds.DG2, lds.DG11, lds.DG12} {
+		if b, ok := files[f.Name]; ok {
+			dgs[f.DG] = b
+		}
+	}
+	checks, ok := lds.PassiveAuth(files[lds.EFSOD.Name], dgs, o.Trust, now)
+	return &kiosk.CardRead{Holder: h, Access: AccessBAC, PassiveAuth: checks, Verified: ok}, nil
+}
+
+// PINTriesLeft selects the DSI application and sends VERIFY without data, which asks
+// the card its counter without spending a try: 63Cx gives x, 9000 means the PIN was
+// already verified in this session (counter full), 6983 means blocked.
+func PINTriesLeft(ctx context.Context, t apdu.Transceiver) (int, error) {
+	if err := lds.SelectApplication(ctx, t, AIDDSI); err != nil {
+		return 0, fmt.Errorf("DSI application: %w", err)
+	}
+	return pinStatus(ctx, t)
+}
+
+func pinStatus(ctx context.Context, t apdu.Transceiver) (int, error) {
+	resp, err := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsVerify, P2: PINRef})
+	if err != nil {
+		return 0, fmt.Errorf("PIN status: %w", err)
+	}
+	switch {
+	case resp.SW == 0x9000:
+		return PINTries, nil
+	case resp.SW&0xFFF0 == 0x63C0 && resp.SW&0x0F == 0:
+		return 0, fmt.Errorf("PIN status: %w", kiosk.ErrCardBlocked)
+	case resp.SW&0xFFF0 == 0x63C0:
+		return int(resp.SW & 0x0F), nil
+	case resp.SW == 0x6983:
+		return 0, fmt.Errorf("PIN status: %w: %w", kiosk.ErrCardBlocked, resp.Err())
+	default:
+		return 0, fmt.Errorf("PIN status: %w", resp.Err())
+	}
+}
+
+// ErrPINNotWarned is returned, without sending anything to the card, when only one
+// try is left and the caller did not say the resident was warned: a wrong PIN then
+// would block the card.
+var ErrPINNotWarned = errors.New("one PIN try left: warn the resident before verifying")
+
+// VerifyPIN presents the PIN. It first asks the counter (no try spent); a blocked
+// card gets no VERIFY, and with one try left the VERIFY is sent only if lastTryOK
+// (the resident was warned). A wrong PIN gives a *kiosk.WrongPINError; the try that
+// blocks the card an error that is both that and kiosk.ErrCardBlocked.
+func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin string, lastTryOK bool) error {
+	if len(pin) != PINLength || strings.Trim(pin, "0123456789") != "" {
+		return ErrBadPIN
+	}
+	if err := lds.SelectApplication(ctx, t, AIDDSI); err != nil {
+		return fmt.Errorf("DSI application: %w", err)
+	}
+	left, err := pinStatus(ctx, t)
+	if err != nil {
+		return err
+	}
+	if left == 1 && !lastTryOK {
+		return ErrPINNotWarned
+	}
+	resp, err := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsVerify, P2: PINRef, Data: []byte(pin)})
+	if err != nil {
+		return fmt.Errorf("VERIFY: %w", err)
+	}
+	switch {
+	case resp.SW == 0x9000:
+		return nil
+	case resp.SW == 0x63C0:
+		return fmt.Errorf("VERIFY: %w: %w", kiosk.ErrCardBlocked, &kiosk.WrongPINError{TriesLeft: 0})
+	case resp.SW&0xFFF0 == 0x63C0:
+		return fmt.Errorf("VERIFY: %w", &kiosk.WrongPINError{TriesLeft: int(resp.SW & 0x0F)})
+	case resp.SW == 0x6983:
+		return fmt.Errorf("VERIFY: %w: %w", kiosk.ErrCardBlocked, resp.Err())
+	default:
+		return fmt.Errorf("VERIFY: %w", resp.Err())
+	}
+}

@@ -1,0 +1,229 @@
+package cardio
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"encoding/pem"
+
+	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/internal/testcard"
+	"github.com/macau-dsi/kiosk/cardio/lds"
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func holder() testcard.Holder {
+	return testcard.Holder{DocNo: "1234567", Birth: "850314", Expiry: "340603", Sex: "F", Nationality: "PRT",
+		Surname: "DA SILVA", Given: "MARIA", Portuguese: "MARIA DA SILVA", Chinese: "施美娜", IssueDate: "20240603", Photo: testcard.JPEG(20000)}
+}
+
+func setup(t *testing.T, o testcard.Options, dsFrom, dsTo time.Time) (*testcard.Card, *lds.TrustStore) {
+	t.Helper()
+	p, err := testcard.NewPKI(now, dsFrom, dsTo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := testcard.New(holder(), p, "246810", o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "csca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CSCA.Raw}), 0o644)
+	ts, err := lds.LoadTrustStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, ts
+}
+
+func TestReadCard(t *testing.T) {
+	valid := [2]time.Time{now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0)}
+	expired := [2]time.Time{now.AddDate(-4, 0, 0), now.AddDate(0, -1, 0)}
+	tests := []struct {
+		name       string
+		opts       testcard.Options
+		ds         [2]time.Time
+		noExtended bool
+		key        *icao.BACKey
+		wantOK     bool
+		wantFailed string
+		maxAPDUs   int
+		wantErr    error
+	}{
+		{name: "genuine, key from EF.CardInfo", ds: valid, wantOK: true, maxAPDUs: 14},
+		{name: "genuine, key given", ds: valid, key: &icao.BACKey{DocumentNumber: "1234567", BirthDate: "850314", ExpiryDate: "340603"}, wantOK: true, maxAPDUs: 11},
+		{name: "no extended length", ds: valid, noExtended: true, wantOK: true, maxAPDUs: 120},
+		{name: "tampered DG1", opts: testcard.Options{TamperDG: 1}, ds: valid, wantFailed: "dg1_hash", maxAPDUs: 14},
+		{name: "tampered DG2", opts: testcard.Options{TamperDG: 2}, ds: valid, wantFailed: "dg2_hash", maxAPDUs: 14},
+		{name: "expired signer", ds: expired, wantFailed: lds.CheckDSValidity, maxAPDUs: 14},
+		{name: "wrong BAC key", ds: valid, key: &icao.BACKey{DocumentNumber: "1234568", BirthDate: "850314", ExpiryDate: "340603"}, wantErr: icao.ErrBACFailed},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ts := setup(t, tc.opts, tc.ds[0], tc.ds[1])
+			c.NoExtended = tc.noExtended
+			var steps []string
+			read, st, err := ReadCard(context.Background(), c, ReadOptions{Key: tc.key, Trust: ts, Now: now, Progress: func(p kiosk.ReadProgress) {
+				if len(steps) == 0 || steps[len(steps)-1] != p.Step {
+					steps = append(steps, p.Step)
+				}
+			}})
+			if tc.wantErr != nil {
+				if !errors.Is(err, tc.wantErr) {
+					t.Fatalf("err = %v, want %v", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if read.Verified != tc.wantOK {
+				t.Fatalf("verified = %v: %+v", read.Verified, read.PassiveAuth)
+			}
+			for _, ch := range read.PassiveAuth {
+				if !ch.OK && ch.Name != tc.wantFailed {
+					t.Errorf("unexpected failed check %+v", ch)
+				}
+				if ch.Name == tc.wantFailed && ch.OK {
+					t.Errorf("%s passed", ch.Name)
+				}
+			}
+			h := read.Holder
+			if tc.opts.TamperDG == 1 {
+				h.Names.Secondary = strings.TrimSuffix(h.Names.Secondary, " X") // the tampered MRZ filler
+			}
+			if h.DocumentNumber != "1234567" || h.Names.Primary != "DA SILVA" || h.Names.Secondary != "MARIA" ||
+				h.Names.Chinese != "施美娜" || h.Names.Portuguese != "MARIA DA SILVA" || h.Sex != "F" || h.Nationality != "PRT" ||
+				!h.BirthDate.Equal(time.Date(1985, 3, 14, 0, 0, 0, 0, time.UTC)) || !h.ExpiryDate.Equal(time.Date(2034, 6, 3, 0, 0, 0, 0, time.UTC)) ||
+				!h.IssueDate.Equal(time.Date(2024, 6, 3, 0, 0, 0, 0, time.UTC)) {
+				h.Photo.Data = nil
+				t.Fatalf("holder = %+v", h)
+			}
+			if h.Photo.Format != "jpeg" || !bytes.Equal(h.Photo.Data, testcard.JPEG(20000)) && tc.opts.TamperDG != 2 {
+				t.Fatalf("photo %s %d bytes", h.Photo.Format, len(h.Photo.Data))
+			}
+			if read.Access != AccessBAC {
+				t.Errorf("access %q", read.Access)
+			}
+			if st.APDUs > tc.maxAPDUs {
+				t.Errorf("%d APDUs, want at most %d", st.APDUs, tc.maxAPDUs)
+			}
+			if st.Extended == tc.noExtended {
+				t.Errorf("extended = %v", st.Extended)
+			}
+			if len(steps) < 5 || steps[len(steps)-1] != "EF.SOD" {
+				t.Errorf("progress steps %v", steps)
+			}
+		})
+	}
+}
+
+func TestReadCardPulled(t *testing.T) {
+	c, ts := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	c.NoExtended = true // many APDUs for DG2, so the pull lands inside it
+	var inDG2 bool
+	_, _, err := ReadCard(context.Background(), c, ReadOptions{Trust: ts, Now: now, Progress: func(p kiosk.ReadProgress) {
+		if p.Step == "DG2" && p.Done > 0 && !inDG2 {
+			inDG2 = true
+			c.PullAfter = c.Commands + 2
+		}
+	}})
+	if !errors.Is(err, testcard.ErrPulled) || !inDG2 {
+		t.Fatalf("err = %v (in DG2 %v)", err, inDG2)
+	}
+}
+
+func TestReadCardPACE(t *testing.T) {
+	c, ts := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	if _, _, err := ReadCard(context.Background(), c, ReadOptions{CAN: "123456", Trust: ts, Now: now}); !errors.Is(err, ErrPACENotBuilt) {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestPIN(t *testing.T) {
+	ctx := context.Background()
+	c, _ := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	left := func() int {
+		n, err := PINTriesLeft(ctx, c)
+		if err != nil && !errors.Is(err, kiosk.ErrCardBlocked) {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := left(); n != 3 {
+		t.Fatalf("tries %d", n)
+	}
+	if err := VerifyPIN(ctx, c, "12345", false); !errors.Is(err, ErrBadPIN) {
+		t.Fatalf("short PIN: %v", err)
+	}
+	if err := VerifyPIN(ctx, c, "12a456", false); !errors.Is(err, ErrBadPIN) {
+		t.Fatalf("letters: %v", err)
+	}
+	var wp *kiosk.WrongPINError
+	if err := VerifyPIN(ctx, c, "000000", false); !errors.As(err, &wp) || wp.TriesLeft != 2 || !errors.Is(err, kiosk.ErrWrongPIN) {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if err := VerifyPIN(ctx, c, "246810", false); err != nil {
+		t.Fatalf("right PIN: %v", err)
+	}
+	if n := left(); n != 3 {
+		t.Fatalf("after right PIN: %d", n)
+	}
+	c.Reset()
+	VerifyPIN(ctx, c, "000000", false)
+	if err := VerifyPIN(ctx, c, "000000", false); !errors.As(err, &wp) || wp.TriesLeft != 1 {
+		t.Fatalf("second wrong: %v", err)
+	}
+	// One try left: no VERIFY unless the resident was warned.
+	before := c.Commands
+	if err := VerifyPIN(ctx, c, "000000", false); !errors.Is(err, ErrPINNotWarned) {
+		t.Fatalf("unwarned last try: %v", err)
+	}
+	if n := left(); n != 1 {
+		t.Fatalf("counter spent without warning: %d", n)
+	}
+	_ = before
+	err := VerifyPIN(ctx, c, "000000", true)
+	if !errors.Is(err, kiosk.ErrCardBlocked) || !errors.As(err, &wp) || wp.TriesLeft != 0 {
+		t.Fatalf("blocking try: %v", err)
+	}
+	if _, err := PINTriesLeft(ctx, c); !errors.Is(err, kiosk.ErrCardBlocked) {
+		t.Fatalf("blocked status: %v", err)
+	}
+	// A blocked card gets no further VERIFY with data.
+	c.Log = nil
+	if err := VerifyPIN(ctx, c, "246810", true); !errors.Is(err, kiosk.ErrCardBlocked) {
+		t.Fatalf("right PIN on blocked card: %v", err)
+	}
+	verifies := 0
+	for _, ins := range c.Log {
+		if ins == apdu.InsVerify {
+			verifies++
+		}
+	}
+	if verifies != 1 {
+		t.Fatalf("%d VERIFY sent to a blocked card, want only the status query", verifies)
+	}
+}
+
+func TestParseCardInfo(t *testing.T) {
+	c, _ := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	k, err := ParseCardInfo(c.Info)
+	if err != nil || k != c.Key {
+		t.Fatalf("%+v %v", k, err)
+	}
+	for _, bad := range [][]byte{{0x70, 0x00}, {0x71, 0x00}, {0x70, 0x03, 0x5A, 0x01, 0x41}, nil} {
+		if _, err := ParseCardInfo(bad); !errors.Is(err, ErrBadCardInfo) {
+			t.Errorf("%X: %v", bad, err)
+		}
+	}
+}
