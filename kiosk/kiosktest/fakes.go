@@ -132,6 +132,7 @@ type Card struct {
 	reads     int
 	verifies  int
 	handed    []*kiosk.CardRead
+	photos    [][]byte
 
 	// ReadGate holds Read until released (for "card pulled while reading").
 	ReadGate Gate
@@ -215,6 +216,7 @@ func (c *Card) Read(ctx context.Context, progress func(kiosk.ReadProgress)) (*ki
 	out := &cp
 	c.mu.Lock()
 	c.handed = append(c.handed, out)
+	c.photos = append(c.photos, out.Holder.Photo.Data)
 	c.mu.Unlock()
 	return out, nil
 }
@@ -224,6 +226,14 @@ func (c *Card) Handed() []*kiosk.CardRead {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]*kiosk.CardRead(nil), c.handed...)
+}
+
+// HandedPhotos returns the photo byte slices given to the session (the same backing
+// arrays), to check that they were zeroed and not just dropped.
+func (c *Card) HandedPhotos() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([][]byte(nil), c.photos...)
 }
 
 // Reads counts Read calls.
@@ -515,10 +525,15 @@ type Printer struct {
 	mu       sync.Mutex
 	receipts []kiosk.Receipt
 	Err      error
+	// Gate holds PrintReceipt until released (for "card pulled while submitting").
+	Gate Gate
 }
 
 // PrintReceipt records r or fails with Err.
 func (p *Printer) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
+	if err := p.Gate.wait(ctx); err != nil {
+		return err
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.Err != nil {
