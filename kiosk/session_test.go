@@ -471,7 +471,7 @@ func TestCardPulledAtEveryState(t *testing.T) {
 				t.Fatalf("state after late results: %s", s.State)
 			}
 			assertBlank(t, s)
-			h.Stop()
+			// Checked while the machine still runs: stopping it wipes too.
 			for i, p := range h.Card.HandedPhotos() {
 				if slices.ContainsFunc(p, func(b byte) bool { return b != 0 }) {
 					t.Errorf("photo %d not zeroed: % x", i, p)
@@ -482,6 +482,7 @@ func TestCardPulledAtEveryState(t *testing.T) {
 					t.Errorf("card read %d not wiped: %+v", i, r.Holder)
 				}
 			}
+			h.Stop()
 			// The next resident starts clean.
 			last := h.Store.Events()
 			if n := len(last); n == 0 || last[n-1].Action != "session.end" && st != kiosk.StateTakeCard {
