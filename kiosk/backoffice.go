@@ -2,7 +2,11 @@ package kiosk
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"sync"
+	"time"
 )
 
 // BackOffice is the port to the DSI back office.
@@ -32,4 +36,159 @@ type ApplicationMessage struct {
 	CreatedAt string            `json:"created_at"` // RFC 3339, UTC
 	// Verified says how the resident proved who they are: "face" or "pin".
 	Verified string `json:"verified"`
+}
+
+// OutboxMessage is one queued message for the back office, as the store returns it.
+type OutboxMessage struct {
+	ID             int64
+	IdempotencyKey string
+	Kind           string
+	Payload        []byte
+	Attempts       int
+}
+
+// OutboxQueue is the delivery side of the outbox: the store keeps the messages, their
+// attempts and the backoff schedule.
+type OutboxQueue interface {
+	// Due returns undelivered messages whose next attempt is due, oldest first.
+	Due(ctx context.Context, limit int) ([]OutboxMessage, error)
+	MarkDelivered(ctx context.Context, id int64) error
+	// MarkFailed records a failed attempt (attempts is the count before this one)
+	// and schedules the next.
+	MarkFailed(ctx context.Context, id int64, attempts int, cause error) error
+}
+
+// ErrUnknownOutboxKind is wrapped when a queued message has a kind nobody delivers.
+var ErrUnknownOutboxKind = errors.New("unknown outbox message kind")
+
+// Deliverer sends due outbox messages to the back office. Each message goes with its
+// idempotency key, so a message delivered but not marked (crash, timeout) is sent
+// again harmlessly.
+type Deliverer struct {
+	Queue      OutboxQueue
+	BackOffice BackOffice
+	Batch      int           // messages per round (default 20)
+	Timeout    time.Duration // per message (default 15s)
+	OnError    func(error)   // failed deliveries, for the log (no personal data)
+}
+
+// DeliverDue makes one round and returns how many messages were delivered. A failed
+// message does not stop the round; err reports only queue failures.
+func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
+	batch := d.Batch
+	if batch <= 0 {
+		batch = 20
+	}
+	timeout := d.Timeout
+	if timeout <= 0 {
+		timeout = 15 * time.Second
+	}
+	due, err := d.Queue.Due(ctx, batch)
+	if err != nil {
+		return 0, fmt.Errorf("outbox: listing due messages: %w", err)
+	}
+	delivered := 0
+	for _, m := range due {
+		if ctx.Err() != nil {
+			return delivered, ctx.Err()
+		}
+		mctx, cancel := context.WithTimeout(ctx, timeout)
+		err := d.deliver(mctx, m)
+		cancel()
+		if err != nil {
+			if d.OnError != nil {
+				d.OnError(fmt.Errorf("outbox: delivering %s (attempt %d): %w", m.IdempotencyKey, m.Attempts+1, err))
+			}
+			if merr := d.Queue.MarkFailed(ctx, m.ID, m.Attempts, err); merr != nil {
+				return delivered, fmt.Errorf("outbox: marking %s failed: %w", m.IdempotencyKey, merr)
+			}
+			continue
+		}
+		if err := d.Queue.MarkDelivered(ctx, m.ID); err != nil {
+			return delivered, fmt.Errorf("outbox: marking %s delivered: %w", m.IdempotencyKey, err)
+		}
+		delivered++
+	}
+	return delivered, nil
+}
+
+func (d *Deliverer) deliver(ctx context.Context, m OutboxMessage) error {
+	switch m.Kind {
+	case OutboxKindApplication:
+		var msg ApplicationMessage
+		if err := json.Unmarshal(m.Payload, &msg); err != nil {
+			return fmt.Errorf("decoding application: %w", err)
+		}
+		if msg.Reference != m.IdempotencyKey {
+			return fmt.Errorf("application %s queued under key %s", msg.Reference, m.IdempotencyKey)
+		}
+		return d.BackOffice.Submit(ctx, m.IdempotencyKey, msg)
+	}
+	return fmt.Errorf("%w: %q", ErrUnknownOutboxKind, m.Kind)
+}
+
+// Run delivers every interval until ctx ends.
+func (d *Deliverer) Run(ctx context.Context, every time.Duration) error {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := d.DeliverDue(ctx); err != nil && d.OnError != nil && ctx.Err() == nil {
+			d.OnError(err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// DemoBackOffice stands in for the DSI back office in demo mode (kiosk run --demo),
+// where there is none: every resident has the same scripted record, and submissions
+// are kept in memory. cmd/kiosk must never wire it in production mode.
+type DemoBackOffice struct {
+	Record ResidentRecord
+
+	mu        sync.Mutex
+	submitted map[string]ApplicationMessage
+}
+
+// Lookup returns the scripted record.
+func (b *DemoBackOffice) Lookup(ctx context.Context, subject string) (ResidentRecord, error) {
+	if err := ctx.Err(); err != nil {
+		return ResidentRecord{}, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := b.Record
+	r.Pending = append([]ServiceID(nil), b.Record.Pending...) // never grow the script's slice
+	for _, m := range b.submitted {
+		if m.Subject == subject {
+			r.Pending = append(r.Pending, m.Service)
+		}
+	}
+	return r, nil
+}
+
+// Submit keeps the application (once per key).
+func (b *DemoBackOffice) Submit(ctx context.Context, key string, msg ApplicationMessage) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.submitted == nil {
+		b.submitted = map[string]ApplicationMessage{}
+	}
+	if _, ok := b.submitted[key]; !ok {
+		b.submitted[key] = msg
+	}
+	return nil
+}
+
+// Submitted counts the applications received.
+func (b *DemoBackOffice) Submitted() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.submitted)
 }

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ var (
 	_ kiosk.FaceVerifier  = (*Face)(nil)
 	_ kiosk.Store         = (*Store)(nil)
 	_ kiosk.Outbox        = (*Store)(nil)
+	_ kiosk.OutboxQueue   = (*Store)(nil)
 	_ kiosk.BackOffice    = (*BackOffice)(nil)
 	_ kiosk.Printer       = (*Printer)(nil)
 	_ kiosk.SubjectHasher = Subjects{}
@@ -393,8 +395,12 @@ type Store struct {
 
 // OutboxMessage is one queued message.
 type OutboxMessage struct {
+	ID        int64
 	Key, Kind string
 	Payload   []byte
+	Attempts  int
+	Delivered bool
+	LastErr   string
 }
 
 // NewStore returns an empty store.
@@ -439,8 +445,49 @@ func (s *Store) Enqueue(ctx context.Context, key, kind string, payload []byte) e
 		return nil
 	}
 	s.keys[key] = true
-	s.outbox = append(s.outbox, OutboxMessage{key, kind, bytes.Clone(payload)})
+	s.outbox = append(s.outbox, OutboxMessage{ID: int64(len(s.outbox) + 1), Key: key, Kind: kind, Payload: bytes.Clone(payload)})
 	return nil
+}
+
+// Due returns undelivered messages, oldest first (the fake has no backoff schedule:
+// every undelivered message is due).
+func (s *Store) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []kiosk.OutboxMessage
+	for _, m := range s.outbox {
+		if !m.Delivered && len(out) < limit {
+			out = append(out, kiosk.OutboxMessage{ID: m.ID, IdempotencyKey: m.Key, Kind: m.Kind, Payload: bytes.Clone(m.Payload), Attempts: m.Attempts})
+		}
+	}
+	return out, nil
+}
+
+// MarkDelivered records a delivery.
+func (s *Store) MarkDelivered(ctx context.Context, id int64) error {
+	return s.mark(id, func(m *OutboxMessage) { m.Delivered = true; m.Attempts++ })
+}
+
+// MarkFailed records a failed attempt.
+func (s *Store) MarkFailed(ctx context.Context, id int64, attempts int, cause error) error {
+	return s.mark(id, func(m *OutboxMessage) {
+		m.Attempts++
+		if cause != nil {
+			m.LastErr = cause.Error()
+		}
+	})
+}
+
+func (s *Store) mark(id int64, f func(*OutboxMessage)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range s.outbox {
+		if s.outbox[i].ID == id {
+			f(&s.outbox[i])
+			return nil
+		}
+	}
+	return errors.New("fake store: no outbox message " + strconv.FormatInt(id, 10))
 }
 
 // Events returns the audit log.
