@@ -804,3 +804,36 @@ func BenchmarkCardToMenu(b *testing.B) {
 		h.WaitState(kiosk.StateAttract)
 	}
 }
+
+// BenchmarkHundredSessionsMemory reports the live heap after 100 sessions in a row
+// against the heap at rest (after one session): it must not grow with sessions.
+func BenchmarkHundredSessionsMemory(b *testing.B) {
+	heap := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	for b.Loop() {
+		h := kiosktest.NewHarness(b).Start()
+		session := func() {
+			h.ToMenu()
+			h.Card.Remove()
+			h.WaitState(kiosk.StateAttract)
+			// The fakes remember every call; a kiosk's store is on disk.
+			h.Card.Forget()
+			h.Face.Forget()
+			h.Store.Forget()
+		}
+		session()
+		rest := heap()
+		for i := 0; i < 100; i++ {
+			session()
+		}
+		after := heap()
+		b.ReportMetric(float64(rest)/1024, "KiB-at-rest")
+		b.ReportMetric((float64(after)-float64(rest))/1024, "KiB-growth/100sessions")
+		h.Stop()
+	}
+}

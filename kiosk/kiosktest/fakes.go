@@ -238,6 +238,13 @@ func (c *Card) HandedPhotos() [][]byte {
 	return append([][]byte(nil), c.photos...)
 }
 
+// Forget drops the record of handed reads (long benchmarks).
+func (c *Card) Forget() {
+	c.mu.Lock()
+	c.handed, c.photos = nil, nil
+	c.mu.Unlock()
+}
+
 // Reads counts Read calls.
 func (c *Card) Reads() int {
 	c.mu.Lock()
@@ -369,6 +376,13 @@ func (f *Face) Verify(ctx context.Context, ref kiosk.FacePhoto, ch kiosk.Challen
 	return d, nil
 }
 
+// Forget drops the record of calls (long benchmarks); the script restarts.
+func (f *Face) Forget() {
+	f.mu.Lock()
+	f.refs, f.chs, f.calls = nil, nil, 0
+	f.mu.Unlock()
+}
+
 // Calls counts Verify calls; Challenges lists the challenges asked.
 func (f *Face) Calls() int {
 	f.mu.Lock()
@@ -488,6 +502,13 @@ func (s *Store) mark(id int64, f func(*OutboxMessage)) error {
 		}
 	}
 	return errors.New("fake store: no outbox message " + strconv.FormatInt(id, 10))
+}
+
+// Forget drops the audit log, applications and outbox (long benchmarks).
+func (s *Store) Forget() {
+	s.mu.Lock()
+	s.audit, s.apps, s.outbox, s.keys = nil, nil, nil, map[string]bool{}
+	s.mu.Unlock()
 }
 
 // Events returns the audit log.

@@ -148,8 +148,10 @@ func (h *Harness) Wait(what string, ok func(kiosk.Snapshot) bool) kiosk.Snapshot
 		h.mu.Lock()
 		for i := h.cursor; i < len(h.snaps); i++ {
 			if ok(h.snaps[i]) {
-				h.cursor = i + 1
 				s := h.snaps[i]
+				// Drop what has been consumed so long runs do not grow the history.
+				h.snaps = append(h.snaps[:0], h.snaps[i+1:]...)
+				h.cursor = 0
 				h.mu.Unlock()
 				return s
 			}
