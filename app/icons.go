@@ -1,18 +1,41 @@
 package app
 
 import (
+	"fmt"
+	"image/color"
+	"strings"
+	"sync"
+
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/theme"
 
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// Icons are drawn here as small SVGs (24×24, black) and recoloured by the theme, so they
-// follow high contrast. Each guidance and challenge has an icon as well as words: the
-// icon is read at a glance, the words say exactly what to do.
-func svgIcon(name, body string) fyne.Resource {
-	return theme.NewThemedResource(fyne.NewStaticResource(name+".svg", []byte(
-		`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24" fill="none" stroke="#000000" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">`+body+`</svg>`)))
+// icon is a small line drawing (24×24 SVG). Fyne's themed resources recolour fills
+// only, and these are drawn with strokes, so each icon is rendered in the colour the
+// screen asks for (foreground, primary, success...), which also makes it follow high
+// contrast. Each guidance and challenge has an icon as well as words: the icon is read
+// at a glance, the words say exactly what to do.
+type icon struct{ name, body string }
+
+func svgIcon(name, body string) icon { return icon{name, body} }
+
+var iconCache sync.Map // name+colour → fyne.Resource
+
+// in returns the icon drawn in colour c.
+func (i icon) in(c color.Color) fyne.Resource {
+	r, g, b, _ := c.RGBA()
+	hex := fmt.Sprintf("#%02x%02x%02x", r>>8, g>>8, b>>8)
+	key := i.name + hex
+	if res, ok := iconCache.Load(key); ok {
+		return res.(fyne.Resource)
+	}
+	svg := `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><g fill="none" stroke="` + hex +
+		`" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round">` +
+		strings.ReplaceAll(i.body, "#000000", hex) + `</g></svg>`
+	res := fyne.NewStaticResource(i.name+"-"+hex[1:]+".svg", []byte(svg))
+	iconCache.Store(key, res)
+	return res
 }
 
 var (
@@ -42,7 +65,7 @@ var (
 
 // guidanceIcons gives every kiosk.Guidance an icon; the list is also what the
 // translation test walks to check every "guide.*" key.
-var guidanceIcons = map[kiosk.Guidance]fyne.Resource{
+var guidanceIcons = map[kiosk.Guidance]icon{
 	kiosk.GuideOK:         iconOK,
 	kiosk.GuideNoFace:     iconNoFace,
 	kiosk.GuideMoveCloser: iconCloser,
@@ -55,7 +78,7 @@ var guidanceIcons = map[kiosk.Guidance]fyne.Resource{
 	kiosk.GuideHoldStill:  iconStill,
 }
 
-var challengeIcons = map[kiosk.Challenge]fyne.Resource{
+var challengeIcons = map[kiosk.Challenge]icon{
 	kiosk.ChallengeBlink:     iconBlink,
 	kiosk.ChallengeTurnLeft:  iconLeft,
 	kiosk.ChallengeTurnRight: iconRight,

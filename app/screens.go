@@ -24,11 +24,12 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 	case kiosk.StateAttract:
 		return u.attract(s)
 	case kiosk.StateInsertCard:
-		return u.message(s, iconCardIn, "insert.hint", "", nil)
+		return u.message(s, iconCardIn.in(fg()), "insert.hint", "")
 	case kiosk.StateReading:
 		return u.reading(s)
 	case kiosk.StateCardProblem:
-		return u.message(s, theme.NewErrorThemedResource(theme.ErrorIcon()), string(s.Message), "counter.hint", u.continueButton(s, "chrome.continue"))
+		u.continueAction(s, "chrome.continue")
+		return u.message(s, theme.NewErrorThemedResource(theme.ErrorIcon()), string(s.Message), "counter.hint")
 	case kiosk.StateFace:
 		return u.face(s)
 	case kiosk.StateFaceResult:
@@ -46,14 +47,15 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 	case kiosk.StateDone:
 		return u.done(s)
 	case kiosk.StateTakeCard:
-		return u.message(s, iconCardOut, "take_card.hint", "", nil)
+		return u.message(s, iconCardOut.in(fg()), "take_card.hint", "")
 	case kiosk.StateOutOfService:
-		return u.message(s, iconOff, "out_of_service.hint", "", nil)
+		return u.message(s, iconOff.in(fg()), "out_of_service.hint", "")
 	case kiosk.StateCounter:
-		return u.message(s, iconCounter, string(s.Message), "counter.hint", u.continueButton(s, "chrome.continue"))
+		u.continueAction(s, "chrome.continue")
+		return u.message(s, iconCounter.in(fg()), string(s.Message), "counter.hint")
 	}
 	// A state this build does not know: say "go to the counter" rather than nothing.
-	return u.message(s, iconCounter, "counter.hint", "", nil)
+	return u.message(s, iconCounter.in(fg()), "counter.hint", "")
 }
 
 func bigIcon(r fyne.Resource, size float32) fyne.CanvasObject {
@@ -64,7 +66,7 @@ func bigIcon(r fyne.Resource, size float32) fyne.CanvasObject {
 }
 
 // message is the layout of the simple screens: icon, title, one or two lines, button.
-func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string, button fyne.CanvasObject) fyne.CanvasObject {
+func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string) fyne.CanvasObject {
 	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, screenKey(s.State)))}
 	if line1 != "" {
 		items = append(items, subheading(u.t(s, line1)))
@@ -75,15 +77,12 @@ func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string, 
 	if line2 != "" {
 		items = append(items, body(u.t(s, line2)))
 	}
-	if button != nil {
-		items = append(items, container.NewCenter(button))
-	}
 	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
 }
 
-func (u *UI) continueButton(s kiosk.Snapshot, key string) fyne.CanvasObject {
-	b := touchButton(u.t(s, key), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
-	return touchW(b, 420)
+// continueAction puts the screen's "continue" button in the bottom bar.
+func (u *UI) continueAction(s kiosk.Snapshot, key string) {
+	u.action(u.t(s, key), widget.HighImportance, 380, kiosk.Event{Kind: kiosk.EvContinue})
 }
 
 // attract shows the invitation in all three languages at once: the resident may not
@@ -92,7 +91,7 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 	var langs []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
 		l := l
-		b := touchButton(u.tr.T(l, langKey(l), nil), widget.HighImportance, func() {
+		b := bigButton(u.tr.T(l, langKey(l), nil), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvStart, Language: l})
 		})
 		langs = append(langs, container.New(minSize{440, 160}, b))
@@ -121,7 +120,7 @@ func (u *UI) reading(s kiosk.Snapshot) fyne.CanvasObject {
 	}
 	u.onLive(func(s kiosk.Snapshot) { bar.SetValue(s.Progress) })
 	items := []fyne.CanvasObject{
-		bigIcon(iconReading, 220),
+		bigIcon(iconReading.in(fg()), 220),
 		heading(u.t(s, screenKey(s.State))),
 		container.New(minSize{900, 60}, bar),
 		subheading(u.t(s, "reading.keep_card")),
@@ -170,20 +169,19 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 		g = kiosk.GuideNoFace
 	}
 	if icon, ok := guidanceIcons[g]; ok {
-		right = append(right, container.NewCenter(bigIcon(icon, 160)))
+		right = append(right, container.NewCenter(bigIcon(icon.in(guideColour(g)), 120)))
 	}
 	right = append(right, subheading(u.t(s, guideKey(g))))
 	if s.Face.Challenge != "" {
 		if icon, ok := challengeIcons[s.Face.Challenge]; ok {
-			right = append(right, container.NewCenter(bigIcon(theme.NewPrimaryThemedResource(icon), 200)))
+			right = append(right, container.NewCenter(bigIcon(icon.in(primary()), 150)))
 		}
 		right = append(right, heading(u.t(s, challengeKey(s.Face.Challenge))))
 		secs := canvas.NewText("", theme.Color(theme.ColorNamePrimary))
-		secs.TextSize = 96
+		secs.TextSize = 80
 		secs.TextStyle = fyne.TextStyle{Bold: true}
 		secs.Alignment = fyne.TextAlignCenter
-		bar := widget.NewProgressBar()
-		bar.TextFormatter = func() string { return "" }
+		bar := newMeter(500, 24)
 		total := s.Face.ChallengeRemaining
 		u.onLive(func(s kiosk.Snapshot) {
 			r := s.Face.ChallengeRemaining
@@ -193,10 +191,10 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 				total = r
 			}
 			if total > 0 {
-				bar.SetValue(float64(r) / float64(total))
+				bar.Set(float64(r) / float64(total))
 			}
 		})
-		right = append(right, secs, container.New(minSize{500, 24}, bar))
+		right = append(right, secs, bar.box)
 	} else {
 		right = append(right, body(u.t(s, "face.put_face_in_oval")))
 	}
@@ -206,9 +204,9 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 
 func guideColour(g kiosk.Guidance) color.Color {
 	if g == kiosk.GuideOK || g == kiosk.GuideHoldStill {
-		return theme.Color(theme.ColorNameSuccess)
+		return success()
 	}
-	return theme.Color(theme.ColorNamePrimary)
+	return primary()
 }
 
 // ovalGuide draws where the face should be: a thick oval, the outside dimmed. The
@@ -261,7 +259,7 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 	var line1, line2 string
 	button := "chrome.continue"
 	if s.Face.Matched {
-		icon = theme.NewSuccessThemedResource(iconOK)
+		icon = iconOK.in(success())
 		line1 = "face_result.matched"
 	} else {
 		icon = theme.NewErrorThemedResource(theme.CancelIcon())
@@ -275,7 +273,7 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 	if line2 != "" {
 		items = append(items, body(line2))
 	}
-	items = append(items, container.NewCenter(u.continueButton(s, button)))
+	u.continueAction(s, button)
 	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
 }
 
@@ -350,15 +348,13 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 		if sv.Fee > 0 {
 			fee = u.tr.money(s.Language, sv.Fee)
 		}
-		b := touchButton(u.t(s, serviceKey(sv.ID)), widget.HighImportance, func() {
+		b := bigButtonOpt(u.t(s, serviceKey(sv.ID)), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvChooseService, Service: sv.ID})
-		})
-		b.Alignment = widget.ButtonAlignLeading
+		}, !sv.Eligible)
 		var side fyne.CanvasObject
 		if sv.Eligible {
-			side = body(fee)
+			side = subheading(fee)
 		} else {
-			b.Disable()
 			reason := widget.NewLabel(u.t(s, "menu.not_available") + " — " + u.t(s, string(sv.Reason)))
 			reason.Wrapping = fyne.TextWrapWord
 			reason.Importance = widget.LowImportance
@@ -437,10 +433,9 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		}
 		fields = append(fields, container.NewVBox(parts...))
 	}
-	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
-	next := touchButton(u.t(s, "chrome.continue"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
-	nav := container.NewHBox(touchW(back, 260), layout.NewSpacer(), touchW(next, 360))
-	left := container.NewVBox(append([]fyne.CanvasObject{title}, append(fields, nav)...)...)
+	u.backAction(s)
+	u.continueAction(s, "chrome.continue")
+	left := container.NewVBox(append([]fyne.CanvasObject{title}, fields...)...)
 	if pad == nil {
 		return container.NewCenter(container.New(minSize{1000, 0}, left))
 	}
@@ -453,9 +448,14 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 const passwordDigits = 4
 
 func (u *UI) formNotReady(s kiosk.Snapshot, title fyne.CanvasObject) fyne.CanvasObject {
-	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
+	u.backAction(s)
 	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(
-		bigIcon(iconCounter, 200), title, subheading(u.t(s, "form.not_ready")), container.NewCenter(touchW(back, 300)))))
+		bigIcon(iconCounter.in(fg()), 200), title, subheading(u.t(s, "form.not_ready")))))
+}
+
+// backAction puts "back" in the bottom bar.
+func (u *UI) backAction(s kiosk.Snapshot) {
+	u.action(u.t(s, "chrome.back"), widget.MediumImportance, 260, kiosk.Event{Kind: kiosk.EvBack})
 }
 
 // formFocus picks the typed field that gets the keypad.
@@ -597,9 +597,8 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 		grid.Add(feeV)
 	}
 	items = append(items, grid)
-	back := touchButton(u.t(s, "chrome.back"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvBack}) })
-	ok := touchButton(u.t(s, "summary.confirm"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvConfirm}) })
-	items = append(items, container.NewHBox(touchW(back, 260), layout.NewSpacer(), touchW(ok, 480)))
+	u.backAction(s)
+	u.action(u.t(s, "summary.confirm"), widget.HighImportance, 480, kiosk.Event{Kind: kiosk.EvConfirm})
 	return container.NewCenter(container.New(minSize{1300, 0}, container.NewVBox(items...)))
 }
 
@@ -609,7 +608,7 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	ref.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	ref.Alignment = fyne.TextAlignCenter
 	left := []fyne.CanvasObject{
-		bigIcon(theme.NewSuccessThemedResource(iconOK), 160),
+		bigIcon(iconOK.in(success()), 160),
 		heading(u.t(s, screenKey(s.State))),
 		body(u.t(s, "done.reference")),
 		ref,
@@ -618,9 +617,8 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	if s.Notice != "" {
 		left = append(left, warning(u.t(s, string(s.Notice))))
 	}
-	another := touchButton(u.t(s, "done.another"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvAnotherService}) })
-	finish := touchButton(u.t(s, "done.finish"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvContinue}) })
-	left = append(left, container.NewHBox(layout.NewSpacer(), touchW(another, 380), touchW(finish, 380), layout.NewSpacer()))
+	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
+	u.continueAction(s, "done.finish")
 	code := qrCode(s.Reference, 420)
 	return container.NewGridWithColumns(2,
 		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),

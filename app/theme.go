@@ -62,7 +62,7 @@ func (k *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 		case theme.ColorNameForegroundOnPrimary, theme.ColorNameForegroundOnWarning, theme.ColorNameForegroundOnSuccess:
 			return black
 		case theme.ColorNameForegroundOnError:
-			return white
+			return black // on the light red below: 7:1
 		case theme.ColorNameError:
 			return color.NRGBA{0xff, 0x6b, 0x6b, 0xff}
 		case theme.ColorNameSuccess:

@@ -7,6 +7,7 @@ package app
 import (
 	"reflect"
 	"strconv"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -40,6 +41,7 @@ type UI struct {
 	haveShown bool
 	lastSeq   uint64
 	live      []func(kiosk.Snapshot)
+	actions   []fyne.CanvasObject // bottom-bar buttons of the screen being built
 
 	// Presentation-only state, dropped whenever the screen changes: which form field
 	// has the keypad, and the digits of a service password being typed (the snapshot
@@ -93,10 +95,12 @@ func (u *UI) Render(s kiosk.Snapshot) {
 	}
 	u.shown, u.haveShown = st, true
 	u.live = nil
-	u.win.SetContent(u.frame(s))
+	content := u.frame(s)
+	// Live fields first, so that the first layout already has their text.
 	for _, f := range u.live {
 		f(s)
 	}
+	u.win.SetContent(content)
 }
 
 // wipeLocal forgets presentation state that could hold something of a resident.
@@ -133,21 +137,31 @@ func (u *UI) tf(s kiosk.Snapshot, key string, data map[string]any) string {
 func (u *UI) onLive(f func(kiosk.Snapshot)) { u.live = append(u.live, f) }
 
 // frame is the chrome around every screen: the bar with the language switch and the
-// display modes, the DEMO banner, the screen, and the timer.
+// display modes, the DEMO banner, the screen, and the bar with the timer and the
+// screen's buttons (always in the same place, bottom right).
 func (u *UI) frame(s kiosk.Snapshot) fyne.CanvasObject {
 	var top []fyne.CanvasObject
 	top = append(top, u.topBar(s))
 	if s.Demo {
 		top = append(top, u.demoBanner(s))
 	}
+	u.actions = nil
 	var screen fyne.CanvasObject
 	if s.AskMoreTime {
 		screen = u.moreTime(s)
 	} else {
 		screen = u.screen(s)
 	}
+	// The screen scrolls only if it cannot fit (large text on a small panel); at normal
+	// size every screen fits 1920×1080 without scrolling.
 	return container.NewBorder(container.NewVBox(top...), u.bottomBar(s), nil, nil,
-		container.NewPadded(screen))
+		container.NewVScroll(container.NewPadded(screen)))
+}
+
+// action adds a button to the bottom bar of the screen being built.
+func (u *UI) action(text string, imp widget.Importance, width float32, ev kiosk.Event) {
+	b := bigButton(text, imp, func() { u.post(ev) })
+	u.actions = append(u.actions, container.New(minSize{width, minTouch}, b))
 }
 
 func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
@@ -173,13 +187,13 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 			largeKey = "chrome.normal_text"
 		}
 		lb := touchButton(u.t(s, largeKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleLargeText}) })
-		lb.Icon = iconLarge
+		lb.Icon = iconLarge.in(fg())
 		contrastKey := "chrome.high_contrast"
 		if s.HighContrast {
 			contrastKey = "chrome.normal_contrast"
 		}
 		cb := touchButton(u.t(s, contrastKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleContrast}) })
-		cb.Icon = iconContr
+		cb.Icon = iconContr.in(fg())
 		items = append(items, touch(lb), touch(cb))
 	}
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), title)
@@ -204,30 +218,33 @@ func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
 	return coloured(demoOrange, container.NewPadded(container.NewHBox(row...)))
 }
 
-// bottomBar shows the screen timer and the way out.
+// bottomBar shows the screen timer, the way out and the screen's own buttons.
 func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 	var left, right []fyne.CanvasObject
 	if s.TimerOn {
 		lbl := widget.NewLabel("")
-		bar := widget.NewProgressBar()
-		bar.TextFormatter = func() string { return "" }
+		bar := newMeter(320, 16)
 		total := s.Countdown
 		u.onLive(func(s kiosk.Snapshot) {
-			secs := int((s.Countdown + 999_999_999) / 1_000_000_000)
+			secs := int((s.Countdown + time.Second - 1) / time.Second)
 			lbl.SetText(u.tf(s, "chrome.time_left", map[string]any{"Seconds": secs}))
 			if total < s.Countdown {
 				total = s.Countdown // the timer was restarted ("more time")
 			}
 			if total > 0 {
-				bar.SetValue(float64(s.Countdown) / float64(total))
+				bar.Set(float64(s.Countdown) / float64(total))
 			}
 		})
-		left = append(left, lbl, container.New(minSize{320, 24}, bar))
+		icon := widget.NewIcon(theme.HistoryIcon())
+		// Fixed widths: the seconds change every second and must not move the bar.
+		left = append(left, container.New(minSize{48, 48}, icon), container.New(minSize{300, 0}, lbl),
+			bar.box)
 	}
 	if hasCancel(s.State) && !s.AskMoreTime {
-		b := touchButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
-		right = append(right, touchW(b, 220))
+		b := bigButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
+		right = append(right, container.New(minSize{220, minTouch}, b))
 	}
+	right = append(right, u.actions...)
 	if len(left) == 0 && len(right) == 0 {
 		return layout.NewSpacer()
 	}
@@ -253,14 +270,15 @@ func (u *UI) moreTime(s kiosk.Snapshot) fyne.CanvasObject {
 	big.TextStyle = fyne.TextStyle{Bold: true}
 	big.Alignment = fyne.TextAlignCenter
 	u.onLive(func(s kiosk.Snapshot) {
-		big.Text = strconv.Itoa(int((s.Countdown + 999_999_999) / 1_000_000_000))
+		big.Text = strconv.Itoa(int((s.Countdown + time.Second - 1) / time.Second))
 		big.Refresh()
 	})
-	yes := touchButton(u.t(s, "chrome.more_time_yes"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvMoreTime}) })
-	items := []fyne.CanvasObject{heading(u.t(s, "chrome.more_time_question")), big, container.NewCenter(touchW(yes, 600))}
-	if hasCancel(s.State) {
-		end := touchButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
-		items = append(items, container.NewCenter(touchW(end, 600)))
+	yes := bigButton(u.t(s, "chrome.more_time_yes"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvMoreTime}) })
+	items := []fyne.CanvasObject{heading(u.t(s, "chrome.more_time_question")), big,
+		container.NewCenter(container.New(minSize{700, 140}, yes))}
+	if hasCancel(s.State) || s.State == kiosk.StateCardProblem || s.State == kiosk.StateCounter || s.State == kiosk.StateDone {
+		end := bigButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
+		items = append(items, container.NewCenter(container.New(minSize{700, minTouch}, end)))
 	}
 	return container.NewCenter(container.NewVBox(items...))
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"image/color"
+	"math"
 	"strconv"
 
 	"fyne.io/fyne/v2"
@@ -170,4 +171,77 @@ func (k keyboard) build(space, del string) fyne.CanvasObject {
 func coloured(c color.Color, o fyne.CanvasObject) fyne.CanvasObject {
 	bg := canvas.NewRectangle(c)
 	return container.NewStack(bg, o)
+}
+
+// bigButton is a button whose words are drawn at sub-heading size: the main choices
+// of a screen (languages, continue, confirm) must read from a step back.
+func bigButton(text string, imp widget.Importance, tapped func()) fyne.CanvasObject {
+	return bigButtonOpt(text, imp, tapped, false)
+}
+
+// bigButtonOpt is bigButton, greyed out and inert when disabled.
+func bigButtonOpt(text string, imp widget.Importance, tapped func(), disabled bool) fyne.CanvasObject {
+	b := widget.NewButton("", tapped)
+	b.Importance = imp
+	col := buttonTextColour(imp)
+	if disabled {
+		b.Disable()
+		col = theme.Color(theme.ColorNameDisabled)
+	}
+	txt := canvas.NewText(text, col)
+	txt.TextSize = theme.Size(theme.SizeNameSubHeadingText)
+	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.Alignment = fyne.TextAlignCenter
+	return container.NewStack(b, container.NewCenter(container.NewPadded(txt)))
+}
+
+func buttonTextColour(imp widget.Importance) color.Color {
+	switch imp {
+	case widget.HighImportance:
+		return theme.Color(theme.ColorNameForegroundOnPrimary)
+	case widget.DangerImportance:
+		return theme.Color(theme.ColorNameForegroundOnError)
+	}
+	return theme.Color(theme.ColorNameForeground)
+}
+
+func fg() color.Color      { return theme.Color(theme.ColorNameForeground) }
+func primary() color.Color { return theme.Color(theme.ColorNamePrimary) }
+func success() color.Color { return theme.Color(theme.ColorNameSuccess) }
+func danger() color.Color  { return theme.Color(theme.ColorNameError) }
+
+// meter is a thin progress bar (Fyne's progress bar is as tall as a line of text,
+// too heavy beside a countdown).
+type meter struct {
+	value  float64
+	bg, fg *canvas.Rectangle
+	box    *fyne.Container
+}
+
+func newMeter(w, h float32) *meter {
+	m := &meter{bg: canvas.NewRectangle(theme.Color(theme.ColorNameSeparator)), fg: canvas.NewRectangle(primary())}
+	m.bg.CornerRadius, m.fg.CornerRadius = h/2, h/2
+	m.box = container.New(&meterLayout{m: m, w: w, h: h}, m.bg, m.fg)
+	return m
+}
+
+// Set shows v in 0..1.
+func (m *meter) Set(v float64) {
+	m.value = math.Max(0, math.Min(1, v))
+	m.box.Refresh()
+}
+
+type meterLayout struct {
+	m    *meter
+	w, h float32
+}
+
+func (l *meterLayout) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(l.w, l.h) }
+
+func (l *meterLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
+	y := (size.Height - l.h) / 2
+	l.m.bg.Move(fyne.NewPos(0, y))
+	l.m.bg.Resize(fyne.NewSize(size.Width, l.h))
+	l.m.fg.Move(fyne.NewPos(0, y))
+	l.m.fg.Resize(fyne.NewSize(size.Width*float32(l.m.value), l.h))
 }
