@@ -139,6 +139,9 @@ type Event struct {
 	// gen is the session generation an asynchronous result belongs to. Results of a
 	// session that has ended (card pulled, timeout) are dropped by the machine.
 	gen uint64
+	// subject travels with a submission's result, so that its audit row names the
+	// right resident even when the session ended before the result arrived.
+	subject string
 }
 
 // FaceView is what the face screen shows.

@@ -317,7 +317,13 @@ func (m *Machine) handle(ev Event) {
 		}
 	}()
 	if ev.gen != 0 && ev.gen != m.gen {
-		return // result of work for a session that has ended
+		// Result of work for a session that has ended. An application saved after
+		// the card was pulled still gets its audit row.
+		if ev.Kind == EvSubmitted {
+			m.auditAs(m.deps.Clock.Now(), ev.subject, "resident", "application.submit",
+				"service="+string(ev.Service)+" reference="+ev.Reference+" receipt=not_shown")
+		}
+		return
 	}
 	now := m.deps.Clock.Now()
 	if ev.Kind == EvTick {
@@ -526,7 +532,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.reference = ev.Reference
 		m.notice = ev.Reason
 		m.pending = append(m.pending, m.service)
-		m.audit(now, "resident", "application.submit", "service="+string(m.service)+" reference="+ev.Reference)
+		m.audit(now, "resident", "application.submit", "service="+string(ev.Service)+" reference="+ev.Reference)
 	case ActSubmitFailed:
 		m.audit(now, "system", "application.submit", "failed error="+errText(ev.Err))
 	case ActMaintenance:
@@ -604,15 +610,21 @@ func (m *Machine) goOp(timeout time.Duration, f func(ctx context.Context, post f
 	gen := m.gen
 	post := func(ev Event) {
 		ev.gen = gen
+		// A submission's result is delivered even after the session ended, so that
+		// the saved application is audited; everything else of an ended op is dropped.
+		cancelled := opCtx.Done()
+		if ev.Kind == EvSubmitted {
+			cancelled = nil
+		}
 		select {
-		case <-opCtx.Done():
+		case <-cancelled:
 			ev.Read.Wipe()
 			return
 		default:
 		}
 		select {
 		case m.events <- ev:
-		case <-opCtx.Done():
+		case <-cancelled:
 			ev.Read.Wipe()
 		case <-m.done:
 			ev.Read.Wipe()
@@ -695,6 +707,11 @@ func (m *Machine) startFace(now time.Time) {
 	m.goOp(m.cfg.FaceTimeout, func(ctx context.Context, post func(Event)) {
 		defer ref.Wipe()
 		d, err := face.Verify(ctx, ref, ch, func(p FaceProgress) { post(Event{Kind: EvFaceProgress, Face: p}) })
+		if errors.Is(err, context.DeadlineExceeded) {
+			// Out of time is a failed attempt, not a broken camera.
+			post(Event{Kind: EvFaceDecided, Decision: FaceDecision{Challenge: ch, Reason: "timeout"}})
+			return
+		}
 		if err != nil {
 			post(Event{Kind: EvFaceError, Err: err})
 			return
@@ -851,13 +868,19 @@ func (m *Machine) startSubmit(now time.Time) {
 	app := Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now}
 	receipt := Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID}
 	store, outbox, printer := m.deps.Store, m.deps.Outbox, m.deps.Printer
-	m.goOp(m.cfg.SubmitTimeout, func(ctx context.Context, post func(Event)) {
-		if err := store.SaveApplication(ctx, app); err != nil {
+	timeout, subject, service := m.cfg.SubmitTimeout, m.subject, m.service
+	m.goOp(timeout, func(ctx context.Context, post func(Event)) {
+		// Once confirmed, the application is saved and queued even if the card is
+		// pulled meanwhile: a saved application that never reaches the outbox would
+		// be lost. Only the receipt depends on the session still running.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+		defer cancel()
+		if err := store.SaveApplication(sctx, app); err != nil {
 			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("saving application: %w", err)})
 			return
 		}
 		// The reference is the idempotency key: a retried submission is one application.
-		if err := outbox.Enqueue(ctx, ref, OutboxKindApplication, payload); err != nil {
+		if err := outbox.Enqueue(sctx, ref, OutboxKindApplication, payload); err != nil {
 			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("queueing application: %w", err)})
 			return
 		}
@@ -865,20 +888,24 @@ func (m *Machine) startSubmit(now time.Time) {
 		if err := printer.PrintReceipt(ctx, receipt); err != nil {
 			notice = MsgPrinterUnavailable
 		}
-		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice})
+		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice, Service: service, subject: subject})
 	})
 }
 
 // --- output ----------------------------------------------------------------
 
 func (m *Machine) audit(now time.Time, actor, action, detail string) {
+	m.auditAs(now, m.subject, actor, action, detail)
+}
+
+func (m *Machine) auditAs(now time.Time, subject, actor, action, detail string) {
 	ctx := m.runCtx
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	err := m.deps.Store.Audit(ctx, AuditEvent{At: now, Actor: actor, Action: action, Subject: m.subject, Detail: detail})
+	err := m.deps.Store.Audit(ctx, AuditEvent{At: now, Actor: actor, Action: action, Subject: subject, Detail: detail})
 	if err != nil {
 		m.report(fmt.Errorf("audit %s: %w", action, err))
 	}
