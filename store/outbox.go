@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// OutboxMessage is one message waiting for the back office.
-type OutboxMessage struct {
-	ID             int64
-	IdempotencyKey string
-	Kind           string
-	Payload        []byte
-	Attempts       int
-}
+// The store is the kiosk's outbox: the session enqueues, the Deliverer drains.
+var (
+	_ kiosk.Outbox      = (*DB)(nil)
+	_ kiosk.OutboxQueue = (*DB)(nil)
+)
 
 // Enqueue adds a message; enqueuing the same idempotency key twice is a no-op, so a
 // retried submission never sends two applications.
@@ -32,16 +31,16 @@ func (d *DB) Enqueue(ctx context.Context, key, kind string, payload []byte) erro
 }
 
 // Due returns undelivered messages whose next attempt is due, oldest first.
-func (d *DB) Due(ctx context.Context, limit int) ([]OutboxMessage, error) {
+func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) {
 	rows, err := d.db.QueryContext(ctx, `SELECT id, idempotency_key, kind, payload, attempts FROM outbox
 		WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, d.now(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", classify(err))
 	}
 	defer rows.Close()
-	var out []OutboxMessage
+	var out []kiosk.OutboxMessage
 	for rows.Next() {
-		var m OutboxMessage
+		var m kiosk.OutboxMessage
 		if err := rows.Scan(&m.ID, &m.IdempotencyKey, &m.Kind, &m.Payload, &m.Attempts); err != nil {
 			return nil, fmt.Errorf("outbox: %w", classify(err))
 		}

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 // SubjectKey hashes card numbers with a per-kiosk secret, so the audit log can link
@@ -16,6 +18,8 @@ import (
 type SubjectKey struct{ key []byte }
 
 const subjectKeyLen = 32
+
+var _ kiosk.SubjectHasher = (*SubjectKey)(nil)
 
 // LoadOrCreateSubjectKey reads the key file, creating it (mode 0600) on first start.
 func LoadOrCreateSubjectKey(path string) (*SubjectKey, error) {
