@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -185,5 +186,17 @@ func TestAllMsgKeys(t *testing.T) {
 		if k == "" {
 			t.Error("empty key")
 		}
+	}
+}
+
+func TestDiagram(t *testing.T) {
+	d := Diagram(Transitions)
+	for _, s := range States {
+		if s != StateOutOfService && !strings.Contains(d, string(s)+" -->") {
+			t.Errorf("diagram has no arrow out of %s", s)
+		}
+	}
+	if !strings.Contains(d, "face_result --> pin: continue\n") || !strings.Contains(d, "face_result --> face: continue [face_attempt_left]") {
+		t.Errorf("diagram lacks the face fallback:\n%s", d)
 	}
 }

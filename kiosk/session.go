@@ -26,8 +26,8 @@ type MachineConfig struct {
 	Fees            Fees          // (PlaceholderFees)
 	Demo            bool          // show the DEMO banner
 	Location        *time.Location
-	// TickEvery drives the screen timer from a real ticker; 0 leaves it to the caller
-	// to post EvTick (tests do, with a fake clock).
+	// TickEvery drives the screen timer from a real ticker (default 1s); a negative
+	// value leaves it to the caller to post EvTick (tests do, with a fake clock).
 	TickEvery time.Duration
 
 	// Time limits of device and back-office work (defaults 30s, 90s, 15s, 10s, 20s).
@@ -47,6 +47,7 @@ func (c *MachineConfig) defaults() error {
 	setDur(&c.PINTimeout, 15*time.Second)
 	setDur(&c.LookupTimeout, 10*time.Second)
 	setDur(&c.SubmitTimeout, 20*time.Second)
+	setDur(&c.TickEvery, time.Second)
 	if c.DefaultLanguage == "" {
 		c.DefaultLanguage = LangZhHant
 	}

@@ -901,3 +901,16 @@ func TestFaceErrorGoesToPIN(t *testing.T) {
 		t.Fatalf("PIN after face error: %+v", s)
 	}
 }
+
+// The machine's own ticker drives the screen timer: the test only moves the clock.
+func TestOwnTicker(t *testing.T) {
+	h := kiosktest.NewHarness(t)
+	h.Config.TickEvery = 2 * time.Millisecond
+	h.Start()
+	h.Press(kiosk.EvStart)
+	h.WaitState(kiosk.StateInsertCard)
+	h.Clock.Advance(60 * time.Second)
+	h.Wait("asked by the ticker", func(s kiosk.Snapshot) bool { return s.AskMoreTime })
+	h.Clock.Advance(20 * time.Second)
+	h.WaitState(kiosk.StateAttract)
+}

@@ -70,7 +70,7 @@ func NewHarness(t testing.TB) *Harness {
 		Store:      NewStore(),
 		BackOffice: NewBackOffice(),
 		Printer:    &Printer{},
-		Config:     kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second},
+		Config:     kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second, TickEvery: -1},
 		wake:       make(chan struct{}, 1),
 	}
 }
