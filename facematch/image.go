@@ -3,9 +3,7 @@ package facematch
 import (
 	"bytes"
 	"encoding/binary"
-	"image"
-	_ "image/jpeg" // header parsing only: dimensions are read before OpenCV decodes
-	_ "image/png"
+	"image/png" // header parsing only: dimensions are read before OpenCV decodes
 
 	"gocv.io/x/gocv"
 )
@@ -43,12 +41,18 @@ func InspectImage(data []byte) (ImageInfo, error) {
 	}
 	var info ImageInfo
 	switch {
-	case bytes.HasPrefix(data, magicJPEG), bytes.HasPrefix(data, magicPNG):
-		cfg, format, err := image.DecodeConfig(bytes.NewReader(data))
+	case bytes.HasPrefix(data, magicJPEG):
+		w, h, err := jpegSize(data)
+		if err != nil {
+			return ImageInfo{}, err
+		}
+		info = ImageInfo{Format: "jpeg", Width: w, Height: h}
+	case bytes.HasPrefix(data, magicPNG):
+		cfg, err := png.DecodeConfig(bytes.NewReader(data))
 		if err != nil {
 			return ImageInfo{}, imageErr(ErrImageCorrupt, "header: %v", err)
 		}
-		info = ImageInfo{Format: format, Width: cfg.Width, Height: cfg.Height}
+		info = ImageInfo{Format: "png", Width: cfg.Width, Height: cfg.Height}
 	case bytes.HasPrefix(data, magicJP2):
 		w, h, err := jp2Size(data)
 		if err != nil {
@@ -72,6 +76,42 @@ func InspectImage(data []byte) (ImageInfo, error) {
 		return info, imageErr(ErrImageTooLarge, "%d×%d pixels (limit %d per side, %d in all)", info.Width, info.Height, MaxImageSide, MaxImagePixels)
 	}
 	return info, nil
+}
+
+// jpegSize walks the JPEG marker segments to the first frame header (SOFn), which
+// holds height then width. Only headers are read, never entropy-coded data.
+func jpegSize(data []byte) (int, int, error) {
+	i := 2 // after SOI
+	for i+4 <= len(data) {
+		if data[i] != 0xFF {
+			return 0, 0, imageErr(ErrImageCorrupt, "JPEG marker expected at byte %d", i)
+		}
+		m := data[i+1]
+		switch {
+		case m == 0xFF: // fill byte
+			i++
+			continue
+		case m == 0xD8 || (m >= 0xD0 && m <= 0xD7) || m == 0x01: // no length
+			i += 2
+			continue
+		case m == 0xD9 || m == 0xDA: // EOI or SOS before any frame header
+			return 0, 0, imageErr(ErrImageCorrupt, "JPEG without a frame header")
+		}
+		n := int(binary.BigEndian.Uint16(data[i+2:]))
+		if n < 2 || i+2+n > len(data) {
+			return 0, 0, imageErr(ErrImageCorrupt, "JPEG segment runs past the end")
+		}
+		if m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC {
+			if n < 7 {
+				return 0, 0, imageErr(ErrImageCorrupt, "JPEG frame header too short")
+			}
+			h := int(binary.BigEndian.Uint16(data[i+5:]))
+			w := int(binary.BigEndian.Uint16(data[i+7:]))
+			return w, h, nil
+		}
+		i += 2 + n
+	}
+	return 0, 0, imageErr(ErrImageCorrupt, "JPEG header truncated")
 }
 
 // jp2Size walks the JP2 boxes to jp2h/ihdr, which holds height then width.
