@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -599,5 +600,63 @@ func BenchmarkQueueHandOver(b *testing.B) {
 			b.Fatal(err)
 		}
 		g.Close()
+	}
+}
+
+func TestCameraProber(t *testing.T) {
+	root := fakeSysfs(t, map[string][2]string{"video0": {"HD Pro Webcam C920", "uvcvideo"}}, nil)
+	cams, err := CameraProber{SysfsRoot: root}.Cameras()
+	if err != nil || len(cams) != 1 || cams[0].Path != "/dev/video0" || cams[0].Virtual {
+		t.Fatalf("cameras %+v, %v", cams, err)
+	}
+	tests := []struct {
+		name   string
+		p      CameraProber
+		ok     bool
+		detail string
+	}{
+		{"recording outside production", CameraProber{Camera: config.CameraConfig{Video: videoPath("still_hopper.mp4")}}, true, "640x480"},
+		{"recording in production", CameraProber{Camera: config.CameraConfig{Video: videoPath("still_hopper.mp4")}, Production: true}, false, "refused"},
+		{"absent webcam", CameraProber{Camera: config.CameraConfig{Index: 63, Width: 640, Height: 480, FPS: 30}}, false, "not found"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			c := tc.p.Probe(ctx)
+			if c.OK != tc.ok || !strings.Contains(c.Detail, tc.detail) || c.Name != "camera" {
+				t.Fatalf("probe = %+v, want ok=%v detail containing %q", c, tc.ok, tc.detail)
+			}
+		})
+	}
+}
+
+func TestFramePreview(t *testing.T) {
+	s, err := OpenVideo(videoPath("natural_hopper.mp4"), SourceOptions{Fast: true, Lossless: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Next(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := f.Preview(320)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := p.Image.Bounds(); b.Dx() != 320 || b.Dy() != 240 || p.Seq != f.Seq {
+		t.Fatalf("preview %v seq %d", b, p.Seq)
+	}
+	// The preview is in RGB order: the flag's blue field is bluer than it is red.
+	r, g, b, _ := p.Image.At(300, 20).RGBA()
+	_ = g
+	if b <= r {
+		t.Errorf("pixel at the blue sky: r=%d b=%d; channels swapped?", r>>8, b>>8)
+	}
+	var empty Frame
+	if _, err := empty.Preview(0); !errors.Is(err, ErrBadFrame) {
+		t.Errorf("preview of an empty frame: %v", err)
 	}
 }

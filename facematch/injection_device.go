@@ -9,16 +9,12 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 // VideoDevice is one video4linux device as the kernel describes it in sysfs.
-type VideoDevice struct {
-	Path    string `json:"path"`   // /dev/videoN
-	Name    string `json:"name"`   // the driver-given card name
-	Driver  string `json:"driver"` // kernel module, e.g. uvcvideo, v4l2loopback
-	Virtual bool   `json:"virtual"`
-	Why     string `json:"why,omitempty"` // why it is considered virtual
-}
+type VideoDevice = kiosk.CameraDevice
 
 // virtualDrivers are kernel modules that make cameras out of software: anything
 // fed to them (a video file, a screen, a deepfake) looks like a webcam to us.
