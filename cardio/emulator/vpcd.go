@@ -124,22 +124,24 @@ func (s *Slot) Run(ctx context.Context) error {
 		s.conn = conn
 		close(s.connected)
 		s.connected = make(chan struct{})
+
+		icc := s.icc
 		s.mu.Unlock()
 
 		// A fresh connection is a fresh insertion: the card starts unpowered.
-		s.icc.PowerOff()
-		err = s.serve(conn)
+		icc.PowerOff()
+		err = s.serve(conn, icc)
 		conn.Close()
 		s.mu.Lock()
 		s.conn = nil
 		s.mu.Unlock()
-		s.icc.PowerOff()
+		icc.PowerOff()
 		_ = err // a closed connection is the normal end (pull, pcscd stop)
 	}
 }
 
 // serve answers vpcd's messages on one connection until it closes.
-func (s *Slot) serve(conn net.Conn) error {
+func (s *Slot) serve(conn net.Conn, icc ICC) error {
 	var hdr [2]byte
 	buf := make([]byte, 0, 512)
 	out := make([]byte, 0, 512)
@@ -147,6 +149,7 @@ func (s *Slot) serve(conn net.Conn) error {
 		if _, err := io.ReadFull(conn, hdr[:]); err != nil {
 			return err
 		}
+		quickAck(conn)
 		n := int(binary.BigEndian.Uint16(hdr[:]))
 		if cap(buf) < n {
 			buf = make([]byte, n)
@@ -155,20 +158,21 @@ func (s *Slot) serve(conn net.Conn) error {
 		if _, err := io.ReadFull(conn, msg); err != nil {
 			return fmt.Errorf("vpcd: reading message: %w", err)
 		}
+		quickAck(conn)
 		var resp []byte
 		if n == 1 {
 			switch msg[0] {
 			case vpcdPowerOff:
-				s.icc.PowerOff()
+				icc.PowerOff()
 				continue
 			case vpcdPowerOn:
-				s.icc.PowerOn()
+				icc.PowerOn()
 				continue
 			case vpcdReset:
-				s.icc.Reset()
+				icc.Reset()
 				continue
 			case vpcdGetATR:
-				resp = s.icc.ATR()
+				resp = icc.ATR()
 			default:
 				return fmt.Errorf("vpcd: unknown control message %#02x", msg[0])
 			}
@@ -176,7 +180,7 @@ func (s *Slot) serve(conn net.Conn) error {
 			if s.countAPDU() {
 				return ErrPull
 			}
-			r, err := s.icc.Process(msg)
+			r, err := icc.Process(msg)
 			if errors.Is(err, ErrPull) {
 				// The card left: stay out until Insert.
 				s.Pull()
@@ -211,6 +215,15 @@ func (s *Slot) countAPDU() (pull bool) {
 	}
 	s.apdus++
 	return false
+}
+
+// SetICC puts another card into the slot; the current one is pulled first (Insert
+// brings the new one in).
+func (s *Slot) SetICC(icc ICC) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.setInserted(false)
+	s.icc = icc
 }
 
 // APDUs is the number of APDUs answered since the slot was made.

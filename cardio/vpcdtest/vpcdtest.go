@@ -71,6 +71,7 @@ type Env struct {
 	PKI        *testpki.PKI
 
 	timeout  time.Duration
+	nowFn    func() time.Time
 	lock     *os.File
 	pcscd    *exec.Cmd
 	pcscdEnd chan struct{}
@@ -104,7 +105,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	ctx, cancelStart := context.WithTimeout(ctx, opts.Timeout)
 	defer cancelStart()
 
-	e := &Env{ReaderName: emulator.ReaderNameForPort(opts.Port), timeout: opts.Timeout}
+	e := &Env{ReaderName: emulator.ReaderNameForPort(opts.Port), timeout: opts.Timeout, nowFn: opts.Now}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -333,6 +334,8 @@ func (e *Env) waitPresent(ctx context.Context, present bool) error {
 	return waitPCSCState(ctx, e.ReaderName, present)
 }
 
+func (e *Env) now() time.Time { return e.nowFn() }
+
 func (e *Env) ctx() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), e.timeout)
 }
@@ -352,6 +355,28 @@ func (e *Env) Insert() error {
 	ctx, cancel := e.ctx()
 	defer cancel()
 	return e.insert(ctx)
+}
+
+// Replace pulls the card, puts the card of another profile (same test PKI) into the
+// reader, and returns once pcscd has seen it. Tests reading many profiles use one
+// pcscd this way.
+func (e *Env) Replace(profile string) error {
+	p, err := emulator.LoadProfile(profile)
+	if err != nil {
+		return err
+	}
+	card, err := emulator.NewCardFromProfile(p, e.PKI, e.now())
+	if err != nil {
+		return fmt.Errorf("building the card: %w", err)
+	}
+	if e.Slot.Inserted() {
+		if err := e.Pull(); err != nil {
+			return err
+		}
+	}
+	e.Slot.SetICC(card)
+	e.Profile, e.Card = p, card
+	return e.Insert()
 }
 
 // PullAfter pulls the card instead of answering the APDU after the next n.
