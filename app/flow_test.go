@@ -1,0 +1,503 @@
+package app
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
+)
+
+// kioskRun is a real kiosk.Machine on fakes, drawn by the UI in a test window. The
+// test goroutine renders each snapshot and taps the screen; the machine runs on its
+// own goroutine as in the kiosk.
+type kioskRun struct {
+	t *testing.T
+	h *kiosktest.Harness
+	u *UI
+	w fyne.Window
+}
+
+func newRun(t *testing.T, setup func(h *kiosktest.Harness)) *kioskRun {
+	t.Helper()
+	h := kiosktest.NewHarness(t)
+	if setup != nil {
+		setup(h)
+	}
+	h.Start()
+	u, w := newTestUI(t, h.M)
+	r := &kioskRun{t: t, h: h, u: u, w: w}
+	r.sync()
+	return r
+}
+
+// sync waits until the machine has handled everything posted so far and draws it.
+func (r *kioskRun) sync() kiosk.Snapshot {
+	r.t.Helper()
+	s := r.h.Sync()
+	r.u.Render(s)
+	return s
+}
+
+// until waits for state st (not busy) and draws it.
+func (r *kioskRun) until(st kiosk.State) kiosk.Snapshot {
+	r.t.Helper()
+	r.h.WaitIdle(st)
+	return r.sync()
+}
+
+// markup is everything on screen, as text.
+func (r *kioskRun) markup() string { return test.RenderToMarkup(r.w.Canvas()) }
+
+// sees fails unless the screen shows text (in a label, a text or a button; wrapped
+// labels count as one text).
+func (r *kioskRun) sees(text string) {
+	r.t.Helper()
+	found := false
+	walk(r.w.Canvas().Content(), func(o fyne.CanvasObject) {
+		switch x := o.(type) {
+		case *widget.Label:
+			found = found || strings.Contains(x.Text, text)
+		case *canvas.Text:
+			found = found || strings.Contains(x.Text, text)
+		case *widget.Button:
+			found = found || strings.Contains(x.Text, text)
+		}
+	})
+	if !found {
+		r.t.Fatalf("screen %s does not show %q", r.h.Last().State, text)
+	}
+}
+
+// tap presses the button showing text (a plain button, or one of our big buttons).
+func (r *kioskRun) tap(text string) {
+	r.t.Helper()
+	b := findButton(r.w.Canvas().Content(), text)
+	if b == nil {
+		r.t.Fatalf("screen %s has no button %q", r.h.Last().State, text)
+	}
+	if b.Disabled() {
+		r.t.Fatalf("button %q is disabled", text)
+	}
+	test.Tap(b)
+	r.sync()
+}
+
+// tapKey presses a keypad key.
+func (r *kioskRun) tapKeys(keys ...string) {
+	r.t.Helper()
+	for _, k := range keys {
+		r.tap(k)
+	}
+}
+
+func (r *kioskRun) tr(key string) string { return r.u.tr.T(r.h.Last().Language, key, nil) }
+
+func children(o fyne.CanvasObject) []fyne.CanvasObject {
+	switch x := o.(type) {
+	case *fyne.Container:
+		return x.Objects
+	case fyne.Widget:
+		return test.WidgetRenderer(x).Objects()
+	}
+	return nil
+}
+
+// findButton finds the button labelled text: a widget.Button with that text, or the
+// button under a big button's canvas.Text.
+func findButton(o fyne.CanvasObject, text string) *widget.Button {
+	if b, ok := o.(*widget.Button); ok && b.Text == text {
+		return b
+	}
+	if c, ok := o.(*fyne.Container); ok && len(c.Objects) == 2 {
+		if b, ok := c.Objects[0].(*widget.Button); ok && b.Text == "" && hasText(c.Objects[1], text) {
+			return b
+		}
+	}
+	for _, ch := range children(o) {
+		if b := findButton(ch, text); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+func hasText(o fyne.CanvasObject, text string) bool {
+	if t, ok := o.(*canvas.Text); ok && t.Text == text {
+		return true
+	}
+	for _, ch := range children(o) {
+		if hasText(ch, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// toMenu walks from the attract screen to the service menu with the face matched.
+func (r *kioskRun) toMenu() {
+	r.t.Helper()
+	r.tap("English")
+	r.until(kiosk.StateInsertCard)
+	r.sees(r.tr("insert.hint"))
+	r.h.Card.Insert()
+	r.until(kiosk.StateFaceResult)
+	r.sees(r.tr("face_result.matched"))
+	r.tap(r.tr("chrome.continue"))
+	r.until(kiosk.StateServiceMenu)
+	r.sees("Hello, CHAN TAI MAN")
+}
+
+// leavesNoTrace checks that the attract screen shows nothing of the last resident.
+func (r *kioskRun) leavesNoTrace(secrets ...string) {
+	r.t.Helper()
+	s := r.until(kiosk.StateAttract)
+	if s.Holder != nil || s.Reference != "" || s.Form != nil || s.Summary != nil {
+		r.t.Fatalf("attract snapshot still holds resident data: %+v", s)
+	}
+	m := r.markup()
+	for _, x := range append(secrets, "陳大文", "CHAN TAI MAN") {
+		if strings.Contains(m, x) {
+			r.t.Fatalf("attract screen still shows %q", x)
+		}
+	}
+	if len(r.u.password) != 0 || r.u.focus != "" {
+		r.t.Fatalf("UI kept form state: focus %q, %d passwords", r.u.focus, len(r.u.password))
+	}
+}
+
+func passportDue(h *kiosktest.Harness) {
+	h.BackOffice.Set(h.Subject("1234567(8)"), kiosk.ResidentRecord{
+		Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 9, Day: 1}},
+	})
+}
+
+// A happy path per service: choose it, fill the form on our keypad, check the
+// summary and fee, submit, see the reference and QR code, take the card.
+func TestHappyPathPerService(t *testing.T) {
+	for _, tc := range []struct {
+		service kiosk.ServiceID
+		fill    func(r *kioskRun)
+		fee     string
+	}{
+		{kiosk.ServiceIDRenewal, fillOfficeAndPhone, "MOP 120.00"},
+		{kiosk.ServicePassport, fillOfficeAndPhone, "MOP 400.00"},
+		{kiosk.ServiceTravelPermit, fillOfficeAndPhone, "MOP 150.00"},
+		{kiosk.ServiceOneAccount, func(r *kioskRun) {
+			r.tapKeys(strings.Split("66123456", "")...)
+			// The keypad moves on to the password once the number is complete.
+			r.tapKeys("2", "5", "8", "0")
+			r.tapKeys("2", "5", "8", "0")
+		}, "Free"},
+	} {
+		t.Run(string(tc.service), func(t *testing.T) {
+			r := newRun(t, passportDue)
+			r.toMenu()
+			r.tap(r.u.tr.T(kiosk.LangEN, serviceKey(tc.service), nil))
+			r.until(kiosk.StateServiceForm)
+			tc.fill(r)
+			r.tap("Continue")
+			r.until(kiosk.StateSummary)
+			r.sees(tc.fee)
+			r.tap("Confirm and submit")
+			s := r.until(kiosk.StateDone)
+			if s.Reference == "" {
+				t.Fatal("no reference on the done screen")
+			}
+			r.sees(s.Reference)
+			if !strings.Contains(r.markup(), "<image") {
+				t.Fatal("no QR code image on the done screen")
+			}
+			if got := r.h.BackOffice.Submitted() + len(r.h.Store.Outbox()); got == 0 {
+				t.Fatal("nothing reached the outbox or the back office")
+			}
+			r.tap("Finish")
+			r.until(kiosk.StateTakeCard)
+			r.sees("Please take your card")
+			r.h.Card.Remove()
+			r.leavesNoTrace(s.Reference)
+		})
+	}
+}
+
+func fillOfficeAndPhone(r *kioskRun) {
+	r.tap("Central office")
+	r.tapKeys(strings.Split("66123456", "")...)
+	r.sees("66123456")
+}
+
+// The phone field validates: a wrong number shows the problem and stays on the form.
+func TestFormShowsValidation(t *testing.T) {
+	r := newRun(t, nil)
+	r.toMenu()
+	r.tap("Renew my identity card")
+	r.until(kiosk.StateServiceForm)
+	r.tapKeys("1", "2", "3")
+	r.tap("Continue")
+	s := r.sync()
+	if s.State != kiosk.StateServiceForm {
+		t.Fatalf("state %s, want the form", s.State)
+	}
+	r.sees(r.tr("form.required"))
+	r.sees(r.tr("form.phone_invalid"))
+	r.tap("Delete")
+	if got := r.sync().Form[1].Value; got != "12" {
+		t.Fatalf("after Delete the phone is %q, want 12", got)
+	}
+	r.tap("Clear")
+	if got := r.sync().Form[1].Value; got != "" {
+		t.Fatalf("after Clear the phone is %q", got)
+	}
+	r.tap("Back")
+	r.until(kiosk.StateServiceMenu)
+}
+
+// Face mismatch three times, then the PIN on our keypad opens the menu.
+func TestFaceMismatchThenPIN(t *testing.T) {
+	r := newRun(t, func(h *kiosktest.Harness) {
+		h.Face.Script(nil, kiosktest.NoMatch, kiosktest.NoMatch, kiosktest.NoMatch)
+	})
+	r.tap("English")
+	r.until(kiosk.StateInsertCard)
+	r.h.Card.Insert()
+	for attempt := 1; attempt <= 3; attempt++ {
+		s := r.until(kiosk.StateFaceResult)
+		r.sees(r.tr("face_result.failed"))
+		if s.Face.AttemptsLeft > 0 {
+			r.sees(r.u.tr.N(kiosk.LangEN, "face_result.attempts_left", s.Face.AttemptsLeft, nil))
+			r.tap("Try again")
+		} else {
+			r.tap("Continue")
+		}
+	}
+	s := r.until(kiosk.StatePIN)
+	r.sees("Enter your card PIN")
+	r.sees("3 tries left.")
+	// A wrong PIN first: the screen says so and counts down.
+	r.tapKeys("1", "1", "1", "1", "OK")
+	s = r.until(kiosk.StatePIN)
+	r.sees("Wrong PIN.")
+	if s.PINTriesLeft != 2 {
+		t.Fatalf("tries left %d, want 2", s.PINTriesLeft)
+	}
+	if strings.Contains(r.markup(), "1111") {
+		t.Fatal("the PIN is on screen")
+	}
+	r.tapKeys(strings.Split(kiosktest.DefaultPIN, "")...)
+	if got := r.sync().PINLength; got != 4 {
+		t.Fatalf("PIN length %d after 4 digits", got)
+	}
+	r.tap("OK")
+	r.until(kiosk.StateServiceMenu)
+	r.sees("Hello, CHAN TAI MAN")
+	r.tap("End")
+	r.until(kiosk.StateTakeCard)
+	r.h.Card.Remove()
+	r.leavesNoTrace()
+}
+
+// Pulling the card at any step ends the session and the next screen shows nothing of it.
+func TestCardPulledAtEachStep(t *testing.T) {
+	steps := []struct {
+		name string
+		to   func(r *kioskRun)
+	}{
+		{"reading", func(r *kioskRun) {
+			r.h.Card.ReadGate.Hold()
+			r.tap("English")
+			r.until(kiosk.StateInsertCard)
+			r.h.Card.Insert()
+			r.h.WaitState(kiosk.StateReading)
+			r.sync()
+			r.sees(r.tr("reading.keep_card"))
+		}},
+		{"face", func(r *kioskRun) {
+			r.h.Face.Gate.Hold()
+			r.tap("English")
+			r.until(kiosk.StateInsertCard)
+			r.h.Card.Insert()
+			r.h.Wait("challenge", func(s kiosk.Snapshot) bool { return s.State == kiosk.StateFace && s.Face.Challenge != "" })
+			r.sync()
+			r.sees(r.tr(challengeKey(r.h.Last().Face.Challenge)))
+		}},
+		{"face_result", func(r *kioskRun) {
+			r.tap("English")
+			r.until(kiosk.StateInsertCard)
+			r.h.Card.Insert()
+			r.until(kiosk.StateFaceResult)
+		}},
+		{"pin", func(r *kioskRun) {
+			r.h.Face.Script([]error{errFace})
+			r.tap("English")
+			r.until(kiosk.StateInsertCard)
+			r.h.Card.Insert()
+			r.until(kiosk.StatePIN)
+			r.tapKeys("2", "4")
+		}},
+		{"service_menu", func(r *kioskRun) { r.toMenu() }},
+		{"service_form", func(r *kioskRun) {
+			r.toMenu()
+			r.tap("One Account and eID")
+			r.until(kiosk.StateServiceForm)
+			r.tapKeys(strings.Split("66123456", "")...)
+			r.tapKeys("2", "5")
+		}},
+		{"summary", func(r *kioskRun) {
+			r.toMenu()
+			r.tap("Renew my identity card")
+			r.until(kiosk.StateServiceForm)
+			fillOfficeAndPhone(r)
+			r.tap("Continue")
+			r.until(kiosk.StateSummary)
+		}},
+		{"done", func(r *kioskRun) {
+			r.toMenu()
+			r.tap("Renew my identity card")
+			r.until(kiosk.StateServiceForm)
+			fillOfficeAndPhone(r)
+			r.tap("Continue")
+			r.until(kiosk.StateSummary)
+			r.tap("Confirm and submit")
+			r.until(kiosk.StateDone)
+		}},
+	}
+	for _, st := range steps {
+		t.Run(st.name, func(t *testing.T) {
+			r := newRun(t, nil)
+			st.to(r)
+			ref := r.h.Last().Reference
+			r.h.Card.Remove()
+			r.h.Card.ReadGate.Release()
+			r.h.Face.Gate.Release()
+			r.leavesNoTrace(append([]string{"66123456"}, nonEmpty(ref)...)...)
+			r.sees(r.tr("msg.session_ended"))
+		})
+	}
+}
+
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
+}
+
+type faceErr struct{}
+
+func (faceErr) Error() string { return "camera gone" }
+
+var errFace error = faceErr{}
+
+// A screen that waits too long asks "need more time?" with its own countdown; yes
+// gives the time back; no answer ends the session.
+func TestTimeouts(t *testing.T) {
+	r := newRun(t, nil)
+	r.tap("English")
+	r.until(kiosk.StateInsertCard)
+	r.sees("60 s left")
+	r.h.Tick(30 * time.Second)
+	r.sync()
+	r.sees("30 s left")
+	r.h.Tick(31 * time.Second)
+	s := r.sync()
+	if !s.AskMoreTime {
+		t.Fatal("no \"need more time?\" after the screen timeout")
+	}
+	r.sees("Need more time?")
+	r.tap("Yes, I need more time")
+	if r.sync().AskMoreTime {
+		t.Fatal("still asking after \"yes\"")
+	}
+	r.sees(r.tr("insert.hint"))
+	r.h.Tick(61 * time.Second)
+	r.sync()
+	r.sees("Need more time?")
+	r.h.Tick(21 * time.Second)
+	r.until(kiosk.StateAttract)
+
+	// With a card in, a timeout on the menu ends the session: take your card.
+	r.toMenu()
+	r.h.Tick(61 * time.Second)
+	r.sync()
+	r.sees("Need more time?")
+	r.h.Tick(21 * time.Second)
+	r.until(kiosk.StateTakeCard)
+	r.h.Card.Remove()
+	r.leavesNoTrace()
+}
+
+// Language, large text and high contrast can be changed from every screen.
+func TestSwitchesOnEveryScreen(t *testing.T) {
+	for _, lang := range kiosk.Languages {
+		for st, snap := range kiosktest.Samples(lang) {
+			flow := kiosktest.NewFlow(snap)
+			u, w := newTestUI(t, flow)
+			u.Render(flow.Snapshot())
+			c := w.Canvas().Content()
+			want := []string{langKey(kiosk.LangZhHant), langKey(kiosk.LangPT), langKey(kiosk.LangEN), "chrome.large_text", "chrome.high_contrast"}
+			for _, k := range want {
+				b := findButton(c, u.tr.T(lang, k, nil))
+				if st == kiosk.StateOutOfService {
+					if b != nil {
+						t.Errorf("%s/%s: out of service shows %q", lang, st, k)
+					}
+					continue
+				}
+				if b == nil {
+					t.Errorf("%s/%s: no %q button", lang, st, k)
+					continue
+				}
+				test.Tap(b)
+			}
+			if st == kiosk.StateOutOfService {
+				continue
+			}
+			got := flow.Posted()
+			kinds := map[kiosk.EventKind]int{}
+			for _, ev := range got {
+				kinds[ev.Kind]++
+			}
+			// The attract screen's big language buttons start the session in that language.
+			if kinds[kiosk.EvSetLanguage]+kinds[kiosk.EvStart] != 3 || kinds[kiosk.EvToggleLargeText] != 1 || kinds[kiosk.EvToggleContrast] != 1 {
+				t.Errorf("%s/%s: posted %v", lang, st, got)
+			}
+		}
+	}
+}
+
+// Every button on every screen is a touch target of at least 15 mm.
+func TestTouchTargets(t *testing.T) {
+	for _, large := range []bool{false, true} {
+		for st, snap := range kiosktest.Samples(kiosk.LangPT) {
+			snap.LargeText = large
+			flow := kiosktest.NewFlow(snap)
+			u, w := newTestUI(t, flow)
+			u.Render(flow.Snapshot())
+			n := 0
+			walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok && b.Visible() {
+					n++
+					if s := b.Size(); s.Height < minTouch || s.Width < minTouch {
+						t.Errorf("%s (large=%t): button %q is %.0f×%.0f px", st, large, b.Text, s.Width, s.Height)
+					}
+				}
+			})
+			if n == 0 && st != kiosk.StateOutOfService {
+				t.Errorf("%s: no buttons found", st)
+			}
+		}
+	}
+}
+
+func walk(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	f(o)
+	for _, ch := range children(o) {
+		walk(ch, f)
+	}
+}
