@@ -233,10 +233,11 @@ func decode(files map[string][]byte, o ReadOptions) (*kiosk.CardRead, error) {
 		if len(d.OtherNames) > 0 {
 			h.Names.Chinese = d.OtherNames[0]
 		}
-		// DG11 carries the full date of birth (YYYYMMDD) when the MRZ's two-digit
-		// year is ambiguous.
+		// DG11's full date of birth (YYYYMMDD) settles the century the MRZ's
+		// two-digit year leaves open (a centenarian or a baby); the MRZ stays the
+		// authority for the date itself.
 		if len(d.BirthDate) == 8 {
-			if bt, err := time.Parse("20060102", d.BirthDate); err == nil {
+			if bt, err := time.Parse("20060102", d.BirthDate); err == nil && bt.Format("060102") == mrz.BirthDate {
 				h.BirthDate = bt
 			}
 		}

@@ -1,0 +1,485 @@
+package cardio
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ebfe/scard"
+
+	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/lds"
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+var _ kiosk.CardReader = (*PCSCReader)(nil)
+
+// PCSCConfig configures a PCSCReader.
+type PCSCConfig struct {
+	// Reader is the reader to use (exact name, or a prefix of it); empty picks the
+	// first allowed reader with a card, else the first allowed reader.
+	Reader string
+	// AllowVirtual permits readers named like vpcd's ("Virtual PCD"). Tests and demo only.
+	AllowVirtual bool
+	// Trust is the CSCA trust store for passive authentication.
+	Trust *lds.TrustStore
+	// Key, when set, is the BAC key (the --bac flag); otherwise EF.CardInfo gives it.
+	Key *icao.BACKey
+	// CAN asks for PACE (not built yet).
+	CAN string
+	// Clock dates certificate checks; kiosk.SystemClock when nil.
+	Clock kiosk.Clock
+	// Rand for BAC; crypto/rand when nil.
+	Rand io.Reader
+	// ReadTimeout bounds one Read; 20 s when zero.
+	ReadTimeout time.Duration
+	// ShortAPDUs never uses extended length (for cards or readers that mishandle it).
+	ShortAPDUs bool
+	// PollInterval is how often Watch re-lists readers and retries a lost pcscd (1 s when zero).
+	PollInterval time.Duration
+}
+
+// ErrVirtualReader is returned when the only readers are vpcd's virtual ones and
+// they are not allowed.
+var ErrVirtualReader = errors.New("virtual card readers are not allowed (card.allow_virtual)")
+
+// IsVirtualReader says whether a reader name looks like vsmartcard's vpcd ("Virtual PCD 00 00").
+func IsVirtualReader(name string) bool {
+	n := strings.ToLower(name)
+	return strings.Contains(n, "virtual pcd") || strings.Contains(n, "vpcd")
+}
+
+// PCSCReader is the kiosk.CardReader over PC/SC (pcsc-lite through ebfe/scard).
+type PCSCReader struct {
+	cfg PCSCConfig
+
+	mu sync.Mutex // one card operation at a time
+	// lastTriesReported is the PIN counter last told to the caller (PINTriesLeft
+	// or a WrongPINError); VerifyPIN sends the last try only after the caller was told "1".
+	lastTriesReported int
+	// LastStats describes the last Read (APDU count, extended length).
+	LastStats Stats
+}
+
+// NewPCSCReader makes a reader; nothing is opened until it is used.
+func NewPCSCReader(cfg PCSCConfig) *PCSCReader {
+	if cfg.Clock == nil {
+		cfg.Clock = kiosk.SystemClock{}
+	}
+	if cfg.Rand == nil {
+		cfg.Rand = rand.Reader
+	}
+	if cfg.ReadTimeout == 0 {
+		cfg.ReadTimeout = 20 * time.Second
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = time.Second
+	}
+	return &PCSCReader{cfg: cfg, lastTriesReported: -1}
+}
+
+// pcscError carries a PC/SC error and the kiosk sentinel it means.
+type pcscError struct {
+	kind error
+	op   string
+	err  error
+}
+
+func (e *pcscError) Error() string   { return fmt.Sprintf("%s: %v (%v)", e.op, e.kind, e.err) }
+func (e *pcscError) Unwrap() []error { return []error{e.kind, e.err} }
+
+// mapErr turns PC/SC errors into kiosk sentinels: the card gone (also mid-read)
+// unwraps to kiosk.ErrCardRemoved, pcscd or the reader gone to kiosk.ErrReaderGone.
+func mapErr(op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se scard.Error
+	if !errors.As(err, &se) {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	switch se {
+	case scard.ErrRemovedCard, scard.ErrResetCard, scard.ErrNoSmartcard, scard.ErrUnpoweredCard, scard.ErrUnresponsiveCard, scard.ErrCommDataLost:
+		if se == scard.ErrNoSmartcard && op == "connecting" {
+			return &pcscError{kiosk.ErrNoCard, op, err}
+		}
+		return &pcscError{kiosk.ErrCardRemoved, op, err}
+	case scard.ErrNoService, scard.ErrServiceStopped, scard.ErrReaderUnavailable, scard.ErrUnknownReader,
+		scard.ErrNoReadersAvailable, scard.ErrInvalidHandle, scard.ErrCommError, scard.ErrShutdown:
+		return &pcscError{kiosk.ErrReaderGone, op, err}
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}
+
+// conn is one open card connection; it implements apdu.Transceiver.
+type conn struct {
+	ctx  *scard.Context
+	card *scard.Card
+	name string
+	atr  []byte
+}
+
+func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if len(cmd) == 0 {
+		return nil, errors.New("empty command")
+	}
+	r, err := c.card.Transmit(cmd)
+	if err != nil {
+		return nil, mapErr("transmitting", err)
+	}
+	if len(r) < 2 {
+		// No status word: the card stopped answering. pcscd reports a card pulled
+		// from vpcd mid-command this way before it notices the removal; a mute card
+		// is as gone for the kiosk, which asks the resident to insert it again.
+		if _, serr := c.card.Status(); serr != nil {
+			return nil, mapErr("transmitting", serr)
+		}
+		return nil, &pcscError{kiosk.ErrCardRemoved, "transmitting", errors.New("card gave no answer")}
+	}
+	return r, nil
+}
+
+func (c *conn) close() {
+	if c.card != nil {
+		// Leave the card as it is: the PIN state of this session must survive
+		// between Read and VerifyPIN, and a reset would cost the next read time.
+		c.card.Disconnect(scard.LeaveCard)
+	}
+	if c.ctx != nil {
+		c.ctx.Release()
+	}
+}
+
+// readers lists the readers this kiosk may use.
+func (r *PCSCReader) readers(ctx *scard.Context) ([]string, error) {
+	names, err := ctx.ListReaders()
+	if errors.Is(err, scard.ErrNoReadersAvailable) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, mapErr("listing readers", err)
+	}
+	var out []string
+	for _, n := range names {
+		if IsVirtualReader(n) && !r.cfg.AllowVirtual {
+			continue
+		}
+		if r.cfg.Reader != "" && n != r.cfg.Reader && !strings.HasPrefix(n, r.cfg.Reader) {
+			continue
+		}
+		out = append(out, n)
+	}
+	if len(out) == 0 && len(names) > 0 && !r.cfg.AllowVirtual && slices.ContainsFunc(names, IsVirtualReader) && r.cfg.Reader == "" {
+		return nil, ErrVirtualReader
+	}
+	if len(out) == 0 && r.cfg.Reader != "" && IsVirtualReader(r.cfg.Reader) && !r.cfg.AllowVirtual {
+		return nil, ErrVirtualReader
+	}
+	return out, nil
+}
+
+// open connects to the card in the chosen reader.
+func (r *PCSCReader) open() (*conn, error) {
+	sc, err := scard.EstablishContext()
+	if err != nil {
+		return nil, mapErr("opening PC/SC", err)
+	}
+	c := &conn{ctx: sc}
+	names, err := r.readers(sc)
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	if len(names) == 0 {
+		c.close()
+		return nil, &pcscError{kiosk.ErrReaderGone, "choosing a reader", errors.New("no card reader")}
+	}
+	// Prefer a reader that has a card.
+	states := make([]scard.ReaderState, len(names))
+	for i, n := range names {
+		states[i] = scard.ReaderState{Reader: n, CurrentState: scard.StateUnaware}
+	}
+	c.name = names[0]
+	if err := sc.GetStatusChange(states, 0); err == nil {
+		for _, s := range states {
+			if s.EventState&scard.StatePresent != 0 {
+				c.name = s.Reader
+				break
+			}
+		}
+	}
+	card, err := sc.Connect(c.name, scard.ShareExclusive, scard.ProtocolAny)
+	if errors.Is(err, scard.ErrSharingViolation) {
+		card, err = sc.Connect(c.name, scard.ShareShared, scard.ProtocolAny)
+	}
+	if err != nil {
+		c.close()
+		return nil, mapErr("connecting", err)
+	}
+	c.card = card
+	if st, err := card.Status(); err == nil {
+		c.atr = st.Atr
+	}
+	return c, nil
+}
+
+// Read opens the card, authenticates, reads and verifies it. A card that fails
+// passive authentication is returned with Verified false and no error; the caller
+// refuses it (kiosk.ErrCardNotGenuine is for the resident's message).
+func (r *PCSCReader) Read(ctx context.Context, progress func(kiosk.ReadProgress)) (*kiosk.CardRead, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.ReadTimeout)
+	defer cancel()
+	c, err := r.open()
+	if err != nil {
+		return nil, err
+	}
+	defer c.close()
+	read, st, err := ReadCard(ctx, c, ReadOptions{
+		Key: r.cfg.Key, CAN: r.cfg.CAN, Trust: r.cfg.Trust, Now: r.cfg.Clock.Now(), Rand: r.cfg.Rand,
+		ATR: c.atr, ForceShort: r.cfg.ShortAPDUs, Progress: progress,
+	})
+	r.LastStats = st
+	if err != nil {
+		return nil, fmt.Errorf("reading the card: %w", err)
+	}
+	r.lastTriesReported = -1
+	return read, nil
+}
+
+// PINTriesLeft asks the card for its PIN counter without spending a try.
+func (r *PCSCReader) PINTriesLeft(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.open()
+	if err != nil {
+		return 0, err
+	}
+	defer c.close()
+	n, err := PINTriesLeft(ctx, c)
+	if err == nil {
+		r.lastTriesReported = n
+	}
+	return n, err
+}
+
+// VerifyPIN presents the PIN. With one try left on the card it is sent only if this
+// reader already told the caller "1 try left" (PINTriesLeft or a WrongPINError), so
+// the resident has been warned; otherwise ErrPINNotWarned and no VERIFY.
+func (r *PCSCReader) VerifyPIN(ctx context.Context, pin string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c, err := r.open()
+	if err != nil {
+		return err
+	}
+	defer c.close()
+	err = VerifyPIN(ctx, c, pin, r.lastTriesReported == 1)
+	var wp *kiosk.WrongPINError
+	switch {
+	case err == nil:
+		r.lastTriesReported = PINTries
+	case errors.As(err, &wp):
+		r.lastTriesReported = wp.TriesLeft
+	case errors.Is(err, ErrPINNotWarned):
+		r.lastTriesReported = 1 // told now: the next call may go ahead
+	}
+	return err
+}
+
+// pnpReader is pcsc-lite's pseudo reader that changes when readers come and go.
+const pnpReader = `\\?PnP?\Notification`
+
+// Watch posts card and reader events until ctx ends: CardInserted/CardRemoved per
+// allowed reader (a card already present at start is reported as inserted),
+// ReaderLost when a reader or pcscd goes away and ReaderReturned when it is back;
+// the PC/SC context is re-established after pcscd restarts.
+func (r *PCSCReader) Watch(ctx context.Context) (<-chan kiosk.CardEvent, error) {
+	sc, err := scard.EstablishContext()
+	if err != nil {
+		return nil, mapErr("opening PC/SC", err)
+	}
+	if _, err := r.readers(sc); errors.Is(err, ErrVirtualReader) {
+		sc.Release()
+		return nil, err
+	}
+	ch := make(chan kiosk.CardEvent, 16)
+	go r.watch(ctx, sc, ch)
+	return ch, nil
+}
+
+func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kiosk.CardEvent) {
+	defer close(ch)
+	emit := func(k kiosk.CardEventKind, reader string) bool {
+		select {
+		case ch <- kiosk.CardEvent{Kind: k, Reader: reader}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	// Cancel a blocking GetStatusChange when ctx ends.
+	var scMu sync.Mutex
+	stop := context.AfterFunc(ctx, func() {
+		scMu.Lock()
+		if sc != nil {
+			sc.Cancel()
+		}
+		scMu.Unlock()
+	})
+	defer stop()
+	defer func() {
+		scMu.Lock()
+		if sc != nil {
+			sc.Release()
+		}
+		scMu.Unlock()
+	}()
+
+	present := map[string]bool{} // known readers → card present
+	lost := map[string]bool{}    // readers reported lost, to report their return
+	last := map[string]scard.StateFlag{}
+	var pnp scard.StateFlag
+	for ctx.Err() == nil {
+		if sc == nil {
+			nsc, err := scard.EstablishContext()
+			if err != nil {
+				if !sleep(ctx, r.cfg.PollInterval) {
+					return
+				}
+				continue
+			}
+			scMu.Lock()
+			sc = nsc
+			scMu.Unlock()
+			pnp = 0
+		}
+		names, err := r.readers(sc)
+		if err != nil && !errors.Is(err, ErrVirtualReader) {
+			// pcscd gone: every reader is lost until the context comes back.
+			for n := range present {
+				if present[n] && !emit(kiosk.CardRemoved, n) {
+					return
+				}
+				if !emit(kiosk.ReaderLost, n) {
+					return
+				}
+				lost[n] = true
+				delete(present, n)
+				delete(last, n)
+			}
+			scMu.Lock()
+			sc.Release()
+			sc = nil
+			scMu.Unlock()
+			if !sleep(ctx, r.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		// Readers that went away.
+		for n, had := range present {
+			if !slices.Contains(names, n) {
+				if had && !emit(kiosk.CardRemoved, n) {
+					return
+				}
+				if !emit(kiosk.ReaderLost, n) {
+					return
+				}
+				lost[n] = true
+				delete(present, n)
+				delete(last, n)
+			}
+		}
+		states := make([]scard.ReaderState, 0, len(names)+1)
+		for _, n := range names {
+			if _, known := present[n]; !known {
+				if lost[n] {
+					delete(lost, n)
+					if !emit(kiosk.ReaderReturned, n) {
+						return
+					}
+				}
+				present[n] = false
+			}
+			// Wait for a change from the state last seen (unaware the first time, so
+			// a card already in the reader is reported at once).
+			states = append(states, scard.ReaderState{Reader: n, CurrentState: last[n]})
+		}
+		states = append(states, scard.ReaderState{Reader: pnpReader, CurrentState: pnp})
+		err = sc.GetStatusChange(states, r.cfg.PollInterval)
+		switch {
+		case err == nil, errors.Is(err, scard.ErrTimeout):
+		case errors.Is(err, scard.ErrCancelled):
+			return
+		case errors.Is(err, scard.ErrUnknownReader), errors.Is(err, scard.ErrReaderUnavailable):
+			continue // a reader vanished between listing and waiting: list again
+		default:
+			// pcscd stopped or the context went stale: re-establish it.
+			for n := range present {
+				if present[n] && !emit(kiosk.CardRemoved, n) {
+					return
+				}
+				if !emit(kiosk.ReaderLost, n) {
+					return
+				}
+				lost[n] = true
+				delete(present, n)
+				delete(last, n)
+			}
+			scMu.Lock()
+			sc.Release()
+			sc = nil
+			scMu.Unlock()
+			if !sleep(ctx, r.cfg.PollInterval) {
+				return
+			}
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		for _, s := range states {
+			if s.Reader == pnpReader {
+				pnp = s.EventState &^ scard.StateChanged
+				continue
+			}
+			last[s.Reader] = s.EventState &^ scard.StateChanged
+			if s.EventState&(scard.StateUnknown|scard.StateUnavailable) != 0 {
+				continue // handled as a vanished reader on the next listing
+			}
+			now := s.EventState&scard.StatePresent != 0 && s.EventState&scard.StateMute == 0
+			if now != present[s.Reader] {
+				present[s.Reader] = now
+				k := kiosk.CardRemoved
+				if now {
+					k = kiosk.CardInserted
+				}
+				if !emit(k, s.Reader) {
+					return
+				}
+			}
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,310 @@
+package cardio
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/macau-dsi/kiosk/cardio/lds"
+	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+// These tests go through the real stack: ebfe/scard → pcscd → vpcd → the card
+// emulator (cardio/vpcdtest). They skip only when pcscd or vpcd is not installed.
+
+const profiles = "emulator/testdata"
+
+type fixedClock time.Time
+
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+func startCard(t testing.TB, profile string) (*vpcdtest.Env, *lds.TrustStore) {
+	t.Helper()
+	env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, profile), Timeout: 5 * time.Minute})
+	if env == nil {
+		return nil, nil
+	}
+	ts, err := lds.LoadTrustStore(env.TrustStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env, ts
+}
+
+func newReader(env *vpcdtest.Env, ts *lds.TrustStore) *PCSCReader {
+	return NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, PollInterval: 200 * time.Millisecond})
+}
+
+func TestPCSCReadProfiles(t *testing.T) {
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	files, _ := filepath.Glob(filepath.Join(profiles, "*.yaml"))
+	if len(files) < 6 {
+		t.Fatalf("only %d profiles shipped", len(files))
+	}
+	sort.Strings(files)
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(strings.TrimSuffix(name, ".yaml"), func(t *testing.T) {
+			env, ts := startCard(t, name)
+			p := env.Profile
+			r := newReader(env, ts)
+			read, err := r.Read(context.Background(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer read.Wipe()
+			wantFail := map[string]string{}
+			if p.Faults.TamperDG != 0 {
+				wantFail[lds.HashCheckName(p.Faults.TamperDG)] = "tampered"
+			}
+			if p.Faults.Signer == "expired" {
+				wantFail[lds.CheckDSValidity] = "expired signer"
+			}
+			for _, c := range read.PassiveAuth {
+				if c.OK == (wantFail[c.Name] != "") {
+					t.Errorf("check %s ok=%v (%s)", c.Name, c.OK, c.Detail)
+				}
+			}
+			if read.Verified != (len(wantFail) == 0) {
+				t.Errorf("verified = %v", read.Verified)
+			}
+			h := read.Holder
+			if h.DocumentNumber != p.DocumentNumber || h.Names.Chinese != p.Names.Chinese || h.Names.Primary != strings.ToUpper(p.Names.Surname) || h.Sex != p.Sex || h.Nationality != p.Nationality {
+				t.Errorf("holder %q %q %q %q %q", h.DocumentNumber, h.Names.Chinese, h.Names.Primary, h.Sex, h.Nationality)
+			}
+			if p.Faults.TamperDG != 11 && h.Names.Portuguese != p.Names.Portuguese {
+				t.Errorf("Portuguese name %q", h.Names.Portuguese)
+			}
+			if h.BirthDate.Format(time.DateOnly) != p.BirthDate || h.ExpiryDate.Format(time.DateOnly) != p.ExpiryDate || h.IssueDate.Format(time.DateOnly) != p.IssueDate {
+				t.Errorf("dates %v %v %v", h.BirthDate, h.ExpiryDate, h.IssueDate)
+			}
+			wantFormat := "jpeg"
+			if strings.HasSuffix(p.Photo, ".jp2") {
+				wantFormat = "jp2"
+			}
+			if h.Photo.Format != wantFormat || len(h.Photo.Data) < 1000 {
+				t.Errorf("photo %s of %d bytes", h.Photo.Format, len(h.Photo.Data))
+			}
+			if !r.LastStats.Extended {
+				t.Errorf("extended length not used")
+			}
+			t.Logf("%s: %d APDUs", name, r.LastStats.APDUs)
+		})
+	}
+}
+
+func TestPCSCShortAPDUs(t *testing.T) {
+	env, ts := startCard(t, "bench-20k.yaml")
+	if env == nil {
+		return
+	}
+	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ShortAPDUs: true})
+	read, err := r.Read(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !read.Verified || r.LastStats.Extended || r.LastStats.APDUs < 90 {
+		t.Fatalf("verified %v, extended %v, %d APDUs", read.Verified, r.LastStats.Extended, r.LastStats.APDUs)
+	}
+}
+
+func TestPCSCPulledMidDG2(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	for _, short := range []bool{true, false} {
+		// Short APDUs: pull at the second READ BINARY of DG2, inside the photo.
+		// Extended: DG2 comes in one READ BINARY, so pull at that one.
+		n := 2
+		if !short {
+			n = 1
+		}
+		// The emulator counts READ BINARY per file since power-on: start fresh.
+		if err := env.Pull(); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Insert(); err != nil {
+			t.Fatal(err)
+		}
+		env.PullOnRead(lds.DG2.FID, n)
+		r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ShortAPDUs: short})
+		var sawDG2 bool
+		_, err := r.Read(context.Background(), func(p kiosk.ReadProgress) { sawDG2 = sawDG2 || p.Step == "DG2" })
+		if !errors.Is(err, kiosk.ErrCardRemoved) {
+			t.Fatalf("short=%v: err = %v, want ErrCardRemoved", short, err)
+		}
+		if short && !sawDG2 {
+			t.Errorf("pulled before DG2")
+		}
+		if err := env.WaitRemoved(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.Read(context.Background(), nil); !errors.Is(err, kiosk.ErrNoCard) && !errors.Is(err, kiosk.ErrCardRemoved) {
+			t.Fatalf("read with no card: %v", err)
+		}
+		if err := env.Insert(); err != nil {
+			t.Fatal(err)
+		}
+		read, err := r.Read(context.Background(), nil)
+		if err != nil || !read.Verified {
+			t.Fatalf("after re-insert: %v", err)
+		}
+	}
+}
+
+func TestPCSCPIN(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	ctx := context.Background()
+	r := newReader(env, ts)
+	if n, err := r.PINTriesLeft(ctx); err != nil || n != 3 {
+		t.Fatalf("tries %d %v", n, err)
+	}
+	var wp *kiosk.WrongPINError
+	if err := r.VerifyPIN(ctx, "000000"); !errors.As(err, &wp) || wp.TriesLeft != 2 {
+		t.Fatalf("wrong PIN: %v", err)
+	}
+	if err := r.VerifyPIN(ctx, env.Profile.PIN); err != nil {
+		t.Fatalf("right PIN: %v", err)
+	}
+	if n, err := r.PINTriesLeft(ctx); err != nil || n != 3 {
+		t.Fatalf("after right PIN: %d %v", n, err)
+	}
+	// Two wrong tries, then the last one is refused until the caller has been told.
+	env.Pull()
+	env.Insert()
+	r = newReader(env, ts)
+	r.VerifyPIN(ctx, "000000")
+	if err := r.VerifyPIN(ctx, "000000"); !errors.As(err, &wp) || wp.TriesLeft != 1 {
+		t.Fatalf("second wrong: %v", err)
+	}
+	r2 := newReader(env, ts) // a reader that never told anyone "1 try left"
+	if err := r2.VerifyPIN(ctx, "000000"); !errors.Is(err, ErrPINNotWarned) {
+		t.Fatalf("unwarned: %v", err)
+	}
+	if err := r.VerifyPIN(ctx, env.Profile.PIN); err != nil {
+		t.Fatalf("right PIN on the last try: %v", err)
+	}
+}
+
+func TestPCSCBlockedPIN(t *testing.T) {
+	env, ts := startCard(t, "blocked-pin.yaml")
+	if env == nil {
+		return
+	}
+	ctx := context.Background()
+	r := newReader(env, ts)
+	if _, err := r.PINTriesLeft(ctx); !errors.Is(err, kiosk.ErrCardBlocked) {
+		t.Fatalf("tries: %v", err)
+	}
+	if err := r.VerifyPIN(ctx, env.Profile.PIN); !errors.Is(err, kiosk.ErrCardBlocked) {
+		t.Fatalf("verify: %v", err)
+	}
+	// Reading the card still works: only the PIN zone is blocked.
+	if read, err := r.Read(ctx, nil); err != nil || !read.Verified {
+		t.Fatalf("read: %v", err)
+	}
+}
+
+func TestPCSCVirtualRefused(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	r := NewPCSCReader(PCSCConfig{Trust: ts})
+	if _, err := r.Read(context.Background(), nil); !errors.Is(err, ErrVirtualReader) {
+		t.Fatalf("read: %v", err)
+	}
+	if _, err := r.Watch(context.Background()); !errors.Is(err, ErrVirtualReader) {
+		t.Fatalf("watch: %v", err)
+	}
+	r = NewPCSCReader(PCSCConfig{Reader: env.ReaderName, Trust: ts})
+	if _, err := r.Read(context.Background(), nil); !errors.Is(err, ErrVirtualReader) {
+		t.Fatalf("read named: %v", err)
+	}
+}
+
+func TestPCSCWatch(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := newReader(env, ts)
+	ch, err := r.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func(want kiosk.CardEventKind) {
+		t.Helper()
+		select {
+		case ev, ok := <-ch:
+			if !ok || ev.Kind != want || ev.Reader != env.ReaderName {
+				t.Fatalf("event %+v (open %v), want kind %d", ev, ok, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no event, want kind %d", want)
+		}
+	}
+	next(kiosk.CardInserted) // already present
+	if err := env.Pull(); err != nil {
+		t.Fatal(err)
+	}
+	next(kiosk.CardRemoved)
+	if err := env.Insert(); err != nil {
+		t.Fatal(err)
+	}
+	next(kiosk.CardInserted)
+	cancel()
+	select {
+	case _, ok := <-ch:
+		for ok {
+			_, ok = <-ch
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("watch did not stop on cancel")
+	}
+}
+
+// BenchmarkReadVerify20K is the full read and verification of a card with a ~20 KB
+// photo through pcscd + vpcd: it reports APDUs per read and the median time.
+func BenchmarkReadVerify20K(b *testing.B) {
+	env, ts := startCard(b, "bench-20k.yaml")
+	if env == nil {
+		return
+	}
+	for _, short := range []bool{false, true} {
+		name := "extended"
+		if short {
+			name = "short"
+		}
+		b.Run(name, func(b *testing.B) {
+			r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ShortAPDUs: short})
+			var times []time.Duration
+			for b.Loop() {
+				start := time.Now()
+				read, err := r.Read(context.Background(), nil)
+				if err != nil || !read.Verified {
+					b.Fatalf("read: %v", err)
+				}
+				times = append(times, time.Since(start))
+				read.Wipe()
+			}
+			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+			b.ReportMetric(float64(r.LastStats.APDUs), "apdus/read")
+			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+			b.ReportMetric(float64(r.LastStats.Files["DG2"]), "dg2-bytes")
+		})
+	}
+}
