@@ -55,8 +55,11 @@ type Options struct {
 	StateDir string
 	// Now is the clock for the PKI and EF.SOD; time.Now when nil.
 	Now func() time.Time
-	// Timeout bounds waiting for the lock, pcscd and the card insertion (default 60s).
+	// Timeout bounds waiting for pcscd and each card insertion or removal (default 60s).
 	Timeout time.Duration
+	// LockTimeout bounds waiting for the machine lock (default 10 minutes: other test
+	// packages may hold it while `go test ./...` runs them in parallel).
+	LockTimeout time.Duration
 }
 
 // Env is a running virtual card in pcscd's vpcd reader.
@@ -99,11 +102,12 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 60 * time.Second
 	}
+	if opts.LockTimeout == 0 {
+		opts.LockTimeout = 10 * time.Minute
+	}
 	if err := Available(); err != nil {
 		return nil, err
 	}
-	ctx, cancelStart := context.WithTimeout(ctx, opts.Timeout)
-	defer cancelStart()
 
 	e := &Env{ReaderName: emulator.ReaderNameForPort(opts.Port), timeout: opts.Timeout, nowFn: opts.Now}
 	defer func() {
@@ -136,9 +140,14 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		return nil, fmt.Errorf("building the card: %w", err)
 	}
 
-	if e.lock, err = lockMachine(ctx); err != nil {
+	lockCtx, cancelLock := context.WithTimeout(ctx, opts.LockTimeout)
+	e.lock, err = lockMachine(lockCtx)
+	cancelLock()
+	if err != nil {
 		return nil, err
 	}
+	ctx, cancelStart := context.WithTimeout(ctx, opts.Timeout)
+	defer cancelStart()
 	if err := e.ensurePcscd(ctx); err != nil {
 		return nil, err
 	}

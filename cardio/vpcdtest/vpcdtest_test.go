@@ -167,7 +167,7 @@ func TestLockSerialises(t *testing.T) {
 	env := StartT(t, Options{Profile: filepath.Join(profileDir, "adult.yaml")})
 	_ = env
 	// A second user waits for the lock; with a short timeout it gives up saying who holds it.
-	_, err := Start(context.Background(), Options{Profile: filepath.Join(profileDir, "adult.yaml"), Timeout: 300 * time.Millisecond})
+	_, err := Start(context.Background(), Options{Profile: filepath.Join(profileDir, "adult.yaml"), LockTimeout: 300 * time.Millisecond})
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("second Start while the first runs: %v, want a lock timeout", err)
 	}
