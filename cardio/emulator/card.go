@@ -36,6 +36,7 @@ const (
 	swConditions       = 0x6985
 	swNoCurrentEF      = 0x6986
 	swSMIncorrect      = 0x6988
+	swWrongData        = 0x6A80
 	swFileNotFound     = 0x6A82
 	swWrongP1P2        = 0x6A86
 	swOffsetOutside    = 0x6B00
@@ -303,6 +304,8 @@ func (c *Card) handle(cmd apdu.Command, secure bool, maxData int) (apdu.Response
 		return c.selectFile(cmd, maxData), nil
 	case apdu.InsReadBinary:
 		return c.readBinary(cmd, secure, maxData)
+	case apdu.InsReadBinaryOdd:
+		return c.readBinaryOdd(cmd, secure, maxData)
 	case apdu.InsGetChallenge:
 		return c.getChallenge(cmd), nil
 	case apdu.InsExternalAuthenticate:
@@ -393,14 +396,7 @@ func (c *Card) readBinary(cmd apdu.Command, secure bool, maxData int) (apdu.Resp
 		if cmd.P1&0x60 != 0 {
 			return status(swWrongP1P2), nil
 		}
-		sfi := cmd.P1 & 0x1F
-		f = nil
-		for _, cand := range c.files {
-			if cand.app == c.app && cand.sfi == sfi {
-				f = cand
-			}
-		}
-		if f == nil {
+		if f = c.fileBySFI(cmd.P1 & 0x1F); f == nil {
 			return status(swFileNotFound), nil
 		}
 		offset = int(cmd.P2)
@@ -410,13 +406,10 @@ func (c *Card) readBinary(cmd apdu.Command, secure bool, maxData int) (apdu.Resp
 	if f == nil {
 		return status(swNoCurrentEF), nil
 	}
-	if f.needsBAC && !secure {
-		return status(swSecurityStatus), nil
+	if r, stop := c.startRead(f, secure); stop {
+		return r, nil
 	}
-	c.ef = f // reading by SFI selects the file (ISO 7816-4 §7.2.2)
-	f.readCount++
-	if c.pullOnRead > 0 && f.fid == c.pullFID && f.readCount == c.pullOnRead {
-		c.pullOnRead = 0
+	if c.pullNow(f) {
 		return apdu.Response{}, ErrPull
 	}
 	if cmd.Ne == 0 {
@@ -435,6 +428,95 @@ func (c *Card) readBinary(cmd apdu.Command, secure bool, maxData int) (apdu.Resp
 		s = swEndOfFile
 	}
 	return apdu.Response{Data: f.data[offset : offset+n], SW: s}, nil
+}
+
+// readBinaryOdd is READ BINARY with the odd instruction (B1, ISO 7816-4 §11.3.3):
+// the offset comes in a data object 54, so files beyond 32 KiB can be read, and the
+// data returns inside a data object 53. P1-P2 are 0000 for the current EF, a file
+// identifier, or an SFI in P2 (first eleven bits zero).
+func (c *Card) readBinaryOdd(cmd apdu.Command, secure bool, maxData int) (apdu.Response, error) {
+	var f *file
+	p1p2 := uint16(cmd.P1)<<8 | uint16(cmd.P2)
+	switch {
+	case p1p2 == 0:
+		f = c.ef
+		if f == nil {
+			return status(swNoCurrentEF), nil
+		}
+	case p1p2 <= 0x1F:
+		f = c.fileBySFI(byte(p1p2))
+	default:
+		if cand := c.files[p1p2]; cand != nil && cand.app == c.app {
+			f = cand
+		}
+	}
+	if f == nil {
+		return status(swFileNotFound), nil
+	}
+	o, err := tlv.ParseOne(cmd.Data)
+	if err != nil || o.Tag != 0x54 || len(o.Value) == 0 || len(o.Value) > 3 {
+		return status(swWrongData), nil
+	}
+	offset := 0
+	for _, b := range o.Value {
+		offset = offset<<8 | int(b)
+	}
+	if r, stop := c.startRead(f, secure); stop {
+		return r, nil
+	}
+	if c.pullNow(f) {
+		return apdu.Response{}, ErrPull
+	}
+	if cmd.Ne == 0 {
+		return status(swWrongLength), nil
+	}
+	if offset >= len(f.data) {
+		return status(swOffsetOutside), nil
+	}
+	rest := len(f.data) - offset
+	room := min(cmd.Ne, maxData)
+	n := min(rest, room-2)
+	for n > 0 && len(tlv.Encode(0x53, make([]byte, n))) > room {
+		n--
+	}
+	if n <= 0 {
+		return status(swWrongLength), nil
+	}
+	out := tlv.Encode(0x53, f.data[offset:offset+n])
+	s := uint16(swOK)
+	if n == rest && len(out) < cmd.Ne {
+		s = swEndOfFile
+	}
+	return apdu.Response{Data: out, SW: s}, nil
+}
+
+func (c *Card) fileBySFI(sfi byte) *file {
+	for _, f := range c.files {
+		if f.app == c.app && f.sfi == sfi {
+			return f
+		}
+	}
+	return nil
+}
+
+// startRead checks access to f and makes it the current EF (reading by SFI or file
+// identifier selects the file, ISO 7816-4 §7.2.2).
+func (c *Card) startRead(f *file, secure bool) (apdu.Response, bool) {
+	if f.needsBAC && !secure {
+		return status(swSecurityStatus), true
+	}
+	c.ef = f
+	f.readCount++
+	return apdu.Response{}, false
+}
+
+// pullNow says whether the test asked for the card to leave at this read of f.
+func (c *Card) pullNow(f *file) bool {
+	if c.pullOnRead > 0 && f.fid == c.pullFID && f.readCount == c.pullOnRead {
+		c.pullOnRead = 0
+		return true
+	}
+	return false
 }
 
 func (c *Card) getChallenge(cmd apdu.Command) apdu.Response {

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"image"
+	"image/jpeg"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
 	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/testpki"
 	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
@@ -482,5 +485,64 @@ func TestATR(t *testing.T) {
 	i := bytes.IndexByte(hist, 0x73)
 	if hist[0] != 0x80 || i < 0 || hist[i+3]&0x40 == 0 {
 		t.Errorf("historical bytes % X do not advertise extended length", hist)
+	}
+}
+
+// TestLargeFileOddReadBinary: a DG2 beyond 32 KiB is read with READ BINARY B1 (offset
+// in DO54, data in DO53) past offset 32767, by hand and by the reader's LDS code.
+func TestLargeFileOddReadBinary(t *testing.T) {
+	p := loadTestProfile(t, "adult.yaml")
+	img := image.NewRGBA(image.Rect(0, 0, 400, 400))
+	rand.Read(img.Pix)
+	var buf bytes.Buffer
+	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	if buf.Len() < 40000 {
+		t.Fatalf("test photo only %d bytes", buf.Len())
+	}
+	if err := p.SetPhoto(buf.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	pki := testPKI(t)
+	card, err := NewCardFromProfile(p, pki, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	card.PowerOn()
+	dg2 := card.files[FIDDG2].data
+	r := &reader{t: t, card: card}
+	selectLDS(r)
+	if err := r.bac(keyOf(p)); err != nil {
+		t.Fatal(err)
+	}
+	odd := func(p1, p2 byte, off, ne int) apdu.Response {
+		return r.send(apdu.Command{INS: apdu.InsReadBinaryOdd, P1: p1, P2: p2, Data: tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)}), Ne: ne})
+	}
+	// By SFI 02 in P2, at 40000: 53 81 DC + 220 bytes fills Le 223.
+	resp := odd(0x00, 0x02, 40000, 223)
+	o, err := tlv.ParseOne(resp.Data)
+	if resp.SW != 0x9000 || err != nil || o.Tag != 0x53 || !bytes.Equal(o.Value, dg2[40000:40000+len(o.Value)]) || len(resp.Data) > 223 {
+		t.Fatalf("B1 at 40000: %04X, %d bytes, %v", resp.SW, len(resp.Data), err)
+	}
+	// Current EF (0000), to the end: 6282 with the rest.
+	resp = odd(0x00, 0x00, len(dg2)-10, 100)
+	if o, err := tlv.ParseOne(resp.Data); resp.SW != 0x6282 || err != nil || !bytes.Equal(o.Value, dg2[len(dg2)-10:]) {
+		t.Errorf("B1 to the end: %04X % X", resp.SW, resp.Data)
+	}
+	// By file identifier, past the end; bad offset object.
+	if resp = odd(0x01, 0x02, len(dg2), 16); resp.SW != 0x6B00 {
+		t.Errorf("B1 past the end: %04X, want 6B00", resp.SW)
+	}
+	if resp = r.send(apdu.Command{INS: apdu.InsReadBinaryOdd, Data: []byte{0x55, 0x01, 0x00}, Ne: 16}); resp.SW != 0x6A80 {
+		t.Errorf("B1 without DO54: %04X, want 6A80", resp.SW)
+	}
+	// The reader's LDS code, short APDUs: B0 up to 32767, B1 beyond.
+	for _, ext := range []bool{false, true} {
+		lr := &lds.Reader{T: r.sm, SM: true, Extended: ext}
+		got, err := lr.ReadFile(context.Background(), lds.DG2, true)
+		if err != nil || !bytes.Equal(got, dg2) {
+			t.Errorf("lds.Reader (extended %v): %d of %d bytes, %v", ext, len(got), len(dg2), err)
+		}
 	}
 }
