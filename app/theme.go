@@ -1,7 +1,11 @@
 package app
 
 import (
+	"fmt"
 	"image/color"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -20,6 +24,7 @@ const minTouch float32 = 96
 type kioskTheme struct {
 	large    bool
 	contrast bool
+	font     fyne.Resource // nil: the bundled CJK font
 }
 
 // cjkFont is the bundled Droid Sans Fallback. Fyne tries the theme font first and then
@@ -27,7 +32,27 @@ type kioskTheme struct {
 // Chinese comes from Droid and Latin, digits and accents from Noto, on every machine.
 var cjkFont = fyne.NewStaticResource(assets.CJKFontName, assets.CJKFont())
 
-func newTheme(large, contrast bool) *kioskTheme { return &kioskTheme{large: large, contrast: contrast} }
+func newTheme(large, contrast bool, font fyne.Resource) *kioskTheme {
+	return &kioskTheme{large: large, contrast: contrast, font: font}
+}
+
+// LoadFont reads a replacement CJK font (ui.font_file); "" keeps the bundled one.
+// Fyne renders single .ttf/.otf fonts only, not .ttc collections.
+func LoadFont(path string) (fyne.Resource, error) {
+	if path == "" {
+		return nil, nil
+	}
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".ttf", ".otf":
+	default:
+		return nil, fmt.Errorf("font %s: a .ttf or .otf file is needed (Fyne cannot use .ttc collections)", path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("font: %w", err)
+	}
+	return fyne.NewStaticResource(filepath.Base(path), data), nil
+}
 
 var (
 	dsiBlue      = color.NRGBA{0x00, 0x4e, 0x9a, 0xff}
@@ -126,6 +151,9 @@ func (k *kioskTheme) Font(s fyne.TextStyle) fyne.Resource {
 	}
 	// Bold and italic also name the CJK font first: Fyne then falls back to its bold or
 	// italic Noto for Latin, so Latin keeps its weight and Chinese still renders.
+	if k.font != nil {
+		return k.font
+	}
 	return cjkFont
 }
 

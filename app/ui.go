@@ -34,6 +34,7 @@ type UI struct {
 	flow kiosk.Flow
 	demo DemoControls
 
+	font      fyne.Resource // nil: the bundled CJK font
 	cancel    func()
 	themeSet  bool
 	themeKey  [2]bool
@@ -54,6 +55,9 @@ type UI struct {
 func New(a fyne.App, w fyne.Window, tr *Translator, flow kiosk.Flow, demo DemoControls) *UI {
 	return &UI{app: a, win: w, tr: tr, flow: flow, demo: demo}
 }
+
+// SetFont replaces the bundled CJK font (nil keeps it). Call before Start.
+func (u *UI) SetFont(f fyne.Resource) { u.font = f }
 
 // Start subscribes to the flow's snapshots. Snapshots arrive on the machine's
 // goroutine; drawing happens on Fyne's through fyne.Do.
@@ -79,7 +83,7 @@ func (u *UI) Render(s kiosk.Snapshot) {
 	}
 	u.lastSeq = s.Seq
 	if k := [2]bool{s.LargeText, s.HighContrast}; !u.themeSet || k != u.themeKey {
-		u.app.Settings().SetTheme(newTheme(s.LargeText, s.HighContrast))
+		u.app.Settings().SetTheme(newTheme(s.LargeText, s.HighContrast, u.font))
 		u.themeKey, u.themeSet = k, true
 		u.haveShown = false // sizes changed: rebuild so layouts pick them up
 	}

@@ -2,6 +2,9 @@ package config
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -14,7 +17,8 @@ type UIConfig struct {
 	// ScreenTimeout is how long a screen waits for the resident before asking
 	// "need more time?".
 	ScreenTimeout time.Duration `mapstructure:"screen_timeout" yaml:"screen_timeout"`
-	// FontFile is a CJK .ttf/.otf; empty uses the bundled search list.
+	// FontFile is a CJK .ttf/.otf that replaces the bundled Droid Sans Fallback; empty
+	// uses the bundled font (assets/fonts).
 	FontFile string `mapstructure:"font_file" yaml:"font_file"`
 }
 
@@ -31,6 +35,16 @@ func (u UIConfig) validate() Problems {
 	}
 	if u.ScreenTimeout < 10*time.Second || u.ScreenTimeout > 10*time.Minute {
 		ps = append(ps, Problem{"ui.screen_timeout", fmt.Sprint(u.ScreenTimeout), "between 10s and 10m"})
+	}
+	if u.FontFile != "" {
+		switch ext := strings.ToLower(filepath.Ext(u.FontFile)); {
+		case ext != ".ttf" && ext != ".otf":
+			ps = append(ps, Problem{"ui.font_file", u.FontFile, "a .ttf or .otf font (Fyne cannot use .ttc collections), or empty for the bundled font"})
+		default:
+			if st, err := os.Stat(u.FontFile); err != nil || st.IsDir() {
+				ps = append(ps, Problem{"ui.font_file", u.FontFile, "a readable font file, or empty for the bundled font"})
+			}
+		}
 	}
 	return ps
 }

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"log/slog"
+	"math"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+	"github.com/spf13/cobra"
+
+	kioskapp "github.com/macau-dsi/kiosk/app"
+	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
+)
+
+// runOptions are the flags of `kiosk run`.
+type runOptions struct {
+	windowed bool
+	demo     bool
+	camera   int // -1: the configured camera (or the recorded one in demo mode)
+}
+
+func init() {
+	var o runOptions
+	cmd := &cobra.Command{
+		Use:   "run [--windowed] [--demo] [--camera N]",
+		Short: "Run the kiosk: full screen, touch, in zh-Hant / pt / en",
+		Long: "Run the kiosk full screen without window decorations. --windowed opens a normal\n" +
+			"1920×1080 window for development (set FYNE_SCALE=0.6 on a small screen; Ctrl+Q quits).\n" +
+			"--demo runs the whole resident path on a machine with no hardware, under a DEMO banner.\n" +
+			"The demo currently uses in-process fakes of the card reader, camera, back office and\n" +
+			"store (kiosk/kiosktest); the DEMO banner has buttons that insert and pull the card.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := loadConfig()
+			if err != nil {
+				return err
+			}
+			if o.camera < -1 || o.camera > 63 {
+				return usageError{fmt.Errorf("--camera %d: a webcam index 0 to 63", o.camera)}
+			}
+			return runKiosk(cmd.Context(), cfg, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.windowed, "windowed", false, "a normal window instead of full screen (development)")
+	cmd.Flags().BoolVar(&o.demo, "demo", false, "run with emulated devices under a DEMO banner")
+	cmd.Flags().IntVar(&o.camera, "camera", -1, "webcam index to use instead of the configured (or, in demo, recorded) camera")
+	rootCmd.AddCommand(cmd)
+}
+
+// devices are the adapters the session runs on.
+type devices struct {
+	deps  kiosk.Deps
+	demo  kioskapp.DemoControls // nil outside demo mode
+	close func()
+}
+
+// wireDevices is THE seam where the real adapters plug in: cardio.PCSCReader for the
+// card, facematch.Verifier for the face, store.DB for the store, outbox and subject
+// key, the back-office client and the printer. Until they are wired here, only --demo
+// runs, on the in-process fakes of kiosk/kiosktest.
+func wireDevices(cfg config.Config, o runOptions) (devices, error) {
+	if o.demo {
+		return demoDevices(cfg, o)
+	}
+	return devices{}, errors.New("kiosk run: the production card reader, camera and store are not wired into `kiosk run` yet (cmd/kiosk/run.go wireDevices); use --demo")
+}
+
+// demoDevices are fakes that behave like a resident at the kiosk: one adult card with
+// PIN 2468 whose face matches after a short liveness challenge, a back office that
+// knows a passport due for renewal, an in-memory store and a printer.
+func demoDevices(cfg config.Config, o runOptions) (devices, error) {
+	if o.camera >= 0 {
+		slog.Warn("demo: --camera is not wired yet; the demo camera is synthetic", "camera", o.camera)
+	}
+	read := kiosktest.Resident("1234567(8)", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosktest.Day(2030, 1, 15))
+	card := kiosktest.NewCard(read, kiosktest.DefaultPIN, 3)
+	bo := kiosktest.NewBackOffice()
+	bo.Set(kiosktest.Subjects{}.Hash(read.Holder.DocumentNumber), kiosk.ResidentRecord{
+		Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
+	})
+	st := kiosktest.NewStore()
+	return devices{
+		deps: kiosk.Deps{
+			Card: card, Face: &demoFace{timeout: cfg.Face.ChallengeTimeout}, Store: st, Outbox: st, BackOffice: bo,
+			Printer: &kiosktest.Printer{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: kiosktest.Subjects{},
+			OnError: func(err error) { slog.Warn("session", "error", err) },
+		},
+		demo:  demoCard{card},
+		close: func() {},
+	}, nil
+}
+
+type demoCard struct{ c *kiosktest.Card }
+
+func (d demoCard) InsertCard() { d.c.Insert() }
+func (d demoCard) RemoveCard() { d.c.Remove() }
+
+// demoFace plays a resident in front of the camera: guidance, then the challenge with
+// its countdown, then a match, with synthetic frames for the preview (no real face).
+type demoFace struct{ timeout time.Duration }
+
+var _ kiosk.FaceVerifier = (*demoFace)(nil)
+
+func (f *demoFace) Verify(ctx context.Context, _ kiosk.FacePhoto, ch kiosk.Challenge, progress func(kiosk.FaceProgress)) (kiosk.FaceDecision, error) {
+	start := time.Now()
+	steps := []struct {
+		g   kiosk.Guidance
+		dur time.Duration
+		dx  float64
+	}{{kiosk.GuideNoFace, time.Second, 0}, {kiosk.GuideMoveCloser, 1500 * time.Millisecond, 0.25}, {kiosk.GuideCentre, time.Second, 0.1}, {kiosk.GuideOK, time.Second, 0}}
+	var seq uint64
+	frame := func(g kiosk.Guidance, dx, scale float64) kiosk.Frame {
+		seq++
+		return kiosk.Frame{Image: demoFrame(g != kiosk.GuideNoFace, dx, scale), Seq: seq, At: time.Now()}
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for _, s := range steps {
+		end := time.Now().Add(s.dur)
+		for time.Now().Before(end) {
+			scale := 1.0
+			if s.g == kiosk.GuideMoveCloser {
+				scale = 0.6
+			}
+			progress(kiosk.FaceProgress{Frame: frame(s.g, s.dx, scale), Guidance: s.g})
+			select {
+			case <-ctx.Done():
+				return kiosk.FaceDecision{}, ctx.Err()
+			case <-tick.C:
+			}
+		}
+	}
+	limit := min(f.timeout, 5*time.Second)
+	end := time.Now().Add(limit)
+	for left := time.Until(end); left > 0; left = time.Until(end) {
+		turn := 0.0
+		if t := 1 - float64(left)/float64(limit); t > 0.5 {
+			switch ch {
+			case kiosk.ChallengeTurnLeft:
+				turn = -0.15
+			case kiosk.ChallengeTurnRight:
+				turn = 0.15
+			}
+		}
+		progress(kiosk.FaceProgress{Frame: frame(kiosk.GuideOK, turn, 1), Guidance: kiosk.GuideOK, Challenge: ch, Remaining: left})
+		select {
+		case <-ctx.Done():
+			return kiosk.FaceDecision{}, ctx.Err()
+		case <-tick.C:
+		}
+	}
+	d := kiosktest.Match
+	d.Challenge, d.Elapsed = ch, time.Since(start)
+	return d, nil
+}
+
+// demoFrame draws a stand-in camera picture: a grey room and, when present, an
+// outline of a head offset by dx (fraction of the width) and scaled.
+func demoFrame(face bool, dx, scale float64) image.Image {
+	const w, h = 640, 480
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	cx, cy := w/2+dx*w, h/2.0
+	rx, ry := 95*scale, 125*scale
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := uint8(60 + 40*y/h)
+			c := color.NRGBA{v, v, v + 10, 0xff}
+			if face {
+				ex, ey := (float64(x)-cx)/rx, (float64(y)-cy)/ry
+				d := math.Sqrt(ex*ex + ey*ey)
+				switch {
+				case d < 1:
+					c = color.NRGBA{0xc8, 0xa0, 0x82, 0xff}
+				case float64(y) > cy+ry*0.8 && math.Abs(float64(x)-cx) < rx*1.8:
+					c = color.NRGBA{0x30, 0x40, 0x70, 0xff} // shoulders
+				}
+			}
+			img.SetNRGBA(x, y, c)
+		}
+	}
+	return img
+}
+
+// runKiosk builds the session and the window and runs until the window closes or
+// the process is told to stop.
+func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
+	if parent == nil {
+		parent = context.Background()
+	}
+	if o.demo {
+		cfg.Kiosk.Mode = config.ModeDemo
+	}
+	devs, err := wireDevices(cfg, o)
+	if err != nil {
+		return err
+	}
+	defer devs.close()
+	m, err := kiosk.NewMachine(kiosk.MachineConfig{
+		KioskID:         cfg.Kiosk.ID,
+		DefaultLanguage: kiosk.Language(cfg.UI.Language),
+		ScreenTimeout:   cfg.UI.ScreenTimeout,
+		Demo:            o.demo,
+		// Four ticks a second keep the visible countdowns smooth.
+		TickEvery: 250 * time.Millisecond,
+	}, devs.deps)
+	if err != nil {
+		return fmt.Errorf("kiosk run: %w", err)
+	}
+	tr, err := kioskapp.NewTranslator(assets.Translations())
+	if err != nil {
+		return fmt.Errorf("kiosk run: %w", err)
+	}
+	font, err := kioskapp.LoadFont(cfg.UI.FontFile)
+	if err != nil {
+		return fmt.Errorf("kiosk run: %w", err)
+	}
+
+	a := fyneapp.NewWithID("mo.gov.dsi.kiosk")
+	w := a.NewWindow(tr.T(kiosk.Language(cfg.UI.Language), "app.title", nil))
+	ui := kioskapp.New(a, w, tr, m, devs.demo)
+	ui.SetFont(font)
+	w.SetPadded(false)
+	if o.windowed || !cfg.UI.Fullscreen {
+		w.Resize(fyne.NewSize(1920, 1080))
+		w.Canvas().AddShortcut(&desktop.CustomShortcut{KeyName: fyne.KeyQ, Modifier: fyne.KeyModifierControl},
+			func(fyne.Shortcut) { w.Close() })
+	} else {
+		// Full screen has no title bar or borders; closing is staff's job (systemd).
+		w.SetFullScreen(true)
+	}
+
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	runErr := make(chan error, 1)
+	go func() { runErr <- m.Run(ctx) }()
+	go func() {
+		<-ctx.Done()
+		fyne.Do(func() { a.Quit() })
+	}()
+	ui.Start()
+	w.ShowAndRun()
+	ui.Stop()
+	stop()
+	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("kiosk run: %w", err)
+	}
+	return nil
+}
