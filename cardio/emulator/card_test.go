@@ -546,3 +546,41 @@ func TestLargeFileOddReadBinary(t *testing.T) {
 		}
 	}
 }
+
+// FuzzProcess: no command, plain or after BAC, makes the card panic or answer
+// without a status word.
+func FuzzProcess(f *testing.F) {
+	for _, s := range []string{"00A4040C07A0000002471001", "0084000008", "00B0810004", "0CB000000D9701048E08ED6705417E96BA5500",
+		"00B1000003540100", "0020008106313233343536", "00B000000000FF", "00A4020C02011C", "0082000028" + strings.Repeat("00", 40) + "28"} {
+		f.Add(unhex(f, s), false)
+		f.Add(unhex(f, s), true)
+	}
+	p, err := LoadProfile("testdata/adult.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	pki := testPKI(f)
+	l, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, time.Now())
+	if err != nil {
+		f.Fatal(err)
+	}
+	key := keyOf(p)
+	f.Fuzz(func(t *testing.T, cmd []byte, afterBAC bool) {
+		card, err := NewCard(CardConfig{LDS: l, BACKey: key, PIN: p.PIN, PINTries: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		card.PowerOn()
+		if afterBAC {
+			r := &reader{t: t, card: card}
+			selectLDS(r)
+			if err := r.bac(key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := card.Process(cmd)
+		if err != nil || len(out) < 2 {
+			t.Fatalf("Process(% X) = % X, %v", cmd, out, err)
+		}
+	})
+}
