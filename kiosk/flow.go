@@ -142,6 +142,8 @@ type Event struct {
 	// subject travels with a submission's result, so that its audit row names the
 	// right resident even when the session ended before the result arrived.
 	subject string
+	// barrier is closed by the machine when it handles the event (see Machine.Sync).
+	barrier chan struct{}
 }
 
 // FaceView is what the face screen shows.

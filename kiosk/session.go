@@ -194,10 +194,35 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 // Post queues an event for the machine. It blocks only while the queue is full and
 // returns at once after Run has ended.
 func (m *Machine) Post(ev Event) {
-	ev.gen = 0 // only the machine's own work carries a generation
+	ev.gen, ev.subject, ev.barrier = 0, "", nil // only the machine's own work sets these
 	select {
 	case m.events <- ev:
 	case <-m.done:
+	}
+}
+
+// evBarrier is the internal event of Sync.
+const evBarrier EventKind = "barrier"
+
+// Sync returns once the machine has handled every event this goroutine posted before
+// the call, and published their snapshots (or when ctx ends or Run has ended). Tests use
+// it as a barrier; the kiosk itself never needs it.
+func (m *Machine) Sync(ctx context.Context) error {
+	ch := make(chan struct{})
+	select {
+	case m.events <- Event{Kind: evBarrier, barrier: ch}:
+	case <-m.done:
+		return errors.New("session: not running")
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case <-ch:
+		return nil
+	case <-m.done:
+		return errors.New("session: not running")
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }
 
@@ -323,6 +348,12 @@ func (m *Machine) handle(ev Event) {
 		if ev.Kind == EvSubmitted {
 			m.auditAs(m.deps.Clock.Now(), ev.subject, "resident", "application.submit",
 				"service="+string(ev.Service)+" reference="+ev.Reference+" receipt=not_shown")
+		}
+		return
+	}
+	if ev.Kind == evBarrier {
+		if ev.barrier != nil {
+			close(ev.barrier)
 		}
 		return
 	}

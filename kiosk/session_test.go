@@ -1,6 +1,7 @@
 package kiosk_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -913,4 +914,20 @@ func TestOwnTicker(t *testing.T) {
 	h.Wait("asked by the ticker", func(s kiosk.Snapshot) bool { return s.AskMoreTime })
 	h.Clock.Advance(20 * time.Second)
 	h.WaitState(kiosk.StateAttract)
+}
+
+func TestSyncAfterStop(t *testing.T) {
+	h := kiosktest.NewHarness(t).Start()
+	h.Press(kiosk.EvStart)
+	if s := h.Sync(); s.State != kiosk.StateInsertCard {
+		t.Fatalf("Sync returned before the event was handled: %s", s.State)
+	}
+	h.Stop()
+	if err := h.M.Sync(context.Background()); err == nil {
+		t.Error("Sync on a stopped machine succeeded")
+	}
+	if err := h.M.Run(context.Background()); err == nil {
+		t.Error("Run twice succeeded")
+	}
+	h.Press(kiosk.EvStart) // must not block after Run ended
 }

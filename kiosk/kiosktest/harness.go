@@ -2,7 +2,6 @@ package kiosktest
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -143,6 +142,13 @@ var WaitTimeout = 10 * time.Second
 // since Start) for which ok holds.
 func (h *Harness) Wait(what string, ok func(kiosk.Snapshot) bool) kiosk.Snapshot {
 	h.T.Helper()
+	return h.wait(what, ok, false)
+}
+
+// wait finds the first unconsumed snapshot for which ok holds and consumes the ones
+// before it, and it too unless keep.
+func (h *Harness) wait(what string, ok func(kiosk.Snapshot) bool, keep bool) kiosk.Snapshot {
+	h.T.Helper()
 	deadline := time.After(WaitTimeout)
 	for {
 		h.mu.Lock()
@@ -150,7 +156,10 @@ func (h *Harness) Wait(what string, ok func(kiosk.Snapshot) bool) kiosk.Snapshot
 			if ok(h.snaps[i]) {
 				s := h.snaps[i]
 				// Drop what has been consumed so long runs do not grow the history.
-				h.snaps = append(h.snaps[:0], h.snaps[i+1:]...)
+				if !keep {
+					i++
+				}
+				h.snaps = append(h.snaps[:0], h.snaps[i:]...)
 				h.cursor = 0
 				h.mu.Unlock()
 				return s
@@ -183,24 +192,32 @@ func (h *Harness) WaitIdle(s kiosk.State) kiosk.Snapshot {
 	return h.Wait("idle state "+string(s), func(x kiosk.Snapshot) bool { return x.State == s && !x.Busy })
 }
 
-// Sync waits until every event posted so far has been handled and returns the
-// snapshot then (a tick at an unchanged clock is a no-op that publishes).
+// Sync waits until the machine has handled every event posted so far from this
+// goroutine (a real barrier through the machine's queue, see Machine.Sync) and
+// returns the snapshot then. The snapshots before it are consumed; the current one is
+// not, so a following WaitState for the current state returns at once. Device events
+// go through the card watcher's goroutine and are not ordered by Sync: wait for
+// their visible effect instead.
 func (h *Harness) Sync() kiosk.Snapshot {
 	h.T.Helper()
-	h.mu.Lock()
-	seq := uint64(0)
-	if n := len(h.snaps); n > 0 {
-		seq = h.snaps[n-1].Seq
+	ctx, cancel := context.WithTimeout(context.Background(), WaitTimeout)
+	defer cancel()
+	if err := h.M.Sync(ctx); err != nil {
+		h.T.Fatalf("sync: %v", err)
 	}
-	h.mu.Unlock()
-	h.Press(kiosk.EvTick)
-	return h.Wait(fmt.Sprintf("sync after seq %d", seq), func(x kiosk.Snapshot) bool { return x.Seq > seq })
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if n := len(h.snaps); n > 1 {
+		h.snaps = append(h.snaps[:0], h.snaps[n-1:]...)
+	}
+	return h.M.Snapshot()
 }
 
 // Tick advances the clock by d and lets the screen timer see it.
 func (h *Harness) Tick(d time.Duration) kiosk.Snapshot {
 	h.T.Helper()
 	h.Clock.Advance(d)
+	h.Press(kiosk.EvTick)
 	return h.Sync()
 }
 
