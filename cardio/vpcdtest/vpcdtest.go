@@ -60,6 +60,9 @@ type Options struct {
 	// LockTimeout bounds waiting for the machine lock (default 10 minutes: other test
 	// packages may hold it while `go test ./...` runs them in parallel).
 	LockTimeout time.Duration
+	// OnLockWait, if set, is called once when the lock is held by another process
+	// (with that process's PID as written in LockFile), before waiting for it.
+	OnLockWait func(holder string)
 }
 
 // Env is a running virtual card in pcscd's vpcd reader.
@@ -141,7 +144,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	}
 
 	lockCtx, cancelLock := context.WithTimeout(ctx, opts.LockTimeout)
-	e.lock, err = lockMachine(lockCtx)
+	e.lock, err = lockMachine(lockCtx, opts.OnLockWait)
 	cancelLock()
 	if err != nil {
 		return nil, err
@@ -191,7 +194,7 @@ func pcscdPath() string {
 }
 
 // lockMachine takes the machine-wide lock, waiting for it as long as ctx allows.
-func lockMachine(ctx context.Context) (*os.File, error) {
+func lockMachine(ctx context.Context, onWait func(holder string)) (*os.File, error) {
 	f, err := os.OpenFile(LockFile, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("vpcd lock: %w", err)
@@ -206,6 +209,11 @@ func lockMachine(ctx context.Context) (*os.File, error) {
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
 			return nil, fmt.Errorf("vpcd lock: %w", err)
+		}
+		if onWait != nil {
+			holder, _ := os.ReadFile(LockFile)
+			onWait(strings.TrimSpace(string(holder)))
+			onWait = nil
 		}
 		select {
 		case <-ctx.Done():

@@ -86,7 +86,10 @@ func cardEmulateCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			env, err := vpcdtest.Start(ctx, vpcdtest.Options{Profile: profile, Port: port, StateDir: state})
+			env, err := vpcdtest.Start(ctx, vpcdtest.Options{Profile: profile, Port: port, StateDir: state,
+				OnLockWait: func(holder string) {
+					fmt.Fprintf(cmd.ErrOrStderr(), "Waiting for the virtual reader: %s is held by process %s (tests or `kiosk run --demo`)...\n", vpcdtest.LockFile, holder)
+				}})
 			if err != nil {
 				return fmt.Errorf("card emulate: %w", err)
 			}
