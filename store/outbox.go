@@ -49,10 +49,28 @@ func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) 
 	return out, rows.Err()
 }
 
-// MarkDelivered records a successful delivery.
+// MarkDelivered records a successful delivery and, in the same transaction, clears the
+// payload from the outbox and from the application it carried: once the back office has
+// the form (which may hold a service password or a new photo), the kiosk keeps only the
+// reference, the service and the status (Law 8/2005: keep no longer than needed).
 func (d *DB) MarkDelivered(ctx context.Context, id int64) error {
-	_, err := d.db.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`, d.now(), id)
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	defer tx.Rollback()
+	var key string
+	if err := tx.QueryRowContext(ctx, `SELECT idempotency_key FROM outbox WHERE id = ?`, id).Scan(&key); err != nil {
+		return fmt.Errorf("outbox message %d: %w", id, classify(err))
+	}
+	now := d.now()
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL, payload = x'' WHERE id = ?`, now, id); err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE applications SET payload = x'', status = 'delivered' WHERE reference = ?`, key); err != nil {
+		return fmt.Errorf("outbox: %w", classify(err))
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("outbox: %w", classify(err))
 	}
 	return nil

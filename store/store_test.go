@@ -293,6 +293,9 @@ func TestOutboxIdempotentWithBackoff(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "key-1", Service: "one-account", Subject: "s", Payload: []byte(`{"password":"1234"}`)}); err != nil {
+		t.Fatal(err)
+	}
 	for i := 0; i < 3; i++ {
 		if err := db.Enqueue(ctx, "key-1", "application", []byte(`{"ref":"A"}`)); err != nil {
 			t.Fatal(err)
@@ -313,9 +316,20 @@ func TestOutboxIdempotentWithBackoff(t *testing.T) {
 	if len(due) != 1 || due[0].Attempts != 1 {
 		t.Fatalf("after backoff due = %+v", due)
 	}
-	db.MarkDelivered(ctx, due[0].ID)
+	if err := db.MarkDelivered(ctx, due[0].ID); err != nil {
+		t.Fatal(err)
+	}
 	if n, _ := db.Pending(ctx); n != 0 {
 		t.Errorf("pending = %d after delivery", n)
+	}
+	var left int
+	db.SQL().QueryRow(`SELECT length(payload) FROM outbox WHERE id = ?`, due[0].ID).Scan(&left)
+	if left != 0 {
+		t.Errorf("delivered payload still holds %d bytes", left)
+	}
+	app, err := db.Application(ctx, "key-1")
+	if err != nil || len(app.Payload) != 0 {
+		t.Errorf("application payload after delivery = %q, %v; want it cleared", app.Payload, err)
 	}
 }
 
