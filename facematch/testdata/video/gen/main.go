@@ -152,6 +152,26 @@ func recordings() []recording {
 			render: turnRender(+1),
 		},
 		{
+			File: "still_astronaut.mp4", Source: "astronaut.png", Challenge: "none", Live: false, Still: true,
+			Note: "a second face as a still image played as video",
+			render: func(_ *geom, base gocv.Mat, _ int, _ *rand.Rand) gocv.Mat {
+				return base.Clone()
+			},
+		},
+		{
+			File: "photo_tilt_astronaut.mp4", Source: "astronaut.png", Challenge: "none", Live: false, Still: false,
+			Note: "attack: a flat printed photo held up and rotated about its vertical axis to 35° and back (perspective, no depth), with hand shake and noise; must fail every challenge even though it moves",
+			render: func(g *geom, base gocv.Mat, i int, rng *rand.Rand) gocv.Mat {
+				t := float64(i) / FPS
+				cx, cy := (g.face.X1+g.face.X2)/2, (g.face.Y1+g.face.Y2)/2
+				tilted := planarTilt(base, cx, cy, yawAt(i)*35.0/30.0*math.Pi/180)
+				out := affine(tilted, cx, cy, 2*math.Sin(2*math.Pi*t/1.3)+rng.NormFloat64()*0.8, 1.5*math.Sin(2*math.Pi*t/1.7)+rng.NormFloat64()*0.8, 1.2*math.Sin(2*math.Pi*t/2.1), 1)
+				tilted.Close()
+				shade(out, 1, 2.0, rng)
+				return out
+			},
+		},
+		{
 			File: "blink_hopper.mp4", Source: "grace_hopper.jpg", Challenge: "blink", Live: true, Still: false,
 			Note:   "a second face (glasses) for blink, made as blink_astronaut",
 			render: blinkRender,
@@ -353,6 +373,28 @@ func yawWarp(src gocv.Mat, g *geom, theta float64) gocv.Mat {
 	defer my.Close()
 	out := gocv.NewMat()
 	gocv.Remap(src, &out, &mx, &my, gocv.InterpolationLinear, gocv.BorderReplicate, color.RGBA{})
+	return out
+}
+
+// planarTilt shows the frame as a flat print rotated by theta about the vertical line
+// through cx, seen in perspective from 1500 px away, on a grey room background.
+func planarTilt(src gocv.Mat, cx, cy, theta float64) gocv.Mat {
+	const dist = 1500.0
+	proj := func(x, y float64) gocv.Point2f {
+		X := (x - cx) * math.Cos(theta)
+		Z := (x - cx) * math.Sin(theta)
+		k := dist / (dist + Z)
+		return gocv.Point2f{X: float32(cx + X*k), Y: float32(cy + (y-cy)*k)}
+	}
+	from := []gocv.Point2f{{X: 0, Y: 0}, {X: W, Y: 0}, {X: W, Y: H}, {X: 0, Y: H}}
+	to := []gocv.Point2f{proj(0, 0), proj(W, 0), proj(W, H), proj(0, H)}
+	fv, tv := gocv.NewPoint2fVectorFromPoints(from), gocv.NewPoint2fVectorFromPoints(to)
+	defer fv.Close()
+	defer tv.Close()
+	m := gocv.GetPerspectiveTransform2f(fv, tv)
+	defer m.Close()
+	out := gocv.NewMat()
+	gocv.WarpPerspectiveWithParams(src, &out, m, image.Pt(W, H), gocv.InterpolationLinear, gocv.BorderConstant, color.RGBA{90, 90, 90, 0})
 	return out
 }
 
