@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/macau-dsi/kiosk/assets/models"
+	"github.com/macau-dsi/kiosk/cardio"
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/store"
 )
@@ -141,7 +142,7 @@ func checkModels(_ context.Context, cfg config.Config) []doctorResult {
 // pcscSocket is where pcscd listens (Debian's pcscd).
 const pcscSocket = "/run/pcscd/pcscd.comm"
 
-func checkPCSC(_ context.Context, _ config.Config) []doctorResult {
+func checkPCSC(_ context.Context, cfg config.Config) []doctorResult {
 	r := doctorResult{Check: "pcscd", Status: statusOK, Detail: "listening on " + pcscSocket}
 	conn, err := net.DialTimeout("unix", pcscSocket, 2*time.Second)
 	if err != nil {
@@ -150,7 +151,31 @@ func checkPCSC(_ context.Context, _ config.Config) []doctorResult {
 		return []doctorResult{r}
 	}
 	conn.Close()
-	return []doctorResult{r}
+	out := []doctorResult{r}
+	readers, err := cardio.ListReaders()
+	if err != nil {
+		return append(out, doctorResult{"card readers", statusFail, err.Error(), "check pcscd's log (journalctl -u pcscd)"})
+	}
+	usable := 0
+	for _, rd := range readers {
+		row := doctorResult{Check: "reader", Status: statusOK, Detail: rd.Name}
+		if rd.Card {
+			row.Detail += " (card present)"
+		}
+		switch {
+		case rd.Virtual && cfg.Kiosk.Mode == config.ModeProduction:
+			row.Status, row.Fix = statusFail, "a virtual reader on a production kiosk: apt-get remove vsmartcard-vpcd (vpcd listens on all addresses)"
+		case rd.Virtual && !cfg.Card.AllowVirtual:
+			row.Status, row.Fix = statusWarn, "virtual reader ignored (card.allow_virtual is false)"
+		default:
+			usable++
+		}
+		out = append(out, row)
+	}
+	if usable == 0 {
+		out = append(out, doctorResult{"card readers", statusFail, "no usable reader", "connect the kiosk's card reader"})
+	}
+	return out
 }
 
 func checkCameras(_ context.Context, cfg config.Config) []doctorResult {
