@@ -72,6 +72,38 @@ var CardLike = []Degradation{
 	{Name: "card 60px grey q25", Width: 60, Grey: true, Quality: 25},
 }
 
+// CardLike returns img as a card photo would show it: when the face fills less than
+// 40% of the width (a scene rather than a portrait), it is first cropped to a
+// head-and-shoulders portrait (face 60% of the width, 3:4, borders grey where the
+// scene ends); then d is applied. Portraits are degraded as they are.
+func (e *Engine) CardLike(img gocv.Mat, d Degradation) (gocv.Mat, error) {
+	t, pf, err := e.TemplateFromPhoto(img)
+	if err != nil {
+		return gocv.Mat{}, err
+	}
+	t.Zero()
+	// pf.Face is in the coordinates of the padded photo, so crop from that.
+	padded := padForDetection(img)
+	defer padded.Close()
+	b := pf.Face.Raw
+	fw := b.W()
+	if fw >= 0.4*float64(img.Cols()) {
+		return d.Apply(img)
+	}
+	cw := fw / 0.6
+	ch := cw * 4 / 3
+	cx, cy := b.Centre()
+	x1 := int(math.Round(cx - cw/2))
+	y1 := int(math.Round(cy - 0.45*ch))
+	r := image.Rect(x1, y1, x1+int(cw), y1+int(ch))
+	if !r.In(image.Rect(0, 0, padded.Cols(), padded.Rows())) {
+		return d.Apply(img)
+	}
+	roi := padded.Region(r)
+	defer roi.Close()
+	return d.Apply(roi)
+}
+
 // Apply returns a degraded copy of img, re-encoded and decoded again so the JPEG
 // artefacts are real.
 func (d Degradation) Apply(img gocv.Mat) (gocv.Mat, error) {
@@ -194,8 +226,12 @@ func (e *Engine) Evaluate(set []EvalImage, degradations []Degradation) (EvalRepo
 			if err != nil {
 				return rep, fmt.Errorf("%s: %w", im.Path, err)
 			}
-			dm, err := d.Apply(m)
+			dm, err := e.CardLike(m, d)
 			m.Close()
+			if err == ErrNoFace {
+				noFace = append(noFace, filepath.Base(im.Path))
+				continue
+			}
 			if err != nil {
 				return rep, fmt.Errorf("%s: %w", im.Path, err)
 			}

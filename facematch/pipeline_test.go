@@ -56,7 +56,7 @@ func templatesOf(t *testing.T, e *Engine, ps []portrait, d Degradation) []*Templ
 	out := make([]*Template, len(ps))
 	for i, p := range ps {
 		m := decodeTestImage(t, p.path)
-		dm, err := d.Apply(m)
+		dm, err := e.CardLike(m, d)
 		m.Close()
 		if err != nil {
 			t.Fatal(err)

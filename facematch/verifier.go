@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -95,22 +94,32 @@ func (v *Verifier) Verify(ctx context.Context, reference kiosk.FacePhoto, challe
 	var matchTime time.Duration
 	if o.Live {
 		t1 := time.Now()
-		// Both the gate frame and the frontal frame after the challenge must match:
-		// the person who did the challenge is the person who was matched.
-		score := math.Inf(1)
-		var parts []string
-		for i, t := range o.Templates() {
-			s := ref.Cosine(t)
-			score = math.Min(score, s)
-			parts = append(parts, fmt.Sprintf("%s %.3f", [...]string{"gate", "after challenge"}[i], s))
+		// The score is the gate frame's: it passed the quality gate, which is what
+		// makes a fair comparison with a card photo. The frontal frame after the
+		// challenge must be the same person as the gate frame (at the match
+		// threshold), binding the person who did the challenge to the one matched.
+		ts := o.Templates()
+		score := ref.Cosine(ts[0])
+		parts := []string{fmt.Sprintf("card vs gate frame %.3f", score)}
+		bound := true
+		if len(ts) > 1 {
+			same := ts[0].Cosine(ts[1])
+			bound = same >= d.Threshold
+			parts = append(parts, fmt.Sprintf("card vs after challenge %.3f", ref.Cosine(ts[1])))
+			d.Checks = append(d.Checks, kiosk.Check{Name: "same_person_after_challenge", OK: bound, Detail: fmt.Sprintf("gate vs after challenge %.3f", same)})
+		} else {
+			d.Checks = append(d.Checks, kiosk.Check{Name: "same_person_after_challenge", OK: true, Detail: "no frontal frame after the challenge; face continuity only"})
 		}
 		matchTime = time.Since(t1)
 		d.Score = score
-		d.Match = score >= d.Threshold
+		d.Match = score >= d.Threshold && bound
 		d.Checks = append(d.Checks, kiosk.Check{Name: "match", OK: d.Match, Detail: strings.Join(parts, ", ") + fmt.Sprintf(" (threshold %.2f)", d.Threshold)})
-		if d.Match {
+		switch {
+		case d.Match:
 			d.Reason = "live and matching the card photo"
-		} else {
+		case !bound:
+			d.Reason = "the face after the challenge is not the face that was matched"
+		default:
 			d.Reason = "live, but the face does not match the card photo"
 		}
 	} else {
