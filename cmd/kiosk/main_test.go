@@ -113,3 +113,27 @@ func TestDoctorJSONReportsEveryCheck(t *testing.T) {
 		}
 	}
 }
+
+func TestSampleHealthRecordsDoctorRows(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := loadConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Store.Path = filepath.Join(dir, "k.db")
+	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
+	cfg.Card.TrustStore = filepath.Join(dir, "none")
+	db, err := store.Open(context.Background(), cfg.Store.Path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := sampleHealth(context.Background(), cfg, db); err != nil {
+		t.Fatal(err)
+	}
+	var total, failed int
+	db.SQL().QueryRow(`SELECT count(*), sum(ok = 0) FROM health`).Scan(&total, &failed)
+	if total < 8 || failed < 1 {
+		t.Errorf("health rows = %d (failed %d); want one per doctor row, the missing trust store failed", total, failed)
+	}
+}
