@@ -396,7 +396,8 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 				}
 				opts = append(opts, touch(b))
 			}
-			input = container.NewVBox(opts...)
+			// Side by side: a column of choices would push the form off the screen.
+			input = container.NewGridWithColumns(min(len(opts), 3), opts...)
 		case kiosk.FieldPhone, kiosk.FieldPassword:
 			var shown fyne.CanvasObject
 			if f.Kind == kiosk.FieldPassword {
@@ -439,8 +440,8 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 	if pad == nil {
 		return container.NewCenter(container.New(minSize{1000, 0}, left))
 	}
-	return container.NewGridWithColumns(2,
-		container.NewCenter(container.New(minSize{820, 0}, left)),
+	return container.NewBorder(nil, nil,
+		container.NewCenter(container.New(minSize{1000, 0}, left)), nil,
 		container.NewCenter(pad))
 }
 

@@ -75,9 +75,11 @@ func (k *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 			theme.ColorNameHeaderBackground, theme.ColorNameInputBackground:
 			return black
 		case theme.ColorNameButton:
-			return black
+			// Dark grey, not black: the key's shape must show on the black page, and
+			// white on it is still 12.6:1.
+			return color.NRGBA{0x33, 0x33, 0x33, 0xff}
 		case theme.ColorNameDisabledButton:
-			return black
+			return color.NRGBA{0x1a, 0x1a, 0x1a, 0xff}
 		case theme.ColorNameForeground, theme.ColorNameInputBorder, theme.ColorNameSeparator:
 			return white
 		case theme.ColorNameDisabled, theme.ColorNamePlaceHolder:

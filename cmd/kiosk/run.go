@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -31,6 +32,10 @@ type runOptions struct {
 	windowed bool
 	demo     bool
 	camera   int // -1: the configured camera (or the recorded one in demo mode)
+	// tour shows sample snapshots of every screen in every language, one per line read
+	// from stdin, announcing each as "SCREEN <lang>_<state>" on stdout, for
+	// packaging/screenshots.sh. Hidden: it is a tool, not a mode of the kiosk.
+	tour bool
 }
 
 func init() {
@@ -58,6 +63,8 @@ func init() {
 	cmd.Flags().BoolVar(&o.windowed, "windowed", false, "a normal window instead of full screen (development)")
 	cmd.Flags().BoolVar(&o.demo, "demo", false, "run with emulated devices under a DEMO banner")
 	cmd.Flags().IntVar(&o.camera, "camera", -1, "webcam index to use instead of the configured (or, in demo, recorded) camera")
+	cmd.Flags().BoolVar(&o.tour, "tour", false, "show every screen in every language from sample data, stepping on each line of stdin (screenshots)")
+	_ = cmd.Flags().MarkHidden("tour")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -204,6 +211,9 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if o.demo {
 		cfg.Kiosk.Mode = config.ModeDemo
 	}
+	if o.tour {
+		return runTour(cfg, o)
+	}
 	devs, err := wireDevices(cfg, o)
 	if err != nil {
 		return err
@@ -258,5 +268,69 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("kiosk run: %w", err)
 	}
+	return nil
+}
+
+// runTour shows kiosktest's sample snapshot of every state in every language in the
+// real window, stepping on stdin, for packaging/screenshots.sh.
+func runTour(cfg config.Config, o runOptions) error {
+	tr, err := kioskapp.NewTranslator(assets.Translations())
+	if err != nil {
+		return fmt.Errorf("kiosk run --tour: %w", err)
+	}
+	type stop struct {
+		name string
+		snap kiosk.Snapshot
+	}
+	var stops []stop
+	for _, l := range kiosk.Languages {
+		samples := kiosktest.Samples(l)
+		for _, st := range kiosk.States {
+			s, ok := samples[st]
+			if !ok {
+				continue
+			}
+			if st == kiosk.StateFace {
+				s.Face.Frame = &kiosk.Frame{Image: demoFrame(true, 0, 1), Seq: 1}
+			}
+			stops = append(stops, stop{string(l) + "_" + string(st), s})
+		}
+		// The display modes, once per language, on the menu.
+		m := samples[kiosk.StateServiceMenu]
+		m.LargeText = true
+		stops = append(stops, stop{string(l) + "_service_menu_large", m})
+		m.LargeText, m.HighContrast = false, true
+		stops = append(stops, stop{string(l) + "_service_menu_contrast", m})
+		d := samples[kiosk.StateAttract]
+		d.Demo = true
+		stops = append(stops, stop{string(l) + "_attract_demo", d})
+	}
+	flow := kiosktest.NewFlow(stops[0].snap)
+	a := fyneapp.NewWithID("mo.gov.dsi.kiosk")
+	w := a.NewWindow("kiosk tour")
+	ui := kioskapp.New(a, w, tr, flow, nil)
+	w.SetPadded(false)
+	if o.windowed {
+		w.Resize(fyne.NewSize(1920, 1080))
+	} else {
+		w.SetFullScreen(true)
+	}
+	go func() {
+		in := bufio.NewScanner(os.Stdin)
+		for _, s := range stops {
+			flow.Set(s.snap)
+			// Let the driver draw a few frames before the picture is taken.
+			time.Sleep(700 * time.Millisecond)
+			fmt.Println("SCREEN " + s.name)
+			if !in.Scan() {
+				break
+			}
+		}
+		fmt.Println("DONE")
+		fyne.Do(func() { a.Quit() })
+	}()
+	ui.Start()
+	w.ShowAndRun()
+	ui.Stop()
 	return nil
 }

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Screenshots of every kiosk screen in every language, taken from the real binary in
+# its real (OpenGL) window under Xvfb: `kiosk run --tour` shows the sample snapshot of
+# each screen (kiosk/kiosktest.Samples) and announces it on stdout; this script grabs
+# the X screen with ImageMagick's `import` and tells the kiosk to go on.
+#
+#   packaging/screenshots.sh [OUT_DIR] [KIOSK_BINARY]
+#
+# Defaults: docs/screenshots and bin/kiosk (built if missing). Needs xvfb, imagemagick
+# and Mesa's software OpenGL (packaging/setup-debian.sh installs them).
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+out=${1:-docs/screenshots}
+bin=${2:-bin/kiosk}
+if [[ ! -x $bin ]]; then
+	go build -o "$bin" ./cmd/kiosk
+fi
+for tool in Xvfb import; do
+	command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing (apt-get install xvfb imagemagick)" >&2; exit 1; }
+done
+mkdir -p "$out"
+
+# A display number nobody uses: the first free one from 90.
+disp=90
+while [[ -e /tmp/.X11-unix/X$disp || -e /tmp/.X$disp-lock ]]; do disp=$((disp + 1)); done
+Xvfb ":$disp" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb=$!
+kiosk=""
+cleanup() {
+	[[ -n $kiosk ]] && kill "$kiosk" 2>/dev/null || true
+	kill "$xvfb" 2>/dev/null || true
+	wait 2>/dev/null || true
+}
+trap cleanup EXIT
+for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$disp ]] && break; sleep 0.1; done
+export DISPLAY=":$disp" LIBGL_ALWAYS_SOFTWARE=1
+
+coproc KIOSK { exec "$bin" run --tour 2>/tmp/kiosk-screenshots.$$.log; }
+kiosk=$KIOSK_PID
+n=0
+while IFS= read -r -t 60 line <&"${KIOSK[0]}"; do
+	case $line in
+	"SCREEN "*)
+		name=${line#SCREEN }
+		import -window root "$out/$name.png"
+		n=$((n + 1))
+		echo >&"${KIOSK[1]}"
+		;;
+	DONE) break ;;
+	esac
+done
+wait "$kiosk" 2>/dev/null || true
+kiosk=""
+if ((n == 0)); then
+	echo "screenshots: the kiosk showed no screen; its log:" >&2
+	cat /tmp/kiosk-screenshots.$$.log >&2 || true
+	rm -f /tmp/kiosk-screenshots.$$.log
+	exit 1
+fi
+rm -f /tmp/kiosk-screenshots.$$.log
+echo "screenshots: $n screens in $out"
