@@ -18,13 +18,13 @@ import (
 // test goroutine renders each snapshot and taps the screen; the machine runs on its
 // own goroutine as in the kiosk.
 type kioskRun struct {
-	t *testing.T
+	t testing.TB
 	h *kiosktest.Harness
 	u *UI
 	w fyne.Window
 }
 
-func newRun(t *testing.T, setup func(h *kiosktest.Harness)) *kioskRun {
+func newRun(t testing.TB, setup func(h *kiosktest.Harness)) *kioskRun {
 	t.Helper()
 	h := kiosktest.NewHarness(t)
 	if setup != nil {

@@ -17,7 +17,7 @@ import (
 var kioskSize = fyne.NewSize(1920, 1080)
 
 // newTestUI draws flow into a 1920×1080 test window. Missing translations fail t.
-func newTestUI(t *testing.T, flow kiosk.Flow) (*UI, fyne.Window) {
+func newTestUI(t testing.TB, flow kiosk.Flow) (*UI, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	tr := loadTranslator(t)
@@ -30,7 +30,7 @@ func newTestUI(t *testing.T, flow kiosk.Flow) (*UI, fyne.Window) {
 
 // savePNG writes the window to dir/name.png when dir is set (KIOSK_SCREENS_OUT), to
 // look at screens without a display.
-func savePNG(t *testing.T, w fyne.Window, name string) {
+func savePNG(t testing.TB, w fyne.Window, name string) {
 	dir := os.Getenv("KIOSK_SCREENS_OUT")
 	if dir == "" {
 		return
