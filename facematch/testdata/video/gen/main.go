@@ -133,7 +133,7 @@ func recordings() []recording {
 		},
 		{
 			File: "turn_left_astronaut.mp4", Source: "astronaut.png", Challenge: "turn-left", Live: true, Still: false,
-			Note:   "frontal portrait warped on a head-shaped depth map to a yaw of about 30° (nose to the image's right, the subject's own left) and back, with jitter and noise",
+			Note:   "frontal portrait warped on a head-shaped depth map to a yaw of about 36° (nose to the image's right, the subject's own left) and back, with jitter and noise",
 			render: turnRender(+1),
 		},
 		{
@@ -164,7 +164,7 @@ func recordings() []recording {
 			render: func(g *geom, base gocv.Mat, i int, rng *rand.Rand) gocv.Mat {
 				t := float64(i) / FPS
 				cx, cy := (g.face.X1+g.face.X2)/2, (g.face.Y1+g.face.Y2)/2
-				tilted := planarTilt(base, cx, cy, yawAt(i)*35.0/30.0*math.Pi/180)
+				tilted := planarTilt(base, cx, cy, yawAt(i)*35.0/36.0*math.Pi/180)
 				out := affine(tilted, cx, cy, 2*math.Sin(2*math.Pi*t/1.3)+rng.NormFloat64()*0.8, 1.5*math.Sin(2*math.Pi*t/1.7)+rng.NormFloat64()*0.8, 1.2*math.Sin(2*math.Pi*t/2.1), 1)
 				tilted.Close()
 				shade(out, 1, 2.0, rng)
@@ -182,7 +182,7 @@ func recordings() []recording {
 // yawAt is the turn timeline in degrees for frame i: 0.5 s frontal, 1 s turning,
 // 1 s held, 0.5 s coming back part way.
 func yawAt(i int) float64 {
-	const peak = 30.0
+	const peak = 36.0
 	t := float64(i) / FPS
 	switch {
 	case t < 0.5:
