@@ -119,7 +119,7 @@ func defaultFace() FaceConfig {
 			MaxBrightness:   200,
 			MaxMotion:       0.08,
 			StableFrames:    3,
-			PoseEvery:       2,
+			PoseEvery:       3,
 			Timeout:         30 * time.Second,
 		},
 		Liveness: LivenessConfig{
