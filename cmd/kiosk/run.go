@@ -3,12 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"image"
 	"image/color"
-	"log/slog"
 	"math"
 	"os"
 	"os/signal"
@@ -46,8 +44,9 @@ func init() {
 		Long: "Run the kiosk full screen without window decorations. --windowed opens a normal\n" +
 			"1920×1080 window for development (set FYNE_SCALE=0.6 on a small screen; Ctrl+Q quits).\n" +
 			"--demo runs the whole resident path on a machine with no hardware, under a DEMO banner.\n" +
-			"The demo currently uses in-process fakes of the card reader, camera, back office and\n" +
-			"store (kiosk/kiosktest); the DEMO banner has buttons that insert and pull the card.",
+			"It starts pcscd + vpcd with the card emulator (demo profile) and plays a recording\n" +
+			"as the camera; the DEMO banner has buttons that insert and pull the card. Its\n" +
+			"database and test PKI live apart from production's, under the user cache folder.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := loadConfig()
@@ -70,109 +69,19 @@ func init() {
 
 // devices are the adapters the session runs on.
 type devices struct {
-	deps  kiosk.Deps
-	demo  kioskapp.DemoControls // nil outside demo mode
-	close func()
+	deps kiosk.Deps
+	demo kioskapp.DemoControls // nil outside demo mode
+	// background starts the kiosk's own workers (health samples, outbox delivery,
+	// maintenance switch) once the session exists; they stop with ctx.
+	background func(ctx context.Context, post func(kiosk.Event))
+	close      func()
 }
 
-// wireDevices is THE seam where the real adapters plug in: cardio.PCSCReader for the
-// card, facematch.Verifier for the face, store.DB for the store, outbox and subject
-// key, the back-office client and the printer. Until they are wired here, only --demo
-// runs, on the in-process fakes of kiosk/kiosktest.
-func wireDevices(cfg config.Config, o runOptions) (devices, error) {
-	if o.demo {
-		return demoDevices(cfg, o)
-	}
-	return devices{}, errors.New("kiosk run: the production card reader, camera and store are not wired into `kiosk run` yet (cmd/kiosk/run.go wireDevices); use --demo")
-}
-
-// demoDevices are fakes that behave like a resident at the kiosk: one adult card with
-// PIN 2468 whose face matches after a short liveness challenge, a back office that
-// knows a passport due for renewal, an in-memory store and a printer.
-func demoDevices(cfg config.Config, o runOptions) (devices, error) {
-	if o.camera >= 0 {
-		slog.Warn("demo: --camera is not wired yet; the demo camera is synthetic", "camera", o.camera)
-	}
-	read := kiosktest.Resident("1234567(8)", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosktest.Day(2030, 1, 15))
-	card := kiosktest.NewCard(read, kiosktest.DefaultPIN, 3)
-	bo := kiosktest.NewBackOffice()
-	bo.Set(kiosktest.Subjects{}.Hash(read.Holder.DocumentNumber), kiosk.ResidentRecord{
-		Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
-	})
-	st := kiosktest.NewStore()
-	return devices{
-		deps: kiosk.Deps{
-			Card: card, Face: &demoFace{timeout: cfg.Face.ChallengeTimeout}, Store: st, Outbox: st, BackOffice: bo,
-			Printer: &kiosktest.Printer{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: kiosktest.Subjects{},
-			OnError: func(err error) { slog.Warn("session", "error", err) },
-		},
-		demo:  demoCard{card},
-		close: func() {},
-	}, nil
-}
-
-type demoCard struct{ c *kiosktest.Card }
-
-func (d demoCard) InsertCard() { d.c.Insert() }
-func (d demoCard) RemoveCard() { d.c.Remove() }
-
-// demoFace plays a resident in front of the camera: guidance, then the challenge with
-// its countdown, then a match, with synthetic frames for the preview (no real face).
-type demoFace struct{ timeout time.Duration }
-
-var _ kiosk.FaceVerifier = (*demoFace)(nil)
-
-func (f *demoFace) Verify(ctx context.Context, _ kiosk.FacePhoto, ch kiosk.Challenge, progress func(kiosk.FaceProgress)) (kiosk.FaceDecision, error) {
-	start := time.Now()
-	steps := []struct {
-		g   kiosk.Guidance
-		dur time.Duration
-		dx  float64
-	}{{kiosk.GuideNoFace, time.Second, 0}, {kiosk.GuideMoveCloser, 1500 * time.Millisecond, 0.25}, {kiosk.GuideCentre, time.Second, 0.1}, {kiosk.GuideOK, time.Second, 0}}
-	var seq uint64
-	frame := func(g kiosk.Guidance, dx, scale float64) kiosk.Frame {
-		seq++
-		return kiosk.Frame{Image: demoFrame(g != kiosk.GuideNoFace, dx, scale), Seq: seq, At: time.Now()}
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for _, s := range steps {
-		end := time.Now().Add(s.dur)
-		for time.Now().Before(end) {
-			scale := 1.0
-			if s.g == kiosk.GuideMoveCloser {
-				scale = 0.6
-			}
-			progress(kiosk.FaceProgress{Frame: frame(s.g, s.dx, scale), Guidance: s.g})
-			select {
-			case <-ctx.Done():
-				return kiosk.FaceDecision{}, ctx.Err()
-			case <-tick.C:
-			}
-		}
-	}
-	limit := min(f.timeout, 5*time.Second)
-	end := time.Now().Add(limit)
-	for left := time.Until(end); left > 0; left = time.Until(end) {
-		turn := 0.0
-		if t := 1 - float64(left)/float64(limit); t > 0.5 {
-			switch ch {
-			case kiosk.ChallengeTurnLeft:
-				turn = -0.15
-			case kiosk.ChallengeTurnRight:
-				turn = 0.15
-			}
-		}
-		progress(kiosk.FaceProgress{Frame: frame(kiosk.GuideOK, turn, 1), Guidance: kiosk.GuideOK, Challenge: ch, Remaining: left})
-		select {
-		case <-ctx.Done():
-			return kiosk.FaceDecision{}, ctx.Err()
-		case <-tick.C:
-		}
-	}
-	d := kiosktest.Match
-	d.Challenge, d.Elapsed = ch, time.Since(start)
-	return d, nil
+// wireDevices is the seam where the adapters plug in (cmd/kiosk/wire.go): the same
+// PC/SC reader, face pipeline and store in production and in demo mode; the demo only
+// swaps the card for the emulator behind pcscd + vpcd and the camera for a recording.
+func wireDevices(ctx context.Context, cfg config.Config, o runOptions) (devices, error) {
+	return hardware(ctx, cfg, o)
 }
 
 // demoFrame draws a stand-in camera picture: a grey room and, when present, an
@@ -208,13 +117,13 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if parent == nil {
 		parent = context.Background()
 	}
-	if o.demo {
-		cfg.Kiosk.Mode = config.ModeDemo
-	}
 	if o.tour {
 		return runTour(cfg, o)
 	}
-	devs, err := wireDevices(cfg, o)
+	if o.demo {
+		cfg = demoConfig(cfg)
+	}
+	devs, err := wireDevices(parent, cfg, o)
 	if err != nil {
 		return err
 	}
@@ -257,6 +166,9 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	defer stop()
 	runErr := make(chan error, 1)
 	go func() { runErr <- m.Run(ctx) }()
+	if devs.background != nil {
+		devs.background(ctx, m.Post)
+	}
 	go func() {
 		<-ctx.Done()
 		fyne.Do(func() { a.Quit() })

@@ -1,0 +1,233 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/macau-dsi/kiosk/cardio"
+	"github.com/macau-dsi/kiosk/cardio/lds"
+	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
+	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/facematch"
+	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/store"
+)
+
+// maintenancePoll is how often the kiosk looks for staff's maintenance switch
+// (`kiosk admin maintenance on|off` writes it to the database).
+const maintenancePoll = 5 * time.Second
+
+// hardware wires the real adapters: the database, the PC/SC reader, the camera and
+// face engine. In demo mode the reader is the emulator behind pcscd + vpcd and the
+// camera a recording; everything else is the same code as production.
+func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs devices, err error) {
+	var closers []func()
+	devs.close = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	defer func() {
+		if err != nil {
+			devs.close()
+		}
+	}()
+	production := cfg.Kiosk.Mode == config.ModeProduction
+
+	if o.demo {
+		demo, derr := startDemoCard(ctx, &cfg)
+		if derr != nil {
+			return devs, derr
+		}
+		closers = append(closers, demo.close)
+		devs.demo = demo
+		if o.camera < 0 {
+			video, verr := demoRecording(cfg)
+			if verr != nil {
+				return devs, verr
+			}
+			cfg.Face.Camera.Video = video
+		}
+	}
+	if o.camera >= 0 {
+		cfg.Face.Camera = config.CameraConfig{Index: o.camera, Width: cfg.Face.Camera.Width, Height: cfg.Face.Camera.Height, FPS: cfg.Face.Camera.FPS}
+	}
+
+	db, err := store.Open(ctx, cfg.Store.Path, store.Options{})
+	if err != nil {
+		return devs, fmt.Errorf("database: %w", err)
+	}
+	closers = append(closers, func() { db.Close() })
+	subjects, err := store.LoadOrCreateSubjectKey(cfg.Store.SubjectKeyFile)
+	if err != nil {
+		return devs, err
+	}
+
+	trust, err := lds.LoadTrustStore(cfg.Card.TrustStore)
+	if err != nil {
+		return devs, fmt.Errorf("card trust store: %w", err)
+	}
+	card := cardio.NewPCSCReader(cardio.PCSCConfig{
+		Reader:       cfg.Card.Reader,
+		AllowVirtual: cfg.Card.AllowVirtual && !production,
+		Trust:        trust,
+		ReadTimeout:  cfg.Card.ReadTimeout,
+	})
+
+	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, facematch.OptionsFromConfig(cfg.Face))
+	if err != nil {
+		return devs, fmt.Errorf("face models: %w", err)
+	}
+	closers = append(closers, func() { eng.Close() })
+	src, err := facematch.OpenSource(cfg.Face.Camera, facematch.SourceOptions{Production: production, Loop: o.demo})
+	if err != nil {
+		return devs, fmt.Errorf("camera: %w", err)
+	}
+	closers = append(closers, func() { src.Close() })
+	face, err := facematch.NewVerifier(eng, facematch.VerifierOptions{Source: src, Production: production})
+	if err != nil {
+		return devs, err
+	}
+	var faceVerifier kiosk.FaceVerifier = face
+	if o.demo && o.camera < 0 {
+		// A recording cannot answer a random prompt: it does every action in turn, and
+		// the demo accepts any of them. Everything else (quality, passive and injected-
+		// video checks, the match) runs as in production.
+		faceVerifier = anyChallenge{face}
+	}
+
+	var bo kiosk.BackOffice = unreachableBackOffice{}
+	if o.demo {
+		bo = &kiosk.DemoBackOffice{Record: kiosk.ResidentRecord{
+			Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
+		}}
+	}
+	onError := func(err error) { slog.Warn("session", "error", err) }
+	devs.deps = kiosk.Deps{
+		Card: card, Face: faceVerifier, Store: db, Outbox: db, BackOffice: bo,
+		Printer: kiosk.NoPrinter{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
+		OnError: onError,
+	}
+	devs.background = func(ctx context.Context, post func(kiosk.Event)) {
+		go runHealth(ctx, cfg, db)
+		go (&kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}).Run(ctx, 30*time.Second)
+		go watchMaintenance(ctx, db, post)
+	}
+	return devs, nil
+}
+
+// watchMaintenance posts the staff's maintenance switch to the session.
+func watchMaintenance(ctx context.Context, db *store.DB, post func(kiosk.Event)) {
+	t := time.NewTicker(maintenancePoll)
+	defer t.Stop()
+	known := false
+	for {
+		on, err := db.Maintenance(ctx)
+		if err == nil && on != known {
+			known = on
+			if on {
+				post(kiosk.Event{Kind: kiosk.EvMaintenanceOn})
+			} else {
+				post(kiosk.Event{Kind: kiosk.EvMaintenanceOff})
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// unreachableBackOffice stands in until DSI publishes the back-office interface: the
+// kiosk works offline, services that need the resident's record say it is unavailable,
+// and submitted applications wait in the outbox.
+type unreachableBackOffice struct{}
+
+func (unreachableBackOffice) Lookup(context.Context, string) (kiosk.ResidentRecord, error) {
+	return kiosk.ResidentRecord{}, fmt.Errorf("%w: no back-office link configured", kiosk.ErrBackOfficeUnavailable)
+}
+
+func (unreachableBackOffice) Submit(context.Context, string, kiosk.ApplicationMessage) error {
+	return fmt.Errorf("%w: no back-office link configured", kiosk.ErrBackOfficeUnavailable)
+}
+
+// anyChallenge asks for "any action" whatever the session picked (demo recordings).
+type anyChallenge struct{ v kiosk.FaceVerifier }
+
+func (a anyChallenge) Verify(ctx context.Context, ref kiosk.FacePhoto, _ kiosk.Challenge, progress func(kiosk.FaceProgress)) (kiosk.FaceDecision, error) {
+	return a.v.Verify(ctx, ref, kiosk.ChallengeAny, progress)
+}
+
+// demoCard is the emulated card in pcscd's vpcd reader, with the DEMO banner's
+// insert and pull buttons.
+type demoCard struct {
+	env   *vpcdtest.Env
+	close func()
+}
+
+func (d *demoCard) InsertCard() {
+	if err := d.env.Insert(); err != nil {
+		slog.Warn("demo: insert card", "error", err)
+	}
+}
+
+func (d *demoCard) RemoveCard() {
+	if err := d.env.Pull(); err != nil {
+		slog.Warn("demo: pull card", "error", err)
+	}
+}
+
+// startDemoCard starts pcscd, vpcd and the emulator with the demo profile, and points
+// the card configuration at them. The card starts pulled: the resident inserts it.
+func startDemoCard(ctx context.Context, cfg *config.Config) (*demoCard, error) {
+	state := filepath.Join(filepath.Dir(cfg.Store.Path), "demo-pki")
+	env, err := vpcdtest.Start(ctx, vpcdtest.Options{
+		StateDir:   state,
+		OnLockWait: func(holder string) { slog.Info("demo: waiting for the virtual reader", "held_by", holder) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("demo card: %w", err)
+	}
+	cfg.Card.Reader = env.ReaderName
+	cfg.Card.AllowVirtual = true
+	cfg.Card.TrustStore = env.TrustStore
+	if err := env.Pull(); err != nil {
+		env.Close()
+		return nil, fmt.Errorf("demo card: %w", err)
+	}
+	return &demoCard{env: env, close: func() { env.Close() }}, nil
+}
+
+// demoRecording finds the demo camera recording.
+func demoRecording(cfg config.Config) (string, error) {
+	candidates := []string{
+		filepath.Join("facematch", "testdata", "video", "demo_hopper.mp4"),
+		"/usr/share/dsi-kiosk/demo/demo_hopper.mp4",
+	}
+	for _, c := range candidates {
+		if _, err := os.Stat(c); err == nil {
+			return c, nil
+		}
+	}
+	return "", errors.New("demo: no demo recording (facematch/testdata/video/demo_hopper.mp4); run from the repository or pass --camera N")
+}
+
+// demoConfig keeps the demo's database, subject key and test PKI apart from
+// production's, and marks the mode so virtual devices are allowed.
+func demoConfig(cfg config.Config) config.Config {
+	cfg.Kiosk.Mode = config.ModeDemo
+	dir := filepath.Join(os.TempDir(), "dsi-kiosk-demo")
+	if cache, err := os.UserCacheDir(); err == nil {
+		dir = filepath.Join(cache, "dsi-kiosk", "demo")
+	}
+	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
+	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
+	return cfg
+}
