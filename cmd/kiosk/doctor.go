@@ -19,6 +19,7 @@ import (
 	"github.com/macau-dsi/kiosk/assets/models"
 	"github.com/macau-dsi/kiosk/cardio"
 	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/facematch"
 	"github.com/macau-dsi/kiosk/store"
 )
 
@@ -42,13 +43,17 @@ type doctorResult struct {
 // the dependency (doctor_*.go), in the order they should print.
 type doctorCheck struct {
 	order int
-	run   func(ctx context.Context, cfg config.Config) []doctorResult
+	// whileRunning says the check is safe beside a running kiosk (health samples):
+	// the camera probe is not (it would open the kiosk's camera), nor is loading
+	// every model a second time.
+	whileRunning bool
+	run          func(ctx context.Context, cfg config.Config) []doctorResult
 }
 
 var doctorChecks []doctorCheck
 
-func registerDoctorCheck(order int, run func(ctx context.Context, cfg config.Config) []doctorResult) {
-	doctorChecks = append(doctorChecks, doctorCheck{order, run})
+func registerDoctorCheck(order int, whileRunning bool, run func(ctx context.Context, cfg config.Config) []doctorResult) {
+	doctorChecks = append(doctorChecks, doctorCheck{order, whileRunning, run})
 }
 
 func init() {
@@ -116,23 +121,28 @@ func init() {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the checks as JSON")
 	rootCmd.AddCommand(cmd)
 
-	registerDoctorCheck(20, checkModels)
-	registerDoctorCheck(40, checkPCSC)
-	registerDoctorCheck(50, checkCameras)
-	registerDoctorCheck(60, checkFont)
-	registerDoctorCheck(70, checkDatabase)
-	registerDoctorCheck(80, checkTrustStore)
+	registerDoctorCheck(20, false, checkModels)
+	registerDoctorCheck(40, true, checkPCSC)
+	registerDoctorCheck(50, false, checkCameras)
+	registerDoctorCheck(60, true, checkFont)
+	registerDoctorCheck(70, true, checkDatabase)
+	registerDoctorCheck(80, true, checkTrustStore)
 }
 
+// checkModels verifies each pinned model's checksum and, through OpenCV's DNN module,
+// that it loads and gives outputs of the expected shapes.
 func checkModels(_ context.Context, cfg config.Config) []doctorResult {
-	var out []doctorResult
-	for _, e := range models.Manifest() {
-		r := doctorResult{Check: "model " + e.File, Status: statusOK, Detail: "sha256 " + e.SHA256[:12] + "… verified in " + cfg.Face.ModelsDir}
-		if err := models.VerifyFile(cfg.Face.ModelsDir, e.File); err != nil {
-			r.Status, r.Detail, r.Fix = statusFail, err.Error(), "make setup (or packaging/fetch-models.sh "+cfg.Face.ModelsDir+")"
-			if i := strings.Index(r.Detail, "; run"); i > 0 {
-				r.Detail = r.Detail[:i]
-			}
+	out := []doctorResult{{Check: "OpenCV", Status: statusOK, Detail: facematch.OpenCVVersion() + " with DNN"}}
+	if v := facematch.OpenCVVersion(); !strings.HasPrefix(v, "4.") {
+		out[0].Status, out[0].Fix = statusFail, "install Debian 12's libopencv-dev 4.6 (gocv v0.32.0)"
+	}
+	for _, m := range facematch.CheckModels(cfg.Face.ModelsDir, true) {
+		r := doctorResult{Check: "model " + m.Model, Status: statusOK, Detail: "sha256 verified, loads, output shapes as expected"}
+		if sum, ok := models.SHA256Of(m.Model); ok {
+			r.Detail = "sha256 " + sum[:12] + "… verified, loads in DNN, output shapes as expected"
+		}
+		if !m.OK {
+			r.Status, r.Detail, r.Fix = statusFail, m.Problem, m.Fix
 		}
 		out = append(out, r)
 	}
@@ -178,41 +188,32 @@ func checkPCSC(_ context.Context, cfg config.Config) []doctorResult {
 	return out
 }
 
-func checkCameras(_ context.Context, cfg config.Config) []doctorResult {
-	c := cfg.Face.Camera
-	r := doctorResult{Check: "camera", Status: statusOK}
-	switch {
-	case c.Video != "":
-		r.Detail = "recording " + c.Video
-		if _, err := os.Stat(c.Video); err != nil {
-			r.Status, r.Detail, r.Fix = statusFail, "recording not found: "+c.Video, "set face.camera.video to an existing file"
-		}
-	case c.Images != "":
-		r.Detail = "image folder " + c.Images
-		if fi, err := os.Stat(c.Images); err != nil || !fi.IsDir() {
-			r.Status, r.Detail, r.Fix = statusFail, "image folder not found: "+c.Images, "set face.camera.images to an existing folder"
-		}
-	default:
-		dev := c.Device
-		if dev == "" {
-			dev = fmt.Sprintf("/dev/video%d", c.Index)
-		}
-		r.Detail = dev
-		if _, err := os.Stat(dev); err != nil {
-			found, _ := filepath.Glob("/dev/video*")
-			r.Status = statusFail
-			r.Detail = dev + " not present"
-			if len(found) > 0 {
-				r.Detail += " (present: " + strings.Join(found, ", ") + ")"
+func checkCameras(ctx context.Context, cfg config.Config) []doctorResult {
+	prober := facematch.CameraProber{Camera: cfg.Face.Camera, Production: cfg.Kiosk.Mode == config.ModeProduction}
+	var out []doctorResult
+	if devs, err := prober.Cameras(); err == nil {
+		for _, d := range devs {
+			r := doctorResult{Check: "video device", Status: statusOK, Detail: d.Path + " " + d.Name + " (" + d.Driver + ")"}
+			if d.Virtual {
+				r.Status, r.Detail = statusWarn, r.Detail+": virtual ("+d.Why+")"
+				if cfg.Kiosk.Mode == config.ModeProduction {
+					r.Status, r.Fix = statusFail, "remove the virtual camera driver from a production kiosk"
+				}
 			}
-			r.Fix = "connect the camera, or set face.camera.index / face.camera.device"
-			if cfg.Kiosk.Mode != config.ModeProduction {
-				r.Status = statusWarn
-				r.Fix = "no webcam: `kiosk run --demo` uses a recording"
-			}
+			out = append(out, r)
 		}
 	}
-	return []doctorResult{r}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c := prober.Probe(pctx)
+	r := doctorResult{Check: "camera", Status: statusOK, Detail: c.Detail}
+	if !c.OK {
+		r.Status, r.Fix = statusFail, "connect the camera, or set face.camera.index / face.camera.device"
+		if cfg.Kiosk.Mode != config.ModeProduction {
+			r.Status, r.Fix = statusWarn, "no webcam: `kiosk run --demo` uses a recording"
+		}
+	}
+	return append(out, r)
 }
 
 // cjkFontCandidates are searched when ui.font_file is empty; the app embeds its own

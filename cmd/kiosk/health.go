@@ -12,10 +12,13 @@ import (
 // healthRetention is how long health samples are kept.
 const healthRetention = 30 * 24 * time.Hour
 
-// sampleHealth stores one health sample per doctor row: the same checks staff see in
-// `kiosk doctor`, recorded every store.health_interval while the kiosk runs.
+// sampleHealth stores one health sample per doctor row: the checks staff see in
+// `kiosk doctor` that are safe beside the running kiosk, recorded every store.health_interval while the kiosk runs.
 func sampleHealth(ctx context.Context, cfg config.Config, db *store.DB) error {
 	for _, c := range doctorChecks {
+		if !c.whileRunning {
+			continue
+		}
 		for _, r := range c.run(ctx, cfg) {
 			if err := db.RecordHealth(ctx, store.HealthSample{Component: r.Check, OK: r.Status != statusFail, Detail: r.Status + " " + r.Detail}); err != nil {
 				return err
