@@ -38,5 +38,8 @@ type Application struct {
 // Store is the port to the kiosk's local database.
 type Store interface {
 	Audit(ctx context.Context, e AuditEvent) error
+	// SaveApplication stores the application and, in the same transaction, queues its
+	// Payload for the back office (kind OutboxKindApplication, idempotency key = the
+	// reference), so a crash can never leave a saved application that is not sent.
 	SaveApplication(ctx context.Context, a Application) error
 }

@@ -86,7 +86,6 @@ type Deps struct {
 	Card       CardReader
 	Face       FaceVerifier
 	Store      Store
-	Outbox     Outbox
 	BackOffice BackOffice
 	Printer    Printer
 	Clock      Clock
@@ -161,8 +160,6 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 		return nil, errors.New("session: no face verifier")
 	case deps.Store == nil:
 		return nil, errors.New("session: no store")
-	case deps.Outbox == nil:
-		return nil, errors.New("session: no outbox")
 	case deps.BackOffice == nil:
 		return nil, errors.New("session: no back office")
 	case deps.Clock == nil:
@@ -899,7 +896,7 @@ func (m *Machine) startSubmit(now time.Time) {
 	}
 	app := Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now}
 	receipt := Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID}
-	store, outbox, printer := m.deps.Store, m.deps.Outbox, m.deps.Printer
+	store, printer := m.deps.Store, m.deps.Printer
 	timeout, subject, service := m.cfg.SubmitTimeout, m.subject, m.service
 	m.goOp(timeout, func(ctx context.Context, post func(Event)) {
 		// Once confirmed, the application is saved and queued even if the card is
@@ -907,13 +904,10 @@ func (m *Machine) startSubmit(now time.Time) {
 		// be lost. Only the receipt depends on the session still running.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
+		// Saved and queued for the back office in one transaction; the reference is
+		// the idempotency key, so a retried delivery is one application.
 		if err := store.SaveApplication(sctx, app); err != nil {
 			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("saving application: %w", err)})
-			return
-		}
-		// The reference is the idempotency key: a retried submission is one application.
-		if err := outbox.Enqueue(sctx, ref, OutboxKindApplication, payload); err != nil {
-			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("queueing application: %w", err)})
 			return
 		}
 		var notice MsgKey

@@ -766,14 +766,14 @@ func TestManySessionsNoLeak(t *testing.T) {
 
 func TestNewMachineChecksPorts(t *testing.T) {
 	h := kiosktest.NewHarness(t)
-	full := kiosk.Deps{Card: h.Card, Face: h.Face, Store: h.Store, Outbox: h.Store, BackOffice: h.BackOffice,
+	full := kiosk.Deps{Card: h.Card, Face: h.Face, Store: h.Store, BackOffice: h.BackOffice,
 		Clock: h.Clock, Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}}
 	if _, err := kiosk.NewMachine(kiosk.MachineConfig{}, full); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
 	for _, drop := range []func(*kiosk.Deps){
 		func(d *kiosk.Deps) { d.Card = nil }, func(d *kiosk.Deps) { d.Face = nil },
-		func(d *kiosk.Deps) { d.Store = nil }, func(d *kiosk.Deps) { d.Outbox = nil },
+		func(d *kiosk.Deps) { d.Store = nil },
 		func(d *kiosk.Deps) { d.BackOffice = nil }, func(d *kiosk.Deps) { d.Clock = nil },
 		func(d *kiosk.Deps) { d.Rand = nil }, func(d *kiosk.Deps) { d.Subjects = nil },
 	} {

@@ -1,7 +1,5 @@
 package kiosk
 
-import "context"
-
 // SubjectHasher turns a card number into the keyed hash that stands for the resident
 // in the audit log, in applications and towards the back office. store.SubjectKey
 // implements it with a per-kiosk HMAC key.
@@ -14,13 +12,6 @@ type SubjectHasherFunc func(cardNumber string) string
 
 // Hash calls f.
 func (f SubjectHasherFunc) Hash(cardNumber string) string { return f(cardNumber) }
-
-// Outbox queues a message for the back office; the store delivers it later with the
-// idempotency key, retrying with backoff, so the kiosk keeps working offline.
-// Enqueuing the same key twice must be a no-op. store.DB implements it.
-type Outbox interface {
-	Enqueue(ctx context.Context, key, kind string, payload []byte) error
-}
 
 // OutboxKindApplication is the outbox kind of a submitted application; its payload is
 // the JSON of ApplicationMessage.

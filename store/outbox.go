@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -9,25 +10,29 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// The store is the kiosk's outbox: the session enqueues, the Deliverer drains.
-var (
-	_ kiosk.Outbox      = (*DB)(nil)
-	_ kiosk.OutboxQueue = (*DB)(nil)
-)
+// The store is the kiosk's outbox: SaveApplication fills it, the Deliverer drains it.
+var _ kiosk.OutboxQueue = (*DB)(nil)
 
 // Enqueue adds a message; enqueuing the same idempotency key twice is a no-op, so a
 // retried submission never sends two applications.
 func (d *DB) Enqueue(ctx context.Context, key, kind string, payload []byte) error {
-	if key == "" || kind == "" {
-		return errors.New("outbox: idempotency key and kind are required")
-	}
-	now := d.now()
-	_, err := d.db.ExecContext(ctx, `INSERT INTO outbox(idempotency_key, kind, payload, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`, key, kind, payload, now, now)
-	if err != nil {
-		return fmt.Errorf("outbox: %w", classify(err))
+	if err := enqueue(ctx, d.db, key, kind, payload, d.now()); err != nil {
+		return fmt.Errorf("outbox: %w", err)
 	}
 	return nil
+}
+
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+}
+
+func enqueue(ctx context.Context, x execer, key, kind string, payload []byte, now string) error {
+	if key == "" || kind == "" {
+		return errors.New("idempotency key and kind are required")
+	}
+	_, err := x.ExecContext(ctx, `INSERT INTO outbox(idempotency_key, kind, payload, created_at, next_attempt_at)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`, key, kind, payload, now, now)
+	return classify(err)
 }
 
 // Due returns undelivered messages whose next attempt is due, oldest first.

@@ -10,7 +10,8 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// SaveApplication stores an application under its receipt reference.
+// SaveApplication stores an application under its receipt reference and queues its
+// payload for the back office in the same transaction (kiosk.Store's contract).
 func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application) error {
 	if a.Reference == "" || a.Service == "" {
 		return errors.New("saving application: reference and service are required")
@@ -23,9 +24,19 @@ func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application) error {
 	if payload == nil {
 		payload = []byte{}
 	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created))
+	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
+		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
+		VALUES (?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created)); err != nil {
+		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
+	}
+	if err := enqueue(ctx, tx, a.Reference, kiosk.OutboxKindApplication, payload, d.now()); err != nil {
+		return fmt.Errorf("saving application %s: %w", a.Reference, err)
+	}
+	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
 	}
 	return nil

@@ -421,3 +421,33 @@ func TestMaintenanceSettingIsAudited(t *testing.T) {
 		t.Errorf("audit rows = %+v", rows)
 	}
 }
+
+func TestSaveApplicationQueuesItAtomically(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	app := kiosk.Application{Reference: "261122-ABCD1234-7", Service: "passport", Subject: "s", Payload: []byte(`{"ok":1}`)}
+	if err := db.SaveApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.Due(ctx, 10)
+	if err != nil || len(due) != 1 || due[0].IdempotencyKey != app.Reference || due[0].Kind != kiosk.OutboxKindApplication {
+		t.Fatalf("due = %+v, %v; want the application queued under its reference", due, err)
+	}
+	// A second save of the same reference fails whole: no second outbox row either.
+	if err := db.SaveApplication(ctx, app); err == nil {
+		t.Fatal("duplicate reference saved")
+	}
+	if n, _ := db.Pending(ctx); n != 1 {
+		t.Errorf("pending = %d, want 1", n)
+	}
+	// A failing outbox insert rolls the application back.
+	if _, err := db.SQL().Exec(`CREATE TRIGGER outbox_refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R2", Service: "passport", Subject: "s"}); err == nil {
+		t.Fatal("save succeeded although the outbox refused")
+	}
+	if _, err := db.Application(ctx, "R2"); err == nil {
+		t.Error("application kept although its outbox row was not written")
+	}
+}

@@ -110,7 +110,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	}
 	onError := func(err error) { slog.Warn("session", "error", err) }
 	devs.deps = kiosk.Deps{
-		Card: card, Face: faceVerifier, Store: db, Outbox: db, BackOffice: bo,
+		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
 		Printer: kiosk.NoPrinter{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		OnError: onError,
 	}

@@ -24,7 +24,6 @@ var (
 	_ kiosk.CardReader    = (*Card)(nil)
 	_ kiosk.FaceVerifier  = (*Face)(nil)
 	_ kiosk.Store         = (*Store)(nil)
-	_ kiosk.Outbox        = (*Store)(nil)
 	_ kiosk.OutboxQueue   = (*Store)(nil)
 	_ kiosk.BackOffice    = (*BackOffice)(nil)
 	_ kiosk.Printer       = (*Printer)(nil)
@@ -443,8 +442,13 @@ func (s *Store) SaveApplication(ctx context.Context, a kiosk.Application) error 
 			return errors.New("fake store: duplicate reference")
 		}
 	}
+	if s.EnqueueErr != nil {
+		return s.EnqueueErr
+	}
 	a.Payload = bytes.Clone(a.Payload)
 	s.apps = append(s.apps, a)
+	// Queued with the application, as store.DB does in one transaction.
+	s.enqueueLocked(a.Reference, kiosk.OutboxKindApplication, a.Payload)
 	return nil
 }
 
@@ -455,12 +459,16 @@ func (s *Store) Enqueue(ctx context.Context, key, kind string, payload []byte) e
 	if s.EnqueueErr != nil {
 		return s.EnqueueErr
 	}
+	s.enqueueLocked(key, kind, payload)
+	return nil
+}
+
+func (s *Store) enqueueLocked(key, kind string, payload []byte) {
 	if s.keys[key] {
-		return nil
+		return
 	}
 	s.keys[key] = true
 	s.outbox = append(s.outbox, OutboxMessage{ID: int64(len(s.outbox) + 1), Key: key, Kind: kind, Payload: bytes.Clone(payload)})
-	return nil
 }
 
 // Due returns undelivered messages, oldest first (the fake has no backoff schedule:

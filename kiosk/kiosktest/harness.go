@@ -81,7 +81,7 @@ func (h *Harness) Subject(doc string) string { return Subjects{}.Hash(doc) }
 func (h *Harness) Start() *Harness {
 	h.T.Helper()
 	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
-		Card: h.Card, Face: h.Face, Store: h.Store, Outbox: h.Store, BackOffice: h.BackOffice,
+		Card: h.Card, Face: h.Face, Store: h.Store, BackOffice: h.BackOffice,
 		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{},
 		OnError: func(err error) {
 			h.mu.Lock()
