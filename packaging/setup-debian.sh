@@ -28,7 +28,7 @@ DEV_PACKAGES=(
   # virtual card reader for the emulator (tests and demo only)
   vsmartcard-vpcd
   # headless screens and screenshots
-  xvfb xauth imagemagick
+  xvfb xauth imagemagick libgl1-mesa-dri
 )
 
 dry_run=0
