@@ -45,6 +45,8 @@ type recording struct {
 	Measured *measure `json:"measured,omitempty"`
 
 	render func(g *geom, base gocv.Mat, i int, rng *rand.Rand) gocv.Mat
+	// n is the number of frames to make (0: nFrames, 3 s).
+	n int
 }
 
 type measure struct {
@@ -70,6 +72,7 @@ func main() {
 	here := flag.String("dir", "facematch/testdata/video", "recordings folder (source/ inside it holds the portraits)")
 	modelsDir := flag.String("models", defaultModels(), "face models folder")
 	verifyOnly := flag.Bool("verify", false, "only verify existing recordings")
+	only := flag.String("only", "", "regenerate only this recording (e.g. demo_hopper.mp4); all are still verified")
 	flag.Parse()
 	log.SetFlags(0)
 
@@ -80,6 +83,9 @@ func main() {
 	recs := recordings()
 	if !*verifyOnly {
 		for i := range recs {
+			if *only != "" && recs[i].File != *only {
+				continue
+			}
 			if err := generate(m, *here, &recs[i]); err != nil {
 				log.Fatalf("%s: %v", recs[i].File, err)
 			}
@@ -176,6 +182,12 @@ func recordings() []recording {
 			Note:   "a second face (glasses) for blink, made as blink_astronaut",
 			render: blinkRender,
 		},
+		{
+			File: "demo_hopper.mp4", Source: "grace_hopper.jpg", Challenge: "any", Live: true, Still: false,
+			Note:   demoNote(),
+			render: demoRender,
+			n:      demoFrames,
+		},
 	}
 }
 
@@ -270,23 +282,27 @@ func generate(m *models, dir string, r *recording) error {
 		seed = seed*31 + uint64(c)
 	}
 	rng := rand.New(rand.NewPCG(seed, 4))
-	for i := 0; i < nFrames; i++ {
+	n := r.n
+	if n == 0 {
+		n = nFrames
+	}
+	for i := 0; i < n; i++ {
 		f := r.render(g, base, i, rng)
-		ok := gocv.IMWrite(filepath.Join(tmp, fmt.Sprintf("%03d.png", i)), f)
+		ok := gocv.IMWrite(filepath.Join(tmp, fmt.Sprintf("%04d.png", i)), f)
 		f.Close()
 		if !ok {
 			return fmt.Errorf("writing frame %d", i)
 		}
 	}
 	out := filepath.Join(dir, r.File)
-	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-framerate", fmt.Sprint(FPS), "-i", filepath.Join(tmp, "%03d.png"),
+	cmd := exec.Command("ffmpeg", "-loglevel", "error", "-y", "-framerate", fmt.Sprint(FPS), "-i", filepath.Join(tmp, "%04d.png"),
 		"-c:v", "libx264", "-preset", "slow", "-crf", "27", "-threads", "1", "-pix_fmt", "yuv420p",
 		"-fflags", "+bitexact", "-map_metadata", "-1", "-movflags", "+faststart", "-an", out)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		return fmt.Errorf("ffmpeg: %w", err)
 	}
-	r.Frames = nFrames
+	r.Frames = n
 	return nil
 }
 
