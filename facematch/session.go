@@ -109,6 +109,7 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 	out := &LivenessOutcome{Challenge: ro.Challenge, Passive: -1}
 	mon := NewInjectionMonitor(ro.Injection)
 	defer mon.Close()
+	minFrames := ro.Injection.withDefaults().MinFrames
 
 	var (
 		ph                      = phaseGate
@@ -245,9 +246,8 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 				lastSeen = now
 				tracker.observe(now, a.Main)
 				if passed, failed, d := tracker.state(); passed {
-					if ro.Templates {
-						ph = phasePost
-					} else {
+					ph = phasePost
+					if !ro.Templates && idx >= minFrames {
 						ph = phaseDone
 					}
 					chalDur = now - tGate
@@ -260,14 +260,17 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 				finish("the challenge timed out: " + d)
 			}
 		case phasePost:
-			if guide == kiosk.GuideOK && a.Main != nil && a.Main.Pose.Model {
+			if ro.Templates && out.postTemplate == nil && guide == kiosk.GuideOK && a.Main != nil && a.Main.Pose.Model {
 				if out.postTemplate, err = e.TemplateFromObservation(f.Mat, a.Main); err != nil {
 					f.Close()
 					out.Zero()
 					return nil, fmt.Errorf("liveness: %w", err)
 				}
-				ph = phaseDone
-			} else if now-tGate-chalDur > postWindow {
+			}
+			// A quick action on a slow machine (frames dropped while analysing) can be
+			// over before the injected-video checks have seen enough frames to judge;
+			// keep watching for them, within the post window.
+			if ((!ro.Templates || out.postTemplate != nil) && idx >= minFrames) || now-tGate-chalDur > postWindow {
 				ph = phaseDone
 			}
 		}
