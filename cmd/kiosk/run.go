@@ -128,14 +128,7 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 		return err
 	}
 	defer devs.close()
-	m, err := kiosk.NewMachine(kiosk.MachineConfig{
-		KioskID:         cfg.Kiosk.ID,
-		DefaultLanguage: kiosk.Language(cfg.UI.Language),
-		ScreenTimeout:   cfg.UI.ScreenTimeout,
-		Demo:            o.demo,
-		// Four ticks a second keep the visible countdowns smooth.
-		TickEvery: 250 * time.Millisecond,
-	}, devs.deps)
+	m, err := newMachine(cfg, o, devs)
 	if err != nil {
 		return fmt.Errorf("kiosk run: %w", err)
 	}

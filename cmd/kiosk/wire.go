@@ -3,11 +3,11 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/macau-dsi/kiosk/cardio"
@@ -48,7 +48,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		closers = append(closers, demo.close)
 		devs.demo = demo
 		if o.camera < 0 {
-			video, verr := demoRecording(cfg)
+			video, verr := demoRecording()
 			if verr != nil {
 				return devs, verr
 			}
@@ -205,18 +205,74 @@ func startDemoCard(ctx context.Context, cfg *config.Config) (*demoCard, error) {
 	return &demoCard{env: env, close: func() { env.Close() }}, nil
 }
 
-// demoRecording finds the demo camera recording.
-func demoRecording(cfg config.Config) (string, error) {
-	candidates := []string{
-		filepath.Join("facematch", "testdata", "video", "demo_hopper.mp4"),
-		"/usr/share/dsi-kiosk/demo/demo_hopper.mp4",
+// demoRecordingFile is the demo camera recording, relative to the repository root;
+// demoRecordingInstalled is where a package installs it.
+var (
+	demoRecordingFile      = filepath.Join("facematch", "testdata", "video", "demo_hopper.mp4")
+	demoRecordingInstalled = "/usr/share/dsi-kiosk/demo/demo_hopper.mp4"
+)
+
+// demoRecording finds the demo camera recording: in the repository this process runs
+// in (found by walking up from the working directory to this module's go.mod, so
+// that `go run ./cmd/kiosk` from the root and `go test ./cmd/kiosk`, which runs in
+// cmd/kiosk, both find it), else where a package installs it. It is not embedded in
+// the binary: OpenCV's decoder needs a file, and 600 kB of video has no place in
+// the production binary.
+func demoRecording() (string, error) {
+	var candidates []string
+	if wd, err := os.Getwd(); err == nil {
+		if root, ok := moduleRoot(wd); ok {
+			candidates = append(candidates, filepath.Join(root, demoRecordingFile))
+		}
 	}
+	candidates = append(candidates, demoRecordingInstalled)
 	for _, c := range candidates {
-		if _, err := os.Stat(c); err == nil {
+		if st, err := os.Stat(c); err == nil && st.Mode().IsRegular() {
 			return c, nil
 		}
 	}
-	return "", errors.New("demo: no demo recording (facematch/testdata/video/demo_hopper.mp4); run from the repository or pass --camera N")
+	return "", fmt.Errorf("demo: no demo recording (looked for %s); run from the repository or pass --camera N", strings.Join(candidates, ", "))
+}
+
+// modulePath is this module's path, as go.mod declares it.
+const modulePath = "github.com/macau-dsi/kiosk"
+
+// moduleRoot walks up from dir to the folder whose go.mod declares this module.
+func moduleRoot(dir string) (string, bool) {
+	for {
+		if b, err := os.ReadFile(filepath.Join(dir, "go.mod")); err == nil && declaresModule(b, modulePath) {
+			return dir, true
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", false
+		}
+		dir = parent
+	}
+}
+
+// declaresModule reports whether a go.mod's module line names path.
+func declaresModule(gomod []byte, path string) bool {
+	for _, line := range strings.Split(string(gomod), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "module" {
+			return strings.Trim(f[1], `"`) == path
+		}
+	}
+	return false
+}
+
+// newMachine builds the session machine over the wired devices, as `kiosk run` runs
+// it (shared with the end-to-end demo test, so the test runs the same machine).
+func newMachine(cfg config.Config, o runOptions, devs devices) (*kiosk.Machine, error) {
+	return kiosk.NewMachine(kiosk.MachineConfig{
+		KioskID:         cfg.Kiosk.ID,
+		DefaultLanguage: kiosk.Language(cfg.UI.Language),
+		ScreenTimeout:   cfg.UI.ScreenTimeout,
+		Demo:            o.demo,
+		// Four ticks a second keep the visible countdowns smooth.
+		TickEvery: 250 * time.Millisecond,
+	}, devs.deps)
 }
 
 // demoConfig keeps the demo's database, subject key and test PKI apart from
