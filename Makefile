@@ -11,7 +11,7 @@ export KIOSK_MODELS_DIR ?= $(HOME)/.cache/dsi-kiosk/models
 # Every test binary gets 20 minutes; CI's whole budget is 90.
 TEST_FLAGS ?= -count=1 -timeout 20m
 # Packages without cgo-heavy dependencies also run under the race detector.
-RACE_PKGS ?= ./kiosk/... ./config/... ./store/...
+RACE_PKGS ?= ./kiosk/... ./config/... ./store/... ./cardio/...
 
 .PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor clean
 
