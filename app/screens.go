@@ -168,7 +168,9 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 	if g == "" {
 		g = kiosk.GuideNoFace
 	}
-	if icon, ok := guidanceIcons[g]; ok {
+	// During a challenge its own icon and countdown need the room (the DEMO banner
+	// takes some too): the guidance stays in words only.
+	if icon, ok := guidanceIcons[g]; ok && s.Face.Challenge == "" {
 		right = append(right, container.NewCenter(bigIcon(icon.in(guideColour(g)), 120)))
 	}
 	right = append(right, subheading(u.t(s, guideKey(g))))
