@@ -102,7 +102,7 @@ func cardEmulateCmd() *cobra.Command {
 			}
 			fmt.Fprintf(out, "Card inserted into %q (%s).\n", env.ReaderName, name)
 			fmt.Fprintf(out, "Trust store (CSCA): %s\n", env.TrustStore)
-			fmt.Fprintf(out, "Read it with: KIOSK_CARD_TRUST_STORE=%s kiosk card read --reader %q --allow-virtual\n", env.TrustStore, env.ReaderName)
+			fmt.Fprintf(out, "Read it with: KIOSK_KIOSK_MODE=development KIOSK_CARD_TRUST_STORE=%s kiosk card read --reader %q --allow-virtual\n", env.TrustStore, env.ReaderName)
 			if env.PcscdLog != "" {
 				fmt.Fprintf(out, "pcscd started by this command; log: %s\n", env.PcscdLog)
 			}
