@@ -14,6 +14,7 @@ import (
 
 	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/printer"
 )
 
 func loadTranslator(t testing.TB) *Translator {
@@ -65,7 +66,8 @@ func codeKeys(t *testing.T) map[string]string {
 }
 
 // requiredKeys is every key a screen can ask for: the app's literals, the keys built
-// from the domain's enumerations, and the domain's own list.
+// from the domain's enumerations, the domain's own list, and the printed receipt's
+// keys (printer.Keys; the printer's tests check that list against what it renders).
 func requiredKeys(t *testing.T) map[string]string {
 	req := codeKeys(t)
 	for _, k := range kiosk.AllMsgKeys() {
@@ -82,6 +84,9 @@ func requiredKeys(t *testing.T) map[string]string {
 	}
 	for c := range challengeIcons {
 		req[challengeKey(c)] = "challengeIcons"
+	}
+	for _, k := range printer.Keys() {
+		req[k] = "printer.Keys"
 	}
 	for _, s := range kiosk.Services {
 		req[serviceKey(s)] = "kiosk.Services"
