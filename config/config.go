@@ -34,16 +34,19 @@ type Config struct {
 	Face  FaceConfig  `mapstructure:"face" yaml:"face"`
 	Store StoreConfig `mapstructure:"store" yaml:"store"`
 	UI    UIConfig    `mapstructure:"ui" yaml:"ui"`
+	// Printer is the receipt printer (config/printer.go).
+	Printer PrinterConfig `mapstructure:"printer" yaml:"printer"`
 }
 
 // Default returns the embedded defaults.
 func Default() Config {
 	return Config{
-		Kiosk: defaultKiosk(),
-		Card:  defaultCard(),
-		Face:  defaultFace(),
-		Store: defaultStore(),
-		UI:    defaultUI(),
+		Kiosk:   defaultKiosk(),
+		Card:    defaultCard(),
+		Face:    defaultFace(),
+		Store:   defaultStore(),
+		UI:      defaultUI(),
+		Printer: defaultPrinter(),
 	}
 }
 
@@ -209,6 +212,7 @@ func (c Config) Validate() Problems {
 	ps = append(ps, c.Face.validate()...)
 	ps = append(ps, c.Store.validate()...)
 	ps = append(ps, c.UI.validate()...)
+	ps = append(ps, c.Printer.validate(c.Kiosk.Mode)...)
 	// Demo and virtual devices can never be enabled by accident in production.
 	if c.Kiosk.Mode == ModeProduction {
 		if c.Card.AllowVirtual {

@@ -28,7 +28,7 @@ DEV_PACKAGES=(
   # virtual card reader for the emulator (tests and demo only)
   vsmartcard-vpcd
   # headless screens and screenshots
-  xvfb xauth imagemagick libgl1-mesa-dri
+  xvfb xauth imagemagick libgl1-mesa-dri poppler-utils  # poppler: printer tests read back the receipt PDF
 )
 
 dry_run=0
