@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -322,5 +323,18 @@ func TestFileNameStaysInFolder(t *testing.T) {
 		if got := fileName(ref); got != want {
 			t.Errorf("fileName(%q) = %q, want %q", ref, got, want)
 		}
+	}
+}
+
+func TestNewFromConfig(t *testing.T) {
+	tr := translator(t)
+	if p, ok := New(config.PrinterConfig{Queue: "receipt", Folder: "/ignored", Timeout: 3 * time.Second}, tr).(*CUPS); !ok || p.Queue != "receipt" || p.Timeout != 3*time.Second || p.Renderer.Words == nil {
+		t.Errorf("queue set: got %#v", p)
+	}
+	if p, ok := New(config.PrinterConfig{Folder: "/tmp/r"}, tr).(*PDFFile); !ok || p.Dir != "/tmp/r" || p.Renderer.Words == nil {
+		t.Errorf("folder set: got %#v", p)
+	}
+	if _, ok := New(config.Default().Printer, tr).(kiosk.NoPrinter); !ok {
+		t.Error("default config must mean no printer")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
@@ -115,10 +116,9 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 	l := layout{r: r, words: rd.Words, qr: code}
 
 	// Measure first on a scratch document, then draw on a page exactly that long.
-	measure := newDoc(font, 400)
-	height := l.run(measure, false) + margin
-	if err := measure.Error(); err != nil {
-		return nil, fmt.Errorf("receipt: font: %w", err)
+	height, err := measureHeight(l, font, rd.Font == nil)
+	if err != nil {
+		return nil, err
 	}
 	pdf := newDoc(font, height)
 	pdf.SetCreationDate(r.At)
@@ -133,6 +133,36 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 		return nil, fmt.Errorf("receipt: writing PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// bundledMeasure is a measuring document with the bundled fonts already parsed:
+// parsing the 4 MB CJK font is most of a render's time and memory, and measuring
+// needs no page, so one document serves every receipt (one at a time).
+var bundledMeasure struct {
+	sync.Mutex
+	pdf *fpdf.Fpdf
+}
+
+func measureHeight(l layout, font []byte, bundled bool) (float64, error) {
+	var pdf *fpdf.Fpdf
+	if bundled {
+		bundledMeasure.Lock()
+		defer bundledMeasure.Unlock()
+		if bundledMeasure.pdf == nil {
+			bundledMeasure.pdf = newDoc(font, 400)
+		}
+		pdf = bundledMeasure.pdf
+	} else {
+		pdf = newDoc(font, 400)
+	}
+	height := l.run(pdf, false) + margin
+	if err := pdf.Error(); err != nil {
+		if bundled {
+			bundledMeasure.pdf = nil // do not keep a broken document
+		}
+		return 0, fmt.Errorf("receipt: font: %w", err)
+	}
+	return height, nil
 }
 
 func newDoc(font []byte, height float64) *fpdf.Fpdf {
