@@ -13,6 +13,8 @@ PACKAGES=(
   libopencv-dev opencv-data ffmpeg
   # smart card: PC/SC daemon, headers, and the virtual reader driver (tests and demo only)
   pcscd libpcsclite-dev pcsc-tools
+  # receipts through CUPS (lp, lpstat)
+  cups-client
   # Fyne (GL, X11, Wayland)
   libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev
   libxxf86vm-dev libwayland-dev libxkbcommon-dev

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -239,6 +240,13 @@ func TestDemoEndToEnd(t *testing.T) {
 	done := s.apply(kiosk.ServicePassport)
 	ref := done.Reference
 	ctx := context.Background()
+	// The demo prints receipts as PDFs beside its database.
+	if done.Notice == kiosk.MsgPrinterUnavailable {
+		t.Error("the demo says the receipt could not be printed")
+	}
+	if fi, err := os.Stat(filepath.Join(filepath.Dir(s.db.Path()), "receipts", "receipt-"+ref+".pdf")); err != nil || fi.Size() == 0 {
+		t.Errorf("no printed receipt for %s: %v", ref, err)
+	}
 	app, err := s.db.Application(ctx, ref)
 	if err != nil {
 		t.Fatalf("the application is not in the demo database: %v", err)

@@ -10,12 +10,15 @@ import (
 	"strings"
 	"time"
 
+	kioskapp "github.com/macau-dsi/kiosk/app"
+	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/cardio"
 	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/facematch"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/printer"
 	"github.com/macau-dsi/kiosk/store"
 )
 
@@ -108,10 +111,19 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 			Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
 		}}
 	}
+	words, err := kioskapp.NewTranslator(assets.Translations())
+	if err != nil {
+		return devs, fmt.Errorf("receipt printer: %w", err)
+	}
+	pc := cfg.Printer
+	if o.demo && pc.Queue == "" && pc.Folder == "" {
+		pc.Folder = filepath.Join(filepath.Dir(cfg.Store.Path), "receipts") // beside the demo database
+	}
+	receipts := printer.New(pc, words) // CUPS with a queue, a PDF folder, else kiosk.NoPrinter
 	onError := func(err error) { slog.Warn("session", "error", err) }
 	devs.deps = kiosk.Deps{
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
-		Printer: kiosk.NoPrinter{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
+		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		OnError: onError,
 	}
 	devs.background = func(ctx context.Context, post func(kiosk.Event)) {
