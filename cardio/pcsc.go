@@ -350,6 +350,33 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 	lost := map[string]bool{}    // readers reported lost, to report their return
 	last := map[string]scard.StateFlag{}
 	var pnp scard.StateFlag
+	// loseReader reports a reader gone (and its card with it); false when ctx ended.
+	loseReader := func(n string) bool {
+		if present[n] && !emit(kiosk.CardRemoved, n) {
+			return false
+		}
+		if !emit(kiosk.ReaderLost, n) {
+			return false
+		}
+		lost[n] = true
+		delete(present, n)
+		delete(last, n)
+		return true
+	}
+	// dropContext loses every reader and releases a stale PC/SC context so the next
+	// round re-establishes it; false when ctx ended.
+	dropContext := func() bool {
+		for n := range present {
+			if !loseReader(n) {
+				return false
+			}
+		}
+		scMu.Lock()
+		sc.Release()
+		sc = nil
+		scMu.Unlock()
+		return sleep(ctx, r.cfg.PollInterval)
+	}
 	for ctx.Err() == nil {
 		if sc == nil {
 			nsc, err := scard.EstablishContext()
@@ -367,38 +394,15 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 		names, err := r.readers(sc)
 		if err != nil && !errors.Is(err, ErrVirtualReader) {
 			// pcscd gone: every reader is lost until the context comes back.
-			for n := range present {
-				if present[n] && !emit(kiosk.CardRemoved, n) {
-					return
-				}
-				if !emit(kiosk.ReaderLost, n) {
-					return
-				}
-				lost[n] = true
-				delete(present, n)
-				delete(last, n)
-			}
-			scMu.Lock()
-			sc.Release()
-			sc = nil
-			scMu.Unlock()
-			if !sleep(ctx, r.cfg.PollInterval) {
+			if !dropContext() {
 				return
 			}
 			continue
 		}
 		// Readers that went away.
-		for n, had := range present {
-			if !slices.Contains(names, n) {
-				if had && !emit(kiosk.CardRemoved, n) {
-					return
-				}
-				if !emit(kiosk.ReaderLost, n) {
-					return
-				}
-				lost[n] = true
-				delete(present, n)
-				delete(last, n)
+		for n := range present {
+			if !slices.Contains(names, n) && !loseReader(n) {
+				return
 			}
 		}
 		states := make([]scard.ReaderState, 0, len(names)+1)
@@ -426,22 +430,7 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 			continue // a reader vanished between listing and waiting: list again
 		default:
 			// pcscd stopped or the context went stale: re-establish it.
-			for n := range present {
-				if present[n] && !emit(kiosk.CardRemoved, n) {
-					return
-				}
-				if !emit(kiosk.ReaderLost, n) {
-					return
-				}
-				lost[n] = true
-				delete(present, n)
-				delete(last, n)
-			}
-			scMu.Lock()
-			sc.Release()
-			sc = nil
-			scMu.Unlock()
-			if !sleep(ctx, r.cfg.PollInterval) {
+			if !dropContext() {
 				return
 			}
 			continue
