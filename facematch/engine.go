@@ -175,22 +175,9 @@ func (e *Engine) landmarks(frame gocv.Mat, f Face) (Landmarks, error) {
 	if !ok {
 		return lm, ErrNoFace
 	}
-	roi := frame.Region(r)
-	defer roi.Close()
-	small := gocv.NewMat()
-	defer small.Close()
-	gocv.Resize(roi, &small, image.Pt(landmarkSize, landmarkSize), 0, 0, gocv.InterpolationLinear)
-	grey := gocv.NewMat()
-	defer grey.Close()
-	gocv.CvtColor(small, &grey, gocv.ColorBGRToGray)
-	blob := gocv.BlobFromImage(grey, 1.0/256, image.Pt(landmarkSize, landmarkSize), gocv.NewScalar(0, 0, 0, 0), false, false)
-	defer blob.Close()
-	net.SetInput(blob, "")
-	out := net.Forward("output")
-	defer out.Close()
-	v, err := out.DataPtrFloat32()
-	if err != nil || len(v) != 136 {
-		return lm, fmt.Errorf("landmark output (%d values): %w", len(v), ErrModelInvalid)
+	v, err := greyCropForward(net, frame, r, landmarkSize, 1.0/256, 136)
+	if err != nil {
+		return lm, fmt.Errorf("landmark output: %w", err)
 	}
 	for i := range lm {
 		lm[i] = Point{float64(v[2*i])*float64(r.Dx()) + float64(r.Min.X), float64(v[2*i+1])*float64(r.Dy()) + float64(r.Min.Y)}
@@ -275,22 +262,9 @@ func (e *Engine) eyesOpen(frame gocv.Mat, lm *Landmarks) (left, right float64, e
 		if !ok || r.Dx() < 4 || r.Dy() < 4 {
 			return 0, ErrNoFace
 		}
-		roi := frame.Region(r)
-		defer roi.Close()
-		small := gocv.NewMat()
-		defer small.Close()
-		gocv.Resize(roi, &small, image.Pt(eyeSize, eyeSize), 0, 0, gocv.InterpolationLinear)
-		grey := gocv.NewMat()
-		defer grey.Close()
-		gocv.CvtColor(small, &grey, gocv.ColorBGRToGray)
-		blob := gocv.BlobFromImage(grey, 1.0/255, image.Pt(eyeSize, eyeSize), gocv.NewScalar(0, 0, 0, 0), false, false)
-		defer blob.Close()
-		net.SetInput(blob, "")
-		out := net.Forward("output")
-		defer out.Close()
-		v, err := out.DataPtrFloat32()
-		if err != nil || len(v) != 2 {
-			return 0, fmt.Errorf("eye output: %w", ErrModelInvalid)
+		v, err := greyCropForward(net, frame, r, eyeSize, 1.0/255, 2)
+		if err != nil {
+			return 0, fmt.Errorf("eye output: %w", err)
 		}
 		return softmax(v)[eyeOpenClass], nil
 	}
@@ -399,3 +373,26 @@ func appendFloat64(b []byte, v float64) []byte {
 
 // poseYawSign makes fr_pose's yaw follow Pose's convention; see TestPoseYawSign.
 const poseYawSign = -1
+
+// greyCropForward runs a model that takes a size×size grey crop of frame (scaled by
+// scale) and checks it gives want values; the values are copied out of OpenCV's memory.
+func greyCropForward(net gocv.Net, frame gocv.Mat, r image.Rectangle, size int, scale float64, want int) ([]float32, error) {
+	roi := frame.Region(r)
+	defer roi.Close()
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(roi, &small, image.Pt(size, size), 0, 0, gocv.InterpolationLinear)
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(small, &grey, gocv.ColorBGRToGray)
+	blob := gocv.BlobFromImage(grey, scale, image.Pt(size, size), gocv.NewScalar(0, 0, 0, 0), false, false)
+	defer blob.Close()
+	net.SetInput(blob, "")
+	out := net.Forward("output")
+	defer out.Close()
+	v, err := out.DataPtrFloat32()
+	if err != nil || len(v) != want {
+		return nil, fmt.Errorf("%d values, want %d: %w", len(v), want, ErrModelInvalid)
+	}
+	return append([]float32(nil), v...), nil
+}
