@@ -74,7 +74,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 
 	trust, err := lds.LoadTrustStore(cfg.Card.TrustStore)
 	if err != nil {
-		return devs, fmt.Errorf("card trust store: %w", err)
+		return devs, fmt.Errorf("card: %w (set card.trust_store to the CSCA folder)", err)
 	}
 	card := cardio.NewPCSCReader(cardio.PCSCConfig{
 		Reader:       cfg.Card.Reader,
