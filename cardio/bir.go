@@ -35,22 +35,27 @@ const (
 
 // Errors of the read.
 var (
-	ErrPACENotBuilt = errors.New("PACE is not supported yet: use the BAC key (document number and dates)")
-	ErrBadCardInfo  = errors.New("EF.CardInfo is malformed")
-	ErrBadPIN       = errors.New("the PIN must be 6 digits")
+	// ErrPACENotOffered: a CAN was given but the card has no EF.CardAccess, or none
+	// of its PACEInfos is the profile built (ECDH generic mapping, P-256, AES-128).
+	ErrPACENotOffered = errors.New("the card does not offer PACE with P-256 and AES-128: use its BAC key (document number and dates)")
+	// ErrWrongCAN: PACE's authentication tokens did not match (the chip answers 6300).
+	ErrWrongCAN    = errors.New("the card refused the card access number (CAN)")
+	ErrBadCardInfo = errors.New("EF.CardInfo is malformed")
+	ErrBadPIN      = errors.New("the PIN must be 6 digits")
 )
 
 // ReadOptions configures ReadCard.
 type ReadOptions struct {
 	// Key is the BAC key; nil reads it from EF.CardInfo of the DSI application.
 	Key *icao.BACKey
-	// CAN asks for PACE with the card access number (not built yet: ErrPACENotBuilt).
+	// CAN asks for PACE with the card access number instead of BAC (Key is then
+	// ignored). The card must offer PACE in EF.CardAccess (ErrPACENotOffered).
 	CAN string
 	// Trust is the CSCA trust store; nil fails passive authentication's chain step.
 	Trust *lds.TrustStore
 	// Now is the time certificates are checked at.
 	Now time.Time
-	// Rand supplies BAC nonces and keys (crypto/rand when nil).
+	// Rand supplies BAC nonces and keys, PACE private keys (crypto/rand when nil).
 	Rand io.Reader
 	// ATR of the card, used to learn whether it supports extended length.
 	ATR []byte
@@ -117,7 +122,7 @@ func ParseCardInfo(b []byte) (icao.BACKey, error) {
 	return k, nil
 }
 
-// ReadCard opens the LDS application with BAC, reads EF.COM, DG1, DG11, DG12, DG2 and
+// ReadCard opens the LDS application with BAC (or PACE when o.CAN is set), reads EF.COM, DG1, DG11, DG12, DG2 and
 // EF.SOD, parses them and runs passive authentication. The data of a card that
 // fails passive authentication is still returned with Verified false; an error is
 // returned only when the card could not be read at all.
@@ -125,31 +130,40 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 	ct := &counting{t: t}
 	st := Stats{Files: map[string]int{}}
 	defer func() { st.APDUs = ct.n }()
-	if o.CAN != "" {
-		return nil, st, ErrPACENotBuilt
-	}
 	if o.Rand == nil {
 		o.Rand = rand.Reader
 	}
-	key := o.Key
-	if key == nil {
-		k, err := ReadCardInfo(ctx, ct)
+	var open opener
+	access := AccessBAC
+	if o.CAN != "" {
+		p, err := paceOffered(ctx, ct)
 		if err != nil {
 			st.APDUs = ct.n
-			return nil, st, fmt.Errorf("reading the access key: %w", err)
+			return nil, st, err
 		}
-		key = &k
+		open, access = paceOpener(p, o.CAN, o.Rand), AccessPACE
+	} else {
+		key := o.Key
+		if key == nil {
+			k, err := ReadCardInfo(ctx, ct)
+			if err != nil {
+				st.APDUs = ct.n
+				return nil, st, fmt.Errorf("reading the access key: %w", err)
+			}
+			key = &k
+		}
+		open = bacOpener(*key, o.Rand)
 	}
 	extended := !o.ForceShort
 	if sup, known := lds.ATRSupportsExtended(o.ATR); known && !sup {
 		extended = false
 	}
-	files, err := readLDS(ctx, ct, *key, extended, o)
+	files, err := readLDS(ctx, ct, open, extended, o)
 	if errors.Is(err, lds.ErrExtendedRefused) {
 		// The card does not take extended length: secure messaging was ended by the
 		// refusal, so authenticate again and read with short APDUs.
 		extended = false
-		files, err = readLDS(ctx, ct, *key, false, o)
+		files, err = readLDS(ctx, ct, open, false, o)
 	}
 	st.Extended = extended
 	st.APDUs = ct.n
@@ -159,21 +173,78 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 	for name, b := range files {
 		st.Files[name] = len(b)
 	}
-	read, err := decode(files, o)
+	read, err := decode(files, access, o)
 	st.APDUs = ct.n
 	return read, st, err
 }
 
-// readLDS returns the raw files by name.
-func readLDS(ctx context.Context, t apdu.Transceiver, key icao.BACKey, extended bool, o ReadOptions) (map[string][]byte, error) {
-	if err := lds.SelectApplication(ctx, t, lds.AIDLDS); err != nil {
-		return nil, fmt.Errorf("LDS application: %w", err)
+// opener authenticates to the chip and leaves the LDS application selected under
+// the secure messaging channel it returns.
+type opener func(ctx context.Context, t apdu.Transceiver) (*icao.SecureChannel, error)
+
+// bacOpener selects the LDS application, then runs BAC (Doc 9303 Part 10 §3.11.2).
+func bacOpener(key icao.BACKey, rand io.Reader) opener {
+	return func(ctx context.Context, t apdu.Transceiver) (*icao.SecureChannel, error) {
+		if err := lds.SelectApplication(ctx, t, lds.AIDLDS); err != nil {
+			return nil, fmt.Errorf("LDS application: %w", err)
+		}
+		sess, err := icao.BAC(ctx, t, key, rand)
+		if err != nil {
+			return nil, fmt.Errorf("BAC: %w", err)
+		}
+		return &icao.SecureChannel{T: t, S: sess}, nil
 	}
-	sess, err := icao.BAC(ctx, t, key, o.Rand)
+}
+
+// paceOffered reads EF.CardAccess (in the MF, by short EF identifier 1C, no security)
+// and returns the parameters of the PACEInfo this reader speaks.
+func paceOffered(ctx context.Context, t apdu.Transceiver) (icao.PACEParams, error) {
+	r := &lds.Reader{T: t}
+	b, err := r.ReadFile(ctx, lds.EFCardAccess, true)
+	if errors.Is(err, apdu.ErrFileNotFound) {
+		return icao.PACEParams{}, fmt.Errorf("%w (no EF.CardAccess)", ErrPACENotOffered)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("BAC: %w", err)
+		return icao.PACEParams{}, err
 	}
-	r := &lds.Reader{T: &icao.SecureChannel{T: t, S: sess}, Extended: extended, SM: true}
+	infos, err := icao.ParseCardAccess(b)
+	if err != nil {
+		return icao.PACEParams{}, err
+	}
+	for _, in := range infos {
+		if p, err := icao.ParamsFor(in); err == nil {
+			return p, nil
+		}
+	}
+	return icao.PACEParams{}, fmt.Errorf("%w (EF.CardAccess lists %d other PACE profiles)", ErrPACENotOffered, len(infos))
+}
+
+// paceOpener runs PACE with the MF current (Doc 9303 Part 11 §4.4), then selects the
+// LDS application under the new secure messaging (Part 10 §3.11.1).
+func paceOpener(p icao.PACEParams, can string, rand io.Reader) opener {
+	return func(ctx context.Context, t apdu.Transceiver) (*icao.SecureChannel, error) {
+		sess, err := icao.PACE(ctx, t, p, icao.PasswordCAN(can), rand)
+		if errors.Is(err, icao.ErrPACEFailed) {
+			return nil, fmt.Errorf("PACE: %w: %w", ErrWrongCAN, err)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("PACE: %w", err)
+		}
+		sc := &icao.SecureChannel{T: t, S: sess}
+		if err := lds.SelectApplication(ctx, sc, lds.AIDLDS); err != nil {
+			return nil, fmt.Errorf("LDS application: %w", err)
+		}
+		return sc, nil
+	}
+}
+
+// readLDS returns the raw files by name.
+func readLDS(ctx context.Context, t apdu.Transceiver, open opener, extended bool, o ReadOptions) (map[string][]byte, error) {
+	sc, err := open(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	r := &lds.Reader{T: sc, Extended: extended, SM: true}
 	if o.Progress != nil {
 		r.Progress = func(f lds.File, done, total int) {
 			o.Progress(kiosk.ReadProgress{Step: f.Name, Done: done, Of: total})
@@ -203,7 +274,7 @@ func readLDS(ctx context.Context, t apdu.Transceiver, key icao.BACKey, extended 
 	return out, nil
 }
 
-func decode(files map[string][]byte, o ReadOptions) (*kiosk.CardRead, error) {
+func decode(files map[string][]byte, access string, o ReadOptions) (*kiosk.CardRead, error) {
 	mrz, err := lds.ParseDG1(files[lds.DG1.Name])
 	if err != nil {
 		return nil, err
@@ -265,7 +336,7 @@ func decode(files map[string][]byte, o ReadOptions) (*kiosk.CardRead, error) {
 		}
 	}
 	checks, ok := lds.PassiveAuth(files[lds.EFSOD.Name], dgs, o.Trust, now)
-	return &kiosk.CardRead{Holder: h, Access: AccessBAC, PassiveAuth: checks, Verified: ok}, nil
+	return &kiosk.CardRead{Holder: h, Access: access, PassiveAuth: checks, Verified: ok}, nil
 }
 
 // PINTriesLeft selects the DSI application and sends VERIFY without data, which asks

@@ -144,7 +144,7 @@ func TestReadCardPulled(t *testing.T) {
 
 func TestReadCardPACE(t *testing.T) {
 	c, ts := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
-	if _, _, err := ReadCard(context.Background(), c, ReadOptions{CAN: "123456", Trust: ts, Now: now}); !errors.Is(err, ErrPACENotBuilt) {
+	if _, _, err := ReadCard(context.Background(), c, ReadOptions{CAN: "123456", Trust: ts, Now: now}); !errors.Is(err, ErrPACENotOffered) {
 		t.Fatalf("err = %v", err)
 	}
 }

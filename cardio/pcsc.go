@@ -31,7 +31,7 @@ type PCSCConfig struct {
 	Trust *lds.TrustStore
 	// Key, when set, is the BAC key (the --bac flag); otherwise EF.CardInfo gives it.
 	Key *icao.BACKey
-	// CAN asks for PACE (not built yet).
+	// CAN asks for PACE-CAN instead of BAC (only `kiosk card read --can`).
 	CAN string
 	// Clock dates certificate checks; kiosk.SystemClock when nil.
 	Clock kiosk.Clock

@@ -30,6 +30,7 @@ const (
 	swWrongLength      = 0x6700
 	swLogicalChannel   = 0x6881
 	swSMUnsupported    = 0x6882
+	swLastOfChain      = 0x6883
 	swChaining         = 0x6884
 	swSecurityStatus   = 0x6982
 	swBlocked          = 0x6983
@@ -37,6 +38,7 @@ const (
 	swNoCurrentEF      = 0x6986
 	swSMIncorrect      = 0x6988
 	swWrongData        = 0x6A80
+	swRefDataNotFound  = 0x6A88
 	swFileNotFound     = 0x6A82
 	swWrongP1P2        = 0x6A86
 	swOffsetOutside    = 0x6B00
@@ -87,6 +89,9 @@ type Card struct {
 	files map[uint16]*file
 	bac   *icao.BACChip
 	pin   []byte
+	rand  io.Reader
+	// PACE passwords the card accepts (nil maps: a BAC-only card).
+	pacePW map[byte]icao.PACEPassword
 
 	// Persistent state: survives power cycles for the life of the emulator process.
 	pinTries int
@@ -97,6 +102,7 @@ type Card struct {
 	challenged  bool
 	sm          *icao.Session
 	pinVerified bool
+	pace        *icao.PACEChip // between MSE:Set AT and the last General Authenticate
 
 	pullFID     uint16
 	pullOnRead  int
@@ -110,7 +116,12 @@ type CardConfig struct {
 	BACKey   icao.BACKey
 	PIN      string
 	PINTries int
-	// Rand supplies RND.IC and K.IC; crypto/rand when nil.
+	// PACE offers PACE (generic mapping, ECDH P-256, AES-128) with the CAN or the
+	// MRZ as password, and EF.CardAccess in the MF. BAC stays available.
+	PACE bool
+	CAN  string
+	// Rand supplies RND.IC and K.IC for BAC, the nonce and the private keys for
+	// PACE; crypto/rand when nil.
 	Rand io.Reader
 }
 
@@ -126,7 +137,7 @@ func NewCard(cfg CardConfig) (*Card, error) {
 	if cfg.LDS == nil {
 		return nil, errors.New("card without files")
 	}
-	c := &Card{bac: bac, pin: []byte(cfg.PIN), pinTries: cfg.PINTries, files: map[uint16]*file{}}
+	c := &Card{bac: bac, pin: []byte(cfg.PIN), pinTries: cfg.PINTries, files: map[uint16]*file{}, rand: cfg.Rand}
 	add := func(fid uint16, sfi byte, app application, bac bool, data []byte) {
 		if data != nil {
 			c.files[fid] = &file{data: data, sfi: sfi, needsBAC: bac, app: app, fid: fid}
@@ -138,6 +149,20 @@ func NewCard(cfg CardConfig) (*Card, error) {
 		add(fid, byte(n), appLDS, true, cfg.LDS.DG[n])
 	}
 	add(FIDCardInfo, 0x01, appDSI, false, cfg.LDS.CardInfo)
+	if cfg.PACE {
+		if cfg.CAN == "" {
+			return nil, errors.New("card with PACE but no CAN")
+		}
+		mrz, err := icao.PasswordMRZ(cfg.BACKey)
+		if err != nil {
+			return nil, fmt.Errorf("card PACE password: %w", err)
+		}
+		c.pacePW = map[byte]icao.PACEPassword{icao.PasswordRefCAN: icao.PasswordCAN(cfg.CAN), icao.PasswordRefMRZ: mrz}
+		// EF.CardAccess: in the MF, readable without any security (Doc 9303 Part 10 §3.11.3).
+		add(FIDCardAccess, 0x1C, appMF, false, icao.EncodeCardAccess(icao.PACEInfo{
+			Protocol: icao.OIDPACEECDHGMAES128, Version: 2, ParameterID: icao.ParamP256,
+		}))
+	}
 	return c, nil
 }
 
@@ -159,6 +184,8 @@ func NewCardFromProfile(p *Profile, pki *testpki.PKI, now time.Time) (*Card, err
 		BACKey:   icao.BACKey{DocumentNumber: p.DocumentNumber, BirthDate: p.birth.Format("060102"), ExpiryDate: p.expiry.Format("060102")},
 		PIN:      p.PIN,
 		PINTries: *p.PINTriesLeft,
+		PACE:     p.Access.PACE,
+		CAN:      p.Access.CAN,
 	})
 }
 
@@ -173,7 +200,7 @@ func (c *Card) Reset()    { c.resetSession() }
 func (c *Card) resetSession() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.app, c.ef, c.challenged, c.sm, c.pinVerified = appMF, nil, false, nil, false
+	c.app, c.ef, c.challenged, c.sm, c.pinVerified, c.pace = appMF, nil, false, nil, false, nil
 	for _, f := range c.files {
 		f.readCount = 0
 	}
@@ -217,7 +244,8 @@ func (c *Card) Process(raw []byte) ([]byte, error) {
 		return sw(swCLANotSupported), nil
 	case cla&0x03 != 0:
 		return sw(swLogicalChannel), nil
-	case cla&0x10 != 0:
+	case cla&0x10 != 0 && (len(raw) < 2 || raw[1] != apdu.InsGeneralAuthenticate || c.pacePW == nil):
+		// Command chaining exists only for PACE's General Authenticate.
 		return sw(swChaining), nil
 	}
 	cmd, err := apdu.ParseCommand(raw)
@@ -299,6 +327,10 @@ func status(s uint16) apdu.Response { return apdu.Response{SW: s} }
 // handle runs a plain (or unwrapped) command. maxData is the most response data
 // the card can return for it.
 func (c *Card) handle(cmd apdu.Command, secure bool, maxData int) (apdu.Response, error) {
+	if cmd.INS != apdu.InsGeneralAuthenticate {
+		// Any other command breaks a General Authenticate chain: PACE starts over.
+		c.pace = nil
+	}
 	switch cmd.INS {
 	case apdu.InsSelect:
 		return c.selectFile(cmd, maxData), nil
@@ -312,6 +344,10 @@ func (c *Card) handle(cmd apdu.Command, secure bool, maxData int) (apdu.Response
 		return c.mutualAuthenticate(cmd), nil
 	case apdu.InsVerify:
 		return c.verify(cmd), nil
+	case apdu.InsMSESetAT:
+		return c.mseSetAT(cmd, secure), nil
+	case apdu.InsGeneralAuthenticate:
+		return c.generalAuthenticate(cmd, secure, maxData), nil
 	default:
 		return status(swINSNotSupported), nil
 	}
@@ -354,7 +390,7 @@ func (c *Card) selectFile(cmd apdu.Command, maxData int) apdu.Response {
 		fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 		f := c.files[fid]
 		if f == nil || f.app != c.app {
-			// Includes EF.CardAccess (011C): this card offers no PACE.
+			// Includes EF.CardAccess (011C) on a card that offers no PACE.
 			return status(swFileNotFound)
 		}
 		c.ef = f
@@ -553,6 +589,110 @@ func (c *Card) mutualAuthenticate(cmd apdu.Command) apdu.Response {
 	// The answer to MUTUAL AUTHENTICATE itself is plain; SM starts with the next command.
 	c.sm = sess
 	return apdu.Response{Data: resp, SW: swOK}
+}
+
+// mseSetAT is MSE:Set AT for PACE (00 22 C1 A4, Doc 9303 Part 11 §4.4.4.1): 80 the
+// protocol OID, 83 the password reference (01 MRZ, 02 CAN), optionally 84 the domain
+// parameter ID. It (re)starts PACE.
+func (c *Card) mseSetAT(cmd apdu.Command, secure bool) apdu.Response {
+	c.pace = nil
+	if c.pacePW == nil {
+		return status(swINSNotSupported)
+	}
+	if cmd.P1 != 0xC1 || cmd.P2 != 0xA4 {
+		return status(swWrongP1P2)
+	}
+	if secure {
+		// PACE starts in plain; a plain command also ends the current session.
+		return status(swConditions)
+	}
+	objs, err := tlv.ParseAll(cmd.Data)
+	if err != nil {
+		return status(swWrongData)
+	}
+	var oid, ref []byte
+	for _, o := range objs {
+		switch o.Tag {
+		case 0x80:
+			oid = o.Value
+		case 0x83:
+			ref = o.Value
+		case 0x84:
+			if len(o.Value) != 1 || o.Value[0] != icao.ParamP256 {
+				return status(swRefDataNotFound)
+			}
+		default:
+			// 7F4C (CHAT), 67 (auxiliary data) belong to terminal authentication,
+			// which this card does not do.
+			return status(swWrongData)
+		}
+	}
+	if subtle.ConstantTimeCompare(oid, icao.OIDPACEECDHGMAES128) != 1 || len(ref) != 1 {
+		return status(swWrongData)
+	}
+	pw, ok := c.pacePW[ref[0]]
+	if !ok {
+		return status(swRefDataNotFound)
+	}
+	c.pace = icao.NewPACEChip(icao.P256Params(), pw, c.rand)
+	return status(swOK)
+}
+
+// generalAuthenticate runs one PACE step (00/10 86 00 00, Doc 9303 Part 11 §4.4.4.2):
+// the first three chained (CLA 10), the last not. A wrong password shows at the
+// last step as the terminal's wrong token: 6300. Any error ends the run.
+func (c *Card) generalAuthenticate(cmd apdu.Command, secure bool, maxData int) apdu.Response {
+	chip := c.pace
+	c.pace = nil
+	switch {
+	case c.pacePW == nil:
+		return status(swINSNotSupported)
+	case cmd.P1 != 0 || cmd.P2 != 0:
+		return status(swWrongP1P2)
+	case chip == nil || secure:
+		return status(swConditions)
+	case cmd.Ne == 0:
+		return status(swWrongLength)
+	}
+	step := chip.Step()
+	chained := cmd.CLA&0x10 != 0
+	if step == 3 && chained {
+		return status(swLastOfChain)
+	}
+	if step < 3 && !chained {
+		return status(swConditions)
+	}
+	var out []byte
+	var sess *icao.Session
+	var err error
+	switch step {
+	case 0:
+		out, err = chip.EncryptedNonce(cmd.Data)
+	case 1:
+		out, err = chip.Map(cmd.Data)
+	case 2:
+		out, err = chip.Agree(cmd.Data)
+	default:
+		out, sess, err = chip.Authenticate(cmd.Data)
+	}
+	switch {
+	case errors.Is(err, icao.ErrPACEFailed):
+		return status(swAuthFailed)
+	case errors.Is(err, icao.ErrPACEData):
+		return status(swWrongData)
+	case err != nil:
+		return status(swNoPreciseProblem)
+	case len(out) > maxData:
+		return status(swWrongLength)
+	}
+	if sess != nil {
+		// The answer to the last General Authenticate is plain; SM starts with the
+		// next command, SSC zero.
+		c.sm, c.challenged = sess, false
+		return apdu.Response{Data: out, SW: swOK}
+	}
+	c.pace = chip
+	return apdu.Response{Data: out, SW: swOK}
 }
 
 func (c *Card) verify(cmd apdu.Command) apdu.Response {

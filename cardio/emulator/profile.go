@@ -40,8 +40,13 @@ type Profile struct {
 	PIN          string `yaml:"pin"`
 	PINTriesLeft *int   `yaml:"pin_tries_left"`
 	Access       struct {
-		// BAC is the only access protocol built; kept explicit so PACE can be added.
+		// BAC must be true: every card offers it (Doc 9303 keeps BAC for
+		// inspection systems without PACE).
 		BAC bool `yaml:"bac"`
+		// PACE adds EF.CardAccess and PACE-CAN/MRZ (generic mapping, ECDH P-256,
+		// AES-128); CAN is the 6-digit card access number printed on the card.
+		PACE bool   `yaml:"pace"`
+		CAN  string `yaml:"can"`
 	} `yaml:"access"`
 	Faults Faults `yaml:"faults"`
 
@@ -169,6 +174,12 @@ func (p *Profile) validate() error {
 	}
 	if !p.Access.BAC {
 		return p.bad("access.bac", "must be true: BAC is the access protocol this emulator offers")
+	}
+	switch {
+	case p.Access.PACE && !rePIN.MatchString(p.Access.CAN):
+		return p.bad("access.can", "the 6-digit card access number (required with access.pace)")
+	case !p.Access.PACE && p.Access.CAN != "":
+		return p.bad("access.can", "only with access.pace: true")
 	}
 	switch p.Faults.TamperDG {
 	case 0, 1, 2, 11, 12:
