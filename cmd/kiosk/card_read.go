@@ -66,9 +66,10 @@ func cardReadCmd() *cobra.Command {
 		Use:   "read",
 		Short: "Read and verify a resident card (BAC, secure messaging, passive authentication)",
 		Long: `Read the card in a PC/SC reader, authenticate with BAC (key from the card's
-EF.CardInfo, or --bac), read EF.COM, DG1, DG2, DG11, DG12 and EF.SOD, and verify them
-against the CSCA trust store (card.trust_store). Exit status 1 when the card is not
-verified; its data is still printed, marked UNVERIFIED.`,
+EF.CardInfo, or --bac) or with PACE and the card access number (--can, on cards whose
+EF.CardAccess offers PACE), read EF.COM, DG1, DG2, DG11, DG12 and EF.SOD, and verify
+them against the CSCA trust store (card.trust_store). Exit status 1 when the card is
+not verified; its data is still printed, marked UNVERIFIED.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// Flag values live in the command; clear them after each run so that
@@ -80,7 +81,7 @@ verified; its data is still printed, marked UNVERIFIED.`,
 	fl := c.Flags()
 	fl.StringVar(&f.reader, "reader", "", "PC/SC reader name or prefix (default: card.reader, else the first reader with a card)")
 	fl.StringVar(&f.bac, "bac", "", "BAC key DOCNO,YYMMDD,YYMMDD: document number, date of birth, date of expiry (check digits computed)")
-	fl.StringVar(&f.can, "can", "", "card access number for PACE")
+	fl.StringVar(&f.can, "can", "", "card access number (6 digits printed on the card): PACE instead of BAC")
 	fl.BoolVar(&f.allowVirtual, "allow-virtual", false, "allow vpcd's virtual readers (never in production)")
 	fl.StringVar(&f.photo, "photo", "", "write the chip's face image to this file")
 	fl.BoolVar(&f.json, "json", false, "print JSON")

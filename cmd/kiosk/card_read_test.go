@@ -35,15 +35,22 @@ func TestCardReadThroughPCSC(t *testing.T) {
 	for _, tc := range []struct {
 		profile  string
 		bac      string
+		can      string
 		verified bool
 		exit     int
+		access   string
+		stderr   string // expected in the error output when the read fails
 	}{
-		{"adult.yaml", "", true, exitOK},
-		{"adult.yaml", "12345678,850314,340603", true, exitOK},
-		{"tampered-dg.yaml", "", false, exitFailure},
-		{"expired-signer.yaml", "", false, exitFailure},
+		{"adult.yaml", "", "", true, exitOK, "BAC", ""},
+		{"adult.yaml", "12345678,850314,340603", "", true, exitOK, "BAC", ""},
+		{"tampered-dg.yaml", "", "", false, exitFailure, "BAC", ""},
+		{"expired-signer.yaml", "", "", false, exitFailure, "BAC", ""},
+		{"pace.yaml", "", "314159", true, exitOK, "PACE", ""},
+		{"pace.yaml", "", "", true, exitOK, "BAC", ""}, // the kiosk's own flow: BAC via EF.CardInfo
+		{"pace.yaml", "", "314158", false, exitFailure, "", "card access number"},
+		{"adult.yaml", "", "314159", false, exitFailure, "", "does not offer PACE"},
 	} {
-		t.Run(tc.profile+tc.bac, func(t *testing.T) {
+		t.Run(tc.profile+tc.bac+tc.can, func(t *testing.T) {
 			env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, tc.profile), Timeout: 5 * time.Minute})
 			if env == nil {
 				return
@@ -53,9 +60,18 @@ func TestCardReadThroughPCSC(t *testing.T) {
 			if tc.bac != "" {
 				args = append(args, "--bac", tc.bac)
 			}
+			if tc.can != "" {
+				args = append(args, "--can", tc.can)
+			}
 			stdout, stderr, code := run(t, map[string]string{"KIOSK_KIOSK_MODE": "development", "KIOSK_CARD_TRUST_STORE": env.TrustStore}, args...)
 			if code != tc.exit {
 				t.Fatalf("exit %d, want %d\n%s\n%s", code, tc.exit, stdout, stderr)
+			}
+			if tc.stderr != "" {
+				if !strings.Contains(stderr, tc.stderr) || stdout != "" || strings.Contains(stderr, "panic") {
+					t.Fatalf("stderr %q, stdout %q", stderr, stdout)
+				}
+				return
 			}
 			var out map[string]any
 			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
@@ -66,7 +82,7 @@ func TestCardReadThroughPCSC(t *testing.T) {
 					t.Errorf("no %q in the JSON", k)
 				}
 			}
-			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != "BAC" || out["birth_date"] != env.Profile.BirthDate {
+			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != tc.access || out["birth_date"] != env.Profile.BirthDate {
 				t.Errorf("JSON %v", out)
 			}
 			steps := out["passive_auth"].([]any)
