@@ -202,6 +202,18 @@ func paceOffered(ctx context.Context, t apdu.Transceiver) (icao.PACEParams, erro
 	r := &lds.Reader{T: t}
 	b, err := r.ReadFile(ctx, lds.EFCardAccess, true)
 	if errors.Is(err, apdu.ErrFileNotFound) {
+		// After a reset the MF is current; after an earlier session on the same
+		// connection an application may be. Select the MF and ask again, so that a
+		// fresh card costs no extra APDU.
+		resp, serr := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsSelect, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}})
+		if serr != nil {
+			return icao.PACEParams{}, fmt.Errorf("selecting the MF: %w", serr)
+		}
+		if resp.SW == 0x9000 {
+			b, err = r.ReadFile(ctx, lds.EFCardAccess, true)
+		}
+	}
+	if errors.Is(err, apdu.ErrFileNotFound) {
 		return icao.PACEParams{}, fmt.Errorf("%w (no EF.CardAccess)", ErrPACENotOffered)
 	}
 	if err != nil {

@@ -140,4 +140,10 @@ func TestReadCardPACEAfterWrongCAN(t *testing.T) {
 	if err != nil || !read.Verified || read.Access != AccessPACE {
 		t.Fatalf("%v", err)
 	}
+	// Again on the same connection: the LDS application is current now, so the
+	// reader selects the MF to find EF.CardAccess.
+	read, _, err = ReadCard(context.Background(), card, o)
+	if err != nil || !read.Verified || read.Access != AccessPACE {
+		t.Fatalf("second read: %v", err)
+	}
 }

@@ -74,24 +74,30 @@ func TestReadEveryProfileThroughPCSC(t *testing.T) {
 		verified bool
 		failed   []string
 		format   string
+		can      string // PACE-CAN instead of BAC
 	}{
-		{"adult.yaml", true, nil, "jpeg"},
-		{"portuguese-jp2.yaml", true, nil, "jp2"},
-		{"expired-card.yaml", true, nil, "jpeg"}, // genuine chip; the expiry is the kiosk's business rule
-		{"minor.yaml", true, nil, "jpeg"},
-		{"blocked-pin.yaml", true, nil, "jpeg"},
-		{"bench-20k.yaml", true, nil, "jpeg"},
-		{"tampered-dg.yaml", false, []string{lds.HashCheckName(11)}, "jpeg"},
-		{"expired-signer.yaml", false, []string{lds.CheckDSValidity}, "jpeg"},
+		{"adult.yaml", true, nil, "jpeg", ""},
+		{"portuguese-jp2.yaml", true, nil, "jp2", ""},
+		{"expired-card.yaml", true, nil, "jpeg", ""}, // genuine chip; the expiry is the kiosk's business rule
+		{"minor.yaml", true, nil, "jpeg", ""},
+		{"blocked-pin.yaml", true, nil, "jpeg", ""},
+		{"bench-20k.yaml", true, nil, "jpeg", ""},
+		{"tampered-dg.yaml", false, []string{lds.HashCheckName(11)}, "jpeg", ""},
+		{"expired-signer.yaml", false, []string{lds.CheckDSValidity}, "jpeg", ""},
+		{"pace.yaml", true, nil, "jpeg", ""},
+		{"pace.yaml", true, nil, "jpeg", "314159"},
 	} {
-		t.Run(tc.profile, func(t *testing.T) {
+		t.Run(tc.profile+tc.can, func(t *testing.T) {
 			if err := env.Replace(filepath.Join(testdata, tc.profile)); err != nil {
 				t.Fatal(err)
 			}
 			tr, atr := open(t, env)
-			read, st, err := cardio.ReadCard(context.Background(), tr, cardio.ReadOptions{Trust: trust, Now: time.Now(), ATR: atr})
+			read, st, err := cardio.ReadCard(context.Background(), tr, cardio.ReadOptions{Trust: trust, Now: time.Now(), ATR: atr, CAN: tc.can})
 			if err != nil {
 				t.Fatalf("ReadCard: %v", err)
+			}
+			if want := map[bool]string{false: cardio.AccessBAC, true: cardio.AccessPACE}[tc.can != ""]; read.Access != want {
+				t.Errorf("access %s, want %s", read.Access, want)
 			}
 			p := env.Profile
 			h := read.Holder
@@ -187,7 +193,8 @@ func BenchmarkFullReadVerify20KB(b *testing.B) {
 	for _, mode := range []struct {
 		name  string
 		short bool
-	}{{"extended", false}, {"short", true}} {
+		can   string // PACE-CAN instead of BAC (the profile's card offers both)
+	}{{"extended", false, ""}, {"short", true, ""}, {"pace-extended", false, "271828"}, {"pace-short", true, "271828"}} {
 		b.Run(mode.name, func(b *testing.B) {
 			env := vpcdtest.StartT(b, vpcdtest.Options{Profile: filepath.Join(testdata, "bench-20k.yaml")})
 			trust, err := lds.LoadTrustStore(env.TrustStore)
@@ -199,7 +206,7 @@ func BenchmarkFullReadVerify20KB(b *testing.B) {
 			var apdus int
 			for b.Loop() {
 				t0 := time.Now()
-				read, st, err := cardio.ReadCard(context.Background(), tr, cardio.ReadOptions{Trust: trust, Now: time.Now(), ATR: atr, ForceShort: mode.short})
+				read, st, err := cardio.ReadCard(context.Background(), tr, cardio.ReadOptions{Trust: trust, Now: time.Now(), ATR: atr, ForceShort: mode.short, CAN: mode.can})
 				times = append(times, time.Since(t0))
 				if err != nil || !read.Verified {
 					b.Fatalf("read: %v", err)
