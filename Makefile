@@ -33,7 +33,7 @@ run: setup build
 	$(BIN) run
 
 demo: setup build
-	$(BIN) run --demo --windowed
+	KIOSK_KIOSK_MODE=demo $(BIN) run --demo --windowed
 
 test: setup
 	$(GO) vet ./...

@@ -137,3 +137,10 @@ func TestSampleHealthRecordsDoctorRows(t *testing.T) {
 		t.Errorf("health rows = %d (failed %d); want one per doctor row, the missing trust store failed", total, failed)
 	}
 }
+
+func TestDemoRefusedInProductionMode(t *testing.T) {
+	_, stderr, code := run(t, map[string]string{"KIOSK_KIOSK_MODE": "production"}, "run", "--demo")
+	if code != 2 || !strings.Contains(stderr, "--demo is refused when kiosk.mode is production") {
+		t.Fatalf("exit %d, %q; want 2 and the refusal", code, stderr)
+	}
+}

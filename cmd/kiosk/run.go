@@ -56,6 +56,10 @@ func init() {
 			if o.camera < -1 || o.camera > 63 {
 				return usageError{fmt.Errorf("--camera %d: a webcam index 0 to 63", o.camera)}
 			}
+			// A production kiosk can never be switched to emulated devices by a flag.
+			if o.demo && cfg.Kiosk.Mode == config.ModeProduction {
+				return usageError{errors.New("--demo is refused when kiosk.mode is production; set KIOSK_KIOSK_MODE=demo (make demo does)")}
+			}
 			return runKiosk(cmd.Context(), cfg, o)
 		},
 	}
