@@ -154,17 +154,26 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 		}
 		open = bacOpener(*key, o.Rand)
 	}
-	extended := !o.ForceShort
-	if sup, known := lds.ATRSupportsExtended(o.ATR); known && !sup {
-		extended = false
+	var lim limits
+	if !o.ForceShort {
+		lim = extendedLength(ctx, ct, o.ATR)
 	}
-	files, err := readLDS(ctx, ct, open, extended, o)
+	files, err := readLDS(ctx, ct, open, lim, o)
 	if errors.Is(err, lds.ErrExtendedRefused) {
-		// The card does not take extended length: secure messaging was ended by the
-		// refusal, so authenticate again and read with short APDUs.
-		extended = false
-		files, err = readLDS(ctx, ct, open, false, o)
+		// The card (or the reader's transport) does not take extended length: secure
+		// messaging ended with the refusal, so authenticate again and read short.
+		if access == AccessPACE {
+			// PACE runs with the MF current (Doc 9303 Part 10 §3.11.1); a plain
+			// SELECT also ends what is left of the session on the card.
+			if _, serr := apdu.Exchange(ctx, ct, selectMF); serr != nil {
+				st.APDUs = ct.n
+				return nil, st, fmt.Errorf("selecting the MF: %w", serr)
+			}
+		}
+		lim = limits{}
+		files, err = readLDS(ctx, ct, open, lim, o)
 	}
+	extended := lim.extended
 	st.Extended = extended
 	st.APDUs = ct.n
 	if err != nil {
@@ -205,7 +214,7 @@ func paceOffered(ctx context.Context, t apdu.Transceiver) (icao.PACEParams, erro
 		// After a reset the MF is current; after an earlier session on the same
 		// connection an application may be. Select the MF and ask again, so that a
 		// fresh card costs no extra APDU.
-		resp, serr := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsSelect, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}})
+		resp, serr := apdu.Exchange(ctx, t, selectMF)
 		if serr != nil {
 			return icao.PACEParams{}, fmt.Errorf("selecting the MF: %w", serr)
 		}
@@ -250,13 +259,45 @@ func paceOpener(p icao.PACEParams, can string, rand io.Reader) opener {
 	}
 }
 
+// limits is what the card said about APDU lengths.
+type limits struct {
+	extended    bool
+	maxResponse int // 0: the extended maximum
+}
+
+var selectMF = apdu.Command{INS: apdu.InsSelect, P1: 0x00, P2: 0x0C, Data: []byte{0x3F, 0x00}}
+
+// extendedLength decides whether to use extended length: only when the card says
+// it takes it (ISO 7816-4 §5.1), in the ATR's card capabilities (§12.1.1.9) or,
+// when the ATR is silent, in EF.ATR/INFO (§12.2.2; 2F01 in the MF, read in plain).
+// A card that says nothing is read with short APDUs.
+func extendedLength(ctx context.Context, t apdu.Transceiver, atr []byte) limits {
+	if sup, known := lds.ATRSupportsExtended(atr); known {
+		return limits{extended: sup}
+	}
+	resp, err := apdu.Exchange(ctx, t, selectMF)
+	if err != nil || resp.SW != 0x9000 {
+		return limits{}
+	}
+	r := &lds.Reader{T: t}
+	b, err := r.ReadShortFile(ctx, lds.EFATRInfo)
+	if err != nil {
+		return limits{}
+	}
+	info := lds.ParseATRInfo(b)
+	if !info.Known || !info.Extended {
+		return limits{}
+	}
+	return limits{extended: true, maxResponse: info.MaxResponse}
+}
+
 // readLDS returns the raw files by name.
-func readLDS(ctx context.Context, t apdu.Transceiver, open opener, extended bool, o ReadOptions) (map[string][]byte, error) {
+func readLDS(ctx context.Context, t apdu.Transceiver, open opener, lim limits, o ReadOptions) (map[string][]byte, error) {
 	sc, err := open(ctx, t)
 	if err != nil {
 		return nil, err
 	}
-	r := &lds.Reader{T: sc, Extended: extended, SM: true}
+	r := &lds.Reader{T: sc, Extended: lim.extended, MaxResponse: lim.maxResponse, SM: true}
 	if o.Progress != nil {
 		r.Progress = func(f lds.File, done, total int) {
 			o.Progress(kiosk.ReadProgress{Step: f.Name, Done: done, Of: total})

@@ -52,7 +52,11 @@ func TestReadCard(t *testing.T) {
 		name       string
 		opts       testcard.Options
 		ds         [2]time.Time
-		noExtended bool
+		noExtended bool // the card answers 6700 to extended APDUs
+		transport  bool // the reader's transport fails extended APDUs
+		atr        []byte
+		atrInfo    []byte
+		wantShort  bool // read with short APDUs only
 		key        *icao.BACKey
 		wantOK     bool
 		wantFailed string
@@ -61,7 +65,14 @@ func TestReadCard(t *testing.T) {
 	}{
 		{name: "genuine, key from EF.CardInfo", ds: valid, wantOK: true, maxAPDUs: 14},
 		{name: "genuine, key given", ds: valid, key: &icao.BACKey{DocumentNumber: "1234567", BirthDate: "850314", ExpiryDate: "340603"}, wantOK: true, maxAPDUs: 11},
-		{name: "no extended length", ds: valid, noExtended: true, wantOK: true, maxAPDUs: 120},
+		{name: "no extended length", ds: valid, noExtended: true, wantShort: true, wantOK: true, maxAPDUs: 120},
+		{name: "short-only transport", ds: valid, transport: true, wantShort: true, wantOK: true, maxAPDUs: 120},
+		{name: "ATR without extended length", ds: valid, atr: testcard.ATRShort, wantShort: true, wantOK: true, maxAPDUs: 120},
+		{name: "silent ATR, no EF.ATR/INFO", ds: valid, atr: testcard.ATRSilent, wantShort: true, wantOK: true, maxAPDUs: 120},
+		{name: "silent ATR, EF.ATR/INFO card capabilities", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x40}, wantOK: true, maxAPDUs: 30},
+		{name: "silent ATR, EF.ATR/INFO extended length information", ds: valid, atr: testcard.ATRSilent,
+			atrInfo: []byte{0x7F, 0x66, 0x08, 0x02, 0x02, 0x04, 0x00, 0x02, 0x02, 0x08, 0x00}, wantOK: true, maxAPDUs: 60},
+		{name: "silent ATR, EF.ATR/INFO says short", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x00}, wantShort: true, wantOK: true, maxAPDUs: 120},
 		{name: "tampered DG1", opts: testcard.Options{TamperDG: 1}, ds: valid, wantFailed: "dg1_hash", maxAPDUs: 14},
 		{name: "tampered DG2", opts: testcard.Options{TamperDG: 2}, ds: valid, wantFailed: "dg2_hash", maxAPDUs: 14},
 		{name: "expired signer", ds: expired, wantFailed: lds.CheckDSValidity, maxAPDUs: 14},
@@ -70,9 +81,13 @@ func TestReadCard(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			c, ts := setup(t, tc.opts, tc.ds[0], tc.ds[1])
-			c.NoExtended = tc.noExtended
+			c.NoExtended, c.TransportNoExtended, c.ATRInfo = tc.noExtended, tc.transport, tc.atrInfo
+			atr := testcard.ATR
+			if tc.atr != nil {
+				atr = tc.atr
+			}
 			var steps []string
-			read, st, err := ReadCard(context.Background(), c, ReadOptions{Key: tc.key, Trust: ts, Now: now, Progress: func(p kiosk.ReadProgress) {
+			read, st, err := ReadCard(context.Background(), c, ReadOptions{Key: tc.key, Trust: ts, Now: now, ATR: atr, Progress: func(p kiosk.ReadProgress) {
 				if len(steps) == 0 || steps[len(steps)-1] != p.Step {
 					steps = append(steps, p.Step)
 				}
@@ -117,8 +132,11 @@ func TestReadCard(t *testing.T) {
 			if st.APDUs > tc.maxAPDUs {
 				t.Errorf("%d APDUs, want at most %d", st.APDUs, tc.maxAPDUs)
 			}
-			if st.Extended == tc.noExtended {
+			if st.Extended == tc.wantShort {
 				t.Errorf("extended = %v", st.Extended)
+			}
+			if tc.atr != nil && tc.wantShort && c.ExtendedSeen > 0 {
+				t.Errorf("%d extended APDUs sent to a card that did not advertise extended length", c.ExtendedSeen)
 			}
 			if len(steps) < 5 || steps[len(steps)-1] != "EF.SOD" {
 				t.Errorf("progress steps %v", steps)
@@ -131,7 +149,7 @@ func TestReadCardPulled(t *testing.T) {
 	c, ts := setup(t, testcard.Options{}, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
 	c.NoExtended = true // many APDUs for DG2, so the pull lands inside it
 	var inDG2 bool
-	_, _, err := ReadCard(context.Background(), c, ReadOptions{Trust: ts, Now: now, Progress: func(p kiosk.ReadProgress) {
+	_, _, err := ReadCard(context.Background(), c, ReadOptions{Trust: ts, Now: now, ATR: testcard.ATR, Progress: func(p kiosk.ReadProgress) {
 		if p.Step == "DG2" && p.Done > 0 && !inDG2 {
 			inDG2 = true
 			c.PullAfter = c.Commands + 2

@@ -69,9 +69,10 @@ type file struct {
 	readCount int // READ BINARY commands on this file since power-on, for PullOnRead
 }
 
-// ATR is the card's answer to reset: T=1, and historical bytes with the card
-// capabilities (ISO 7816-4 §8.1.1.2.7): selection by full DF name and by file
-// identifier, short EF identifiers, 1-byte data units, and extended Lc/Le.
+// ATR is the card's answer to reset: T=1 (TD1 80, TD2 01), and historical bytes
+// 80 (compact-TLV follows) 73 (card capabilities, ISO 7816-4 §12.1.1.9): 94 =
+// selection by full DF name and by file identifier, short EF identifiers; 01 =
+// 1-byte data units; 40 = b7 of the third table, extended Lc and Le fields.
 var ATR = func() []byte {
 	hist := []byte{0x80, 0x73, 0x94, 0x01, 0x40}
 	atr := []byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}

@@ -584,3 +584,19 @@ func FuzzProcess(f *testing.F) {
 		}
 	})
 }
+
+// The ATR must advertise extended Lc/Le (ISO 7816-4 §12.1.1.9, third software
+// function table b7) so that a reader that follows the standard uses it; its TCK
+// must be right for T=1.
+func TestATRAdvertisesExtendedLength(t *testing.T) {
+	if sup, known := lds.ATRSupportsExtended(ATR); !sup || !known {
+		t.Fatalf("ATR % X: extended %v known %v", ATR, sup, known)
+	}
+	var tck byte
+	for _, b := range ATR[1:] {
+		tck ^= b
+	}
+	if tck != 0 {
+		t.Fatalf("ATR % X: TCK check %02X", ATR, tck)
+	}
+}

@@ -351,15 +351,44 @@ func TestATRSupportsExtended(t *testing.T) {
 		atr        string
 		sup, known bool
 	}{
-		// T0=0x88-ish examples: TD1 with T=1, historical bytes 80 73 C8 21 40 (capabilities, byte 3 b7 set).
-		{"3B8880018073C82140" + "00", true, true},
-		{"3B8880018073C82100" + "00", false, true},
+		// T=1 (TD1 80, TD2 01), historical bytes 80 73 94 01 40: card capabilities,
+		// third software function table b7 (extended Lc and Le) set.
+		{"3B85800180739401" + "40" + "22", true, true},
+		{"3B85800180739401" + "00" + "62", false, true},
+		// TA1 TB1 TC1 present (T0 high nibble 7), no TD1: historical bytes right after.
+		{"3B75130000" + "8073C82140", true, true},
+		// Category 00: compact-TLV then a 3-byte status indicator outside it.
+		{"3B88800180" + "0073C82140" + "009000" + "00", true, true},
+		// A status indicator that looks like capabilities is not read as such.
+		{"3B868001" + "80" + "0031C0" + "009000" + "00", false, false},
+		// Compact-TLV without card capabilities; a truncated ATR.
+		{"3B8380018031C073", false, false},
+		{"3B8880018073C82140" + "00", false, false},
 		{"3B80800101", false, false},
 		{"3B", false, false},
 	} {
 		sup, known := ATRSupportsExtended(hexb(tc.atr))
 		if sup != tc.sup || known != tc.known {
 			t.Errorf("%s: %v %v", tc.atr, sup, known)
+		}
+	}
+}
+
+func TestParseATRInfo(t *testing.T) {
+	for _, tc := range []struct {
+		info string
+		want ATRInfo
+	}{
+		{"4703940140", ATRInfo{Extended: true, Known: true}},
+		{"4703940100", ATRInfo{Known: true}},
+		{"7F6608020204000202080" + "0", ATRInfo{Extended: true, Known: true, MaxCommand: 0x400, MaxResponse: 0x800}},
+		{"7F66080202010502020102", ATRInfo{Known: true, MaxCommand: 0x105, MaxResponse: 0x102}},
+		{"43019F", ATRInfo{}},
+		{"", ATRInfo{}},
+		{"47", ATRInfo{}},
+	} {
+		if got := ParseATRInfo(hexb(tc.info)); got != tc.want {
+			t.Errorf("%s: %+v, want %+v", tc.info, got, tc.want)
 		}
 	}
 }

@@ -29,16 +29,22 @@ const (
 type Reader struct {
 	T apdu.Transceiver
 	// Extended uses extended-length READ BINARY. If the card refuses it (6700, 6D00,
-	// 6E00 or a wrong-length error), ErrExtendedRefused is returned so the caller can
-	// re-establish secure messaging and continue with short APDUs.
+	// 6E00, 6F00 or 6Cxx), or the transport fails the first extended command,
+	// ErrExtendedRefused is returned so the caller can re-establish secure messaging
+	// and continue with short APDUs.
 	Extended bool
 	// SM says the transceiver adds secure messaging; it sets the chunk sizes.
 	SM bool
 	// Progress, if set, is called after every READ BINARY with the bytes so far and
 	// the total (0 until known).
 	Progress func(f File, done, total int)
+	// MaxResponse, when > 0, bounds a response APDU (EF.ATR/INFO's 7F66), SM
+	// objects and status word included.
+	MaxResponse int
 	// APDUs counts the commands sent by this reader.
 	APDUs int
+
+	extendedWorked bool // an extended APDU came back through the transport
 }
 
 // ErrExtendedRefused means the card answered an extended-length command as unsupported.
@@ -49,6 +55,14 @@ var ErrFileTooLarge = errors.New("file larger than allowed")
 
 func (r *Reader) chunk() int {
 	switch {
+	case r.Extended && r.MaxResponse > 0:
+		// Room for the status word, and under SM for DO87's header and padding,
+		// DO99 and DO8E.
+		over := 2
+		if r.SM {
+			over += 4 + 1 + 16 + 4 + 10
+		}
+		return max(min(ExtendedChunk, r.MaxResponse-over), ShortChunkSM)
 	case r.Extended && r.SM:
 		return ExtendedChunkSM
 	case r.Extended:
@@ -144,6 +158,14 @@ func (r *Reader) ReadFile(ctx context.Context, f File, bySFI bool) ([]byte, erro
 	return out, nil
 }
 
+// ReadShortFile reads a file that is not one BER-TLV object (EF.ATR/INFO) and fits
+// in one short READ BINARY, by short EF identifier: Le 00 asks for "all the bytes
+// until the end of the file, within 256" (ISO 7816-4 §11.3.3), so the card may stop
+// at the end without any warning.
+func (r *Reader) ReadShortFile(ctx context.Context, f File) ([]byte, error) {
+	return r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinary, P1: 0x80 | f.SFI, Ne: apdu.MaxShortNe})
+}
+
 func (r *Reader) progress(f File, done, total int) {
 	if r.Progress != nil {
 		r.Progress(f, done, total)
@@ -155,7 +177,9 @@ func (r *Reader) progress(f File, done, total int) {
 // (tag 54) beyond, as ISO 7816-4 §11.3.3 provides.
 func (r *Reader) readOffset(ctx context.Context, f File, off, n int) ([]byte, error) {
 	if off <= 0x7FFF {
-		return r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinary, P1: byte(off >> 8), P2: byte(off), Ne: n})
+		// Under SM a short command's protected answer holds at most ShortChunkSM data
+		// bytes: ask in extended form for more.
+		return r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinary, P1: byte(off >> 8), P2: byte(off), Ne: n, Extended: r.Extended && r.SM && n > ShortChunkSM})
 	}
 	offDO := tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)})
 	// The response is wrapped in a discretionary data object 53 L data: ask for its header too.
@@ -173,7 +197,16 @@ func (r *Reader) readOffset(ctx context.Context, f File, off, n int) ([]byte, er
 func (r *Reader) readAt(ctx context.Context, f File, c apdu.Command) ([]byte, error) {
 	resp, err := r.exchange(ctx, c)
 	if err != nil {
+		if c.IsExtended() && !r.extendedWorked && ctx.Err() == nil {
+			// A short-APDU-only reader (CCID without extended APDU exchange) fails the
+			// first extended command in the transport (SCARD_E_NOT_TRANSACTED) before
+			// the card sees it: the caller re-authenticates and reads short.
+			return nil, fmt.Errorf("reading %s: %w: %w", f.Name, ErrExtendedRefused, err)
+		}
 		return nil, fmt.Errorf("reading %s: %w", f.Name, err)
+	}
+	if c.IsExtended() {
+		r.extendedWorked = true
 	}
 	switch {
 	case resp.SW == 0x9000, resp.SW == 0x6282 && len(resp.Data) > 0:
@@ -186,13 +219,27 @@ func (r *Reader) readAt(ctx context.Context, f File, c apdu.Command) ([]byte, er
 }
 
 // ATRSupportsExtended reads the card capabilities (compact-TLV tag 7, ISO 7816-4
-// §8.1.1.2.7) in the ATR's historical bytes. known is false when the ATR does not say.
+// §12.1.1.9) in the ATR's historical bytes: the third software function table, b7
+// "extended Lc and Le fields". known is false when the ATR does not say (no
+// compact-TLV historical bytes, or no card capabilities with a third byte); a reader
+// must then not assume extended length (ISO 7816-4 §5.1).
 func ATRSupportsExtended(atr []byte) (supported, known bool) {
 	hist := historicalBytes(atr)
-	if len(hist) < 1 || hist[0] != 0x80 {
+	if len(hist) < 1 {
 		return false, false
 	}
-	for b := hist[1:]; len(b) > 0; {
+	switch hist[0] {
+	case 0x80: // compact-TLV objects, status indicator optional among them
+		hist = hist[1:]
+	case 0x00: // compact-TLV objects, then a 3-byte status indicator outside them
+		if len(hist) < 4 {
+			return false, false
+		}
+		hist = hist[1 : len(hist)-3]
+	default:
+		return false, false
+	}
+	for b := hist; len(b) > 0; {
 		tag, l := b[0]>>4, int(b[0]&0x0F)
 		if len(b) < 1+l {
 			return false, false
@@ -205,24 +252,80 @@ func ATRSupportsExtended(atr []byte) (supported, known bool) {
 	return false, false
 }
 
-// historicalBytes extracts T1..Tk from an ATR (ISO 7816-3 §8.2).
+// EF.ATR/INFO (ISO 7816-4 §12.2.2): in the MF, FID 2F01, short EF identifier 01.
+var EFATRInfo = File{Name: "EF.ATR/INFO", FID: 0x2F01, SFI: 0x01}
+
+// ATRInfo is what EF.ATR/INFO says about command and response lengths.
+type ATRInfo struct {
+	// Extended and Known as for ATRSupportsExtended.
+	Extended, Known bool
+	// MaxCommand and MaxResponse are the extended length information (7F66) when
+	// present: the most bytes the card takes in a command APDU and sends in a
+	// response APDU. 0 when not given.
+	MaxCommand, MaxResponse int
+}
+
+// ParseATRInfo reads EF.ATR/INFO's interindustry data objects: card capabilities
+// (47, the same three bytes as in the ATR) and extended length information (7F66,
+// two INTEGERs: command and response APDU maxima, ISO 7816-4 §12.7.1). A 7F66
+// with a response maximum beyond 258 bytes (256 data + SW) is extended length too.
+func ParseATRInfo(b []byte) ATRInfo {
+	var info ATRInfo
+	objs, err := tlv.ParseAll(b)
+	if err != nil {
+		return info
+	}
+	for _, o := range objs {
+		switch o.Tag {
+		case 0x47:
+			if len(o.Value) >= 3 {
+				info.Extended, info.Known = o.Value[2]&0x40 != 0, true
+			}
+		case 0x7F66:
+			kids, err := o.Children()
+			if err != nil || len(kids) < 2 || kids[0].Tag != 0x02 || kids[1].Tag != 0x02 {
+				continue
+			}
+			info.MaxCommand, info.MaxResponse = uintValue(kids[0].Value), uintValue(kids[1].Value)
+			if !info.Known {
+				info.Extended, info.Known = info.MaxResponse > apdu.MaxShortNe+2 || info.MaxCommand > 4+1+apdu.MaxShortNc+1, true
+			}
+		}
+	}
+	return info
+}
+
+func uintValue(b []byte) int {
+	n := 0
+	for _, c := range b {
+		if n > 1<<24 {
+			return n
+		}
+		n = n<<8 | int(c)
+	}
+	return n
+}
+
+// historicalBytes extracts T1..Tk from an ATR (ISO 7816-3 §8.2): T0's high nibble
+// Y1 says which of TA1 TB1 TC1 TD1 follow, and each TDi's high nibble which
+// interface bytes of the next group follow.
 func historicalBytes(atr []byte) []byte {
 	if len(atr) < 2 {
 		return nil
 	}
 	k := int(atr[1] & 0x0F)
-	i := 1
+	i := 1 // index of T0, then of each TDi
 	y := atr[1] >> 4
 	for {
-		for _, bit := range []byte{0x10, 0x20, 0x40} {
+		for _, bit := range []byte{0x1, 0x2, 0x4} { // TAi, TBi, TCi
 			if y&bit != 0 {
 				i++
 			}
 		}
-		if y&0x80 == 0 {
+		if y&0x8 == 0 {
 			break
 		}
-		i++
+		i++ // TDi
 		if i >= len(atr) {
 			return nil
 		}

@@ -20,6 +20,17 @@ import (
 // ErrPulled is what Transmit returns once the card has been pulled.
 var ErrPulled = errors.New("testcard: card removed")
 
+// ErrNotTransacted is the transport failure of TransportNoExtended.
+var ErrNotTransacted = errors.New("testcard: scard: transaction failed (SCARD_E_NOT_TRANSACTED)")
+
+// ATR says extended Lc and Le in the card capabilities (ISO 7816-4 §12.1.1.9);
+// ATRSilent has no card capabilities at all.
+var (
+	ATR       = []byte{0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x94, 0x01, 0x40, 0x22}
+	ATRShort  = []byte{0x3B, 0x85, 0x80, 0x01, 0x80, 0x73, 0x94, 0x01, 0x00, 0x62}
+	ATRSilent = []byte{0x3B, 0x83, 0x80, 0x01, 0x80, 0x31, 0xC0, 0x73}
+)
+
 // Card is an in-process card.
 type Card struct {
 	mu sync.Mutex
@@ -33,10 +44,15 @@ type Card struct {
 	Tries int
 	// NoExtended makes the card answer 6700 to any extended-length command.
 	NoExtended bool
+	// TransportNoExtended makes Transmit fail every extended-length command as a
+	// short-APDU-only CCID reader does (SCARD_E_NOT_TRANSACTED); the card never sees it.
+	TransportNoExtended bool
+	// ATRInfo, when set, is EF.ATR/INFO (2F01, SFI 01) in the MF.
+	ATRInfo []byte
 	// PullAfter, if > 0, pulls the card when that many commands have been received.
 	PullAfter int
-	// Commands counts the commands received.
-	Commands int
+	// Commands counts the commands received; ExtendedSeen those in extended length.
+	Commands, ExtendedSeen int
 	// Log keeps the plain INS of every command for assertions.
 	Log []byte
 
@@ -78,6 +94,12 @@ func (c *Card) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 	cmd, err := apdu.ParseCommand(raw)
 	if err != nil {
 		return sw(0x6700), nil
+	}
+	if cmd.IsExtended() {
+		c.ExtendedSeen++
+	}
+	if c.TransportNoExtended && cmd.IsExtended() {
+		return nil, ErrNotTransacted
 	}
 	if c.NoExtended && cmd.IsExtended() {
 		return sw(0x6700), nil
@@ -161,6 +183,12 @@ func (c *Card) selectFile(cmd apdu.Command) apdu.Response {
 			return apdu.Response{SW: 0x6A82}
 		}
 		return apdu.Response{SW: 0x9000}
+	case 0x00:
+		if !bytes.Equal(cmd.Data, []byte{0x3F, 0x00}) {
+			return apdu.Response{SW: 0x6A82}
+		}
+		c.app, c.sm, c.current = "", nil, 0
+		return apdu.Response{SW: 0x9000}
 	case 0x02:
 		if len(cmd.Data) != 2 {
 			return apdu.Response{SW: 0x6700}
@@ -187,6 +215,10 @@ func (c *Card) file(fid uint16) ([]byte, bool) {
 		if fid == 0xD001 && c.Info != nil {
 			return c.Info, true
 		}
+	case "":
+		if fid == 0x2F01 && c.ATRInfo != nil {
+			return c.ATRInfo, true
+		}
 	}
 	return nil, false
 }
@@ -198,7 +230,10 @@ func (c *Card) read(cmd apdu.Command, secure bool) apdu.Response {
 	off := int(cmd.P1&0x7F)<<8 | int(cmd.P2)
 	if cmd.INS == apdu.InsReadBinary && cmd.P1&0x80 != 0 {
 		fid, ok := c.SFI[cmd.P1&0x1F]
-		if !ok || c.app != "lds" {
+		if c.app == "" && cmd.P1&0x1F == 0x01 {
+			fid, ok = 0x2F01, c.ATRInfo != nil
+		}
+		if !ok || (c.app != "lds" && fid != 0x2F01) {
 			return apdu.Response{SW: 0x6A82}
 		}
 		c.current = fid
