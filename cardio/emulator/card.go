@@ -293,7 +293,7 @@ func (c *Card) processSM(outer apdu.Command) ([]byte, error) {
 		// The command ended the session (a new BAC inside SM): answer plainly.
 		return r.Bytes(), nil
 	}
-	w, err := c.sm.WrapResponse(r)
+	w, err := c.sm.WrapResponse(inner.INS, r)
 	if err != nil {
 		c.sm = nil
 		return sw(swNoPreciseProblem), nil

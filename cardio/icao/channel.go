@@ -28,7 +28,7 @@ func (c *SecureChannel) Transmit(ctx context.Context, command []byte) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	plain, err := c.S.UnwrapResponse(resp)
+	plain, err := c.S.UnwrapResponse(cmd.INS, resp)
 	if err != nil {
 		return nil, fmt.Errorf("secure messaging: %w", err)
 	}

@@ -15,7 +15,9 @@ func FuzzUnwrap(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, _ := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx(exSSC))
 		if r, err := apdu.ParseResponse(b); err == nil {
-			s.UnwrapResponse(r)
+			s.UnwrapResponse(apdu.InsReadBinary, r)
+			s2, _ := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx(exSSC))
+			s2.UnwrapResponse(apdu.InsReadBinaryOdd, r)
 		}
 		c, _ := NewSession(AES128, hx(exKSenc), hx(exKSmac), make([]byte, 16))
 		if cmd, err := apdu.ParseCommand(b); err == nil {

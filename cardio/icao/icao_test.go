@@ -222,7 +222,7 @@ func TestSecureMessagingExample(t *testing.T) {
 			t.Fatalf("%s: chip got %+v", st.name, pc)
 		}
 		// Chip wraps the response.
-		pr, err := chip.WrapResponse(st.plainResp)
+		pr, err := chip.WrapResponse(st.plain.INS, st.plainResp)
 		if err != nil {
 			t.Fatalf("%s: chip wrap: %v", st.name, err)
 		}
@@ -231,7 +231,7 @@ func TestSecureMessagingExample(t *testing.T) {
 		}
 		// Terminal unwraps it.
 		rr, _ := apdu.ParseResponse(hx(st.protResp))
-		ur, err := term.UnwrapResponse(rr)
+		ur, err := term.UnwrapResponse(st.plain.INS, rr)
 		if err != nil {
 			t.Fatalf("%s: unwrap: %v", st.name, err)
 		}
@@ -269,7 +269,7 @@ func TestSecureMessagingRejects(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := NewSession(TDES, hx(exKSenc), hx(exKSmac), hx("887022120C06C229"))
 			r, _ := apdu.ParseResponse(tc.mod(append([]byte(nil), protResp...)))
-			if _, err := s.UnwrapResponse(r); !errors.Is(err, tc.want) {
+			if _, err := s.UnwrapResponse(0xB0, r); !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			// After an SM error the session is finished on the terminal side too.
@@ -278,6 +278,22 @@ func TestSecureMessagingRejects(t *testing.T) {
 			}
 		})
 	}
+	// The cryptogram's tag must match the INS parity: DO87 answering READ BINARY B1
+	// (which wants DO85), and DO85 answering B0, are refused.
+	for _, ins := range [][2]byte{{0xB0, 0xB1}, {0xB1, 0xB0}} {
+		term, chip := exampleSessions(t)
+		w, _ := term.WrapCommand(apdu.Command{INS: ins[1], Data: hx("540100"), Ne: 4})
+		if _, err := chip.UnwrapCommand(w); err != nil {
+			t.Fatal(err)
+		}
+		pr, err := chip.WrapResponse(ins[0], apdu.Response{Data: hx("53020102"), SW: 0x9000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := term.UnwrapResponse(ins[1], pr); !errors.Is(err, ErrSMObjects) {
+			t.Fatalf("response for INS %02X unwrapped as INS %02X: %v", ins[0], ins[1], err)
+		}
+	}
 	// A replayed command (stale SSC) fails the chip's MAC check.
 	term, chip := exampleSessions(t)
 	w, _ := term.WrapCommand(apdu.Command{INS: 0xB0, Ne: 4})
@@ -285,7 +301,7 @@ func TestSecureMessagingRejects(t *testing.T) {
 	if _, err := chip.UnwrapCommand(mustParseCommand(t, wb)); err != nil {
 		t.Fatal(err)
 	}
-	chip.WrapResponse(apdu.Response{SW: 0x9000})
+	chip.WrapResponse(0xB0, apdu.Response{SW: 0x9000})
 	if _, err := chip.UnwrapCommand(mustParseCommand(t, wb)); !errors.Is(err, ErrSMMAC) {
 		t.Fatalf("replay: %v", err)
 	}
@@ -337,12 +353,25 @@ func TestSecureMessagingRoundTrip(t *testing.T) {
 			if pc.INS != tc.cmd.INS || pc.Ne != tc.cmd.Ne || !bytes.Equal(pc.Data, tc.cmd.Data) {
 				t.Fatalf("chip got %+v", pc)
 			}
-			pr, err := chip.WrapResponse(tc.resp)
+			pr, err := chip.WrapResponse(tc.cmd.INS, tc.resp)
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(tc.resp.Data) > 0 {
+				// Odd INS: DO85 without a padding-content indicator; even INS: DO87.
+				want := byte(0x87)
+				if tc.cmd.INS&1 == 1 {
+					want = 0x85
+				}
+				if pr.Data[0] != want {
+					t.Fatalf("response cryptogram tag %02X, want %02X", pr.Data[0], want)
+				}
+				if want == 0x85 && len(tc.resp.Data) < 8 && pr.Data[1] != 8 {
+					t.Fatalf("DO85 of %d bytes, want one 3DES block", pr.Data[1])
+				}
+			}
 			rr, _ := apdu.ParseResponse(pr.Bytes())
-			ur, err := term.UnwrapResponse(rr)
+			ur, err := term.UnwrapResponse(tc.cmd.INS, rr)
 			if err != nil {
 				t.Fatal(err)
 			}

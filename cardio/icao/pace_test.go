@@ -282,11 +282,11 @@ func roundTrip(t *testing.T, term, chip *Session) {
 	if err != nil || in.INS != apdu.InsReadBinary || in.P1 != 0x9E || in.Ne != 4 {
 		t.Fatalf("chip unwrap: %+v %v", in, err)
 	}
-	r, err := chip.WrapResponse(apdu.Response{Data: []byte{0x60, 0x02, 0x5F, 0x01}, SW: 0x9000})
+	r, err := chip.WrapResponse(apdu.InsReadBinary, apdu.Response{Data: []byte{0x60, 0x02, 0x5F, 0x01}, SW: 0x9000})
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := term.UnwrapResponse(r)
+	out, err := term.UnwrapResponse(apdu.InsReadBinary, r)
 	if err != nil || !bytes.Equal(out.Data, []byte{0x60, 0x02, 0x5F, 0x01}) {
 		t.Fatalf("terminal unwrap: %X %v", out.Data, err)
 	}

@@ -154,6 +154,16 @@ func (s *Session) macInput(parts ...[]byte) []byte {
 	return Pad(b, s.s.blockSize())
 }
 
+// cryptogramTag is the data object of an encrypted data field: DO85 for an odd INS
+// (the data are BER-TLV, so no padding-content indicator), DO87 for an even one.
+// Commands and responses alike (Doc 9303 Part 11 §9.8.4, ISO 7816-4 §10.2).
+func cryptogramTag(ins byte) tlv.Tag {
+	if ins&1 == 1 {
+		return TagDO85
+	}
+	return TagDO87
+}
+
 func (s *Session) cryptogram(ins byte, data []byte) ([]byte, error) {
 	ct, err := s.s.encrypt(s.ssc, Pad(data, s.s.blockSize()))
 	if err != nil {
@@ -166,7 +176,12 @@ func (s *Session) cryptogram(ins byte, data []byte) ([]byte, error) {
 	return tlv.Encode(TagDO87, append([]byte{0x01}, ct...)), nil
 }
 
-func (s *Session) plaintext(do tlv.Object) ([]byte, error) {
+// plaintext decrypts DO85 or DO87, whichever the INS parity asks for (odd INS:
+// DO85, ISO 7816-4 §10.2.2; even: DO87 with its padding-content indicator).
+func (s *Session) plaintext(ins byte, do tlv.Object) ([]byte, error) {
+	if want := cryptogramTag(ins); do.Tag != want {
+		return nil, fmt.Errorf("%w: %s cryptogram for INS %02X, want %s", ErrSMObjects, do.Tag, ins, want)
+	}
 	ct := do.Value
 	if do.Tag == TagDO87 {
 		if len(ct) < 1 || ct[0] != 0x01 {
@@ -239,10 +254,11 @@ func (s *Session) WrapCommand(c apdu.Command) (apdu.Command, error) {
 	return out, nil
 }
 
-// UnwrapResponse checks and decrypts a protected response (terminal side). A response
-// with no data and an error status is the chip abandoning secure messaging; it is
-// returned as is and the session is finished.
-func (s *Session) UnwrapResponse(r apdu.Response) (apdu.Response, error) {
+// UnwrapResponse checks and decrypts a protected response to a command with
+// instruction ins (terminal side): the cryptogram is DO85 for an odd INS and DO87
+// for an even one. A response with no data and an error status is the chip
+// abandoning secure messaging; it is returned as is and the session is finished.
+func (s *Session) UnwrapResponse(ins byte, r apdu.Response) (apdu.Response, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.broken {
@@ -291,7 +307,7 @@ func (s *Session) UnwrapResponse(r apdu.Response) (apdu.Response, error) {
 	}
 	out := apdu.Response{SW: uint16(do99.Value[0])<<8 | uint16(do99.Value[1])}
 	if enc != nil {
-		if out.Data, err = s.plaintext(*enc); err != nil {
+		if out.Data, err = s.plaintext(ins, *enc); err != nil {
 			s.broken = true
 			return apdu.Response{}, err
 		}
@@ -357,7 +373,7 @@ func (s *Session) UnwrapCommand(c apdu.Command) (apdu.Command, error) {
 	}
 	out := apdu.Command{CLA: c.CLA &^ 0x0C, INS: c.INS, P1: c.P1, P2: c.P2, Extended: c.Extended}
 	if enc != nil {
-		if out.Data, err = s.plaintext(*enc); err != nil {
+		if out.Data, err = s.plaintext(c.INS, *enc); err != nil {
 			s.broken = true
 			return apdu.Command{}, err
 		}
@@ -385,30 +401,31 @@ func (s *Session) UnwrapCommand(c apdu.Command) (apdu.Command, error) {
 	return out, nil
 }
 
-// WrapResponse protects a plain response (chip side): DO87 with the data (if any),
-// DO99 with the status and DO8E, under the outer status word.
-func (s *Session) WrapResponse(r apdu.Response) (apdu.Response, error) {
+// WrapResponse protects a plain response to a command with instruction ins (chip
+// side): the data (if any) in DO85 for an odd INS (READ BINARY B1) or DO87 for an
+// even one (Doc 9303 Part 11 §9.8.4, ISO 7816-4 §10.2.2), DO99 with the status and
+// DO8E, under the outer status word.
+func (s *Session) WrapResponse(ins byte, r apdu.Response) (apdu.Response, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.broken {
 		return apdu.Response{}, ErrSMFinished
 	}
 	s.incSSC()
-	var do87 []byte
+	var enc []byte
 	var err error
 	if len(r.Data) > 0 {
-		// Responses always use DO87 (Doc 9303 Part 11 §9.8.5).
-		if do87, err = s.cryptogram(0, r.Data); err != nil {
+		if enc, err = s.cryptogram(ins, r.Data); err != nil {
 			return apdu.Response{}, err
 		}
 	}
 	do99 := tlv.Encode(TagDO99, []byte{byte(r.SW >> 8), byte(r.SW)})
-	cc, err := s.s.mac(s.macInput(do87, do99))
+	cc, err := s.s.mac(s.macInput(enc, do99))
 	if err != nil {
 		return apdu.Response{}, err
 	}
-	data := make([]byte, 0, len(do87)+len(do99)+10)
-	data = append(data, do87...)
+	data := make([]byte, 0, len(enc)+len(do99)+10)
+	data = append(data, enc...)
 	data = append(data, do99...)
 	data = append(data, tlv.Encode(TagDO8E, cc)...)
 	return apdu.Response{Data: data, SW: r.SW}, nil

@@ -118,7 +118,7 @@ func (c *Card) Transmit(ctx context.Context, raw []byte) ([]byte, error) {
 		if c.sm == nil {
 			return resp.Bytes(), nil
 		}
-		w, err := c.sm.WrapResponse(resp)
+		w, err := c.sm.WrapResponse(plain.INS, resp)
 		if err != nil {
 			return sw(0x6F00), nil
 		}
