@@ -36,6 +36,7 @@ const (
 	swBlocked          = 0x6983
 	swConditions       = 0x6985
 	swNoCurrentEF      = 0x6986
+	swSMMissing        = 0x6987
 	swSMIncorrect      = 0x6988
 	swWrongData        = 0x6A80
 	swRefDataNotFound  = 0x6A88
@@ -102,6 +103,7 @@ type Card struct {
 	ef          *file
 	challenged  bool
 	sm          *icao.Session
+	smLost      bool // the command being handled is plain and ended a session
 	pinVerified bool
 	pace        *icao.PACEChip // between MSE:Set AT and the last General Authenticate
 
@@ -255,9 +257,12 @@ func (c *Card) Process(raw []byte) ([]byte, error) {
 	}
 	switch cla & 0x0C {
 	case 0x00:
-		// A plain command ends any secure messaging session (Doc 9303 Part 11 §9.8.6.1).
+		// A plain command ends any secure messaging session (Doc 9303 Part 11
+		// §9.8.6.1); one that needed SM answers 6987, SM objects missing.
+		c.smLost = c.sm != nil
 		c.sm = nil
 		r, err := c.handle(cmd, false, min(cmd.Ne, maxResponseData))
+		c.smLost = false
 		if err != nil {
 			return nil, err
 		}
@@ -275,9 +280,13 @@ func (c *Card) processSM(outer apdu.Command) ([]byte, error) {
 	}
 	inner, err := c.sm.UnwrapCommand(outer)
 	if err != nil {
-		// Wrong MAC, wrong SSC (which shows as a wrong MAC) or malformed objects: the
-		// session ends and the answer is plain.
+		// The session ends and the answer is plain: 6987 when a mandatory object
+		// (DO8E) is missing; 6988 for a wrong MAC, a wrong SSC (which shows as a
+		// wrong MAC), a bad cryptogram or bad padding.
 		c.sm = nil
+		if errors.Is(err, icao.ErrSMMissing) {
+			return sw(swSMMissing), nil
+		}
 		return sw(swSMIncorrect), nil
 	}
 	outerNe := outer.Ne
@@ -540,6 +549,10 @@ func (c *Card) fileBySFI(sfi byte) *file {
 // identifier selects the file, ISO 7816-4 §7.2.2).
 func (c *Card) startRead(f *file, secure bool) (apdu.Response, bool) {
 	if f.needsBAC && !secure {
+		if c.smLost {
+			// Plain CLA where the session required SM.
+			return status(swSMMissing), true
+		}
 		return status(swSecurityStatus), true
 	}
 	c.ef = f

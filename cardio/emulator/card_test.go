@@ -344,6 +344,47 @@ func TestSecureMessagingRules(t *testing.T) {
 	if resp := r.send(apdu.Command{INS: apdu.InsReadBinary, P1: 0x81, Ne: 4}); resp.SW != 0x6982 {
 		t.Errorf("plain read after the session ended: %04X, want 6982", resp.SW)
 	}
+	// SM objects missing (6987) versus incorrect (6988); the session ends either way.
+	for _, tc := range []struct {
+		name string
+		mod  func(c apdu.Command) apdu.Command
+		want uint16
+	}{
+		{"no DO8E", func(c apdu.Command) apdu.Command { c.Data = c.Data[:len(c.Data)-10]; return c }, 0x6987},
+		{"no data objects", func(c apdu.Command) apdu.Command { c.Data = nil; return c }, 0x6987},
+		{"plain CLA where SM is required", func(c apdu.Command) apdu.Command {
+			return apdu.Command{INS: apdu.InsReadBinary, P1: 0x81, Ne: 4}
+		}, 0x6987},
+		{"wrong MAC", func(c apdu.Command) apdu.Command { c.Data[len(c.Data)-1] ^= 1; return c }, 0x6988},
+		{"DO8E of 4 bytes", func(c apdu.Command) apdu.Command {
+			c.Data = append(c.Data[:len(c.Data)-10:len(c.Data)-10], 0x8E, 0x04, 1, 2, 3, 4)
+			return c
+		}, 0x6988},
+		{"bad cryptogram length", func(c apdu.Command) apdu.Command {
+			// DO87 of 01 + 5 bytes (not a whole block), MAC left as it was.
+			c.Data = append([]byte{0x87, 0x06, 0x01, 1, 2, 3, 4, 5}, c.Data...)
+			return c
+		}, 0x6988},
+	} {
+		if err := r.bac(keyOf(p)); err != nil {
+			t.Fatal(err)
+		}
+		w, err := r.sm.S.WrapCommand(apdu.Command{INS: apdu.InsReadBinary, P1: 0x81, Ne: 4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := tc.mod(w).Bytes()
+		if out, _ := card.Process(raw); !bytes.Equal(out, []byte{byte(tc.want >> 8), byte(tc.want)}) {
+			t.Errorf("%s: % X, want %04X", tc.name, out, tc.want)
+		}
+		// The session is over: a correct protected command with the next SSC fails.
+		next, _ := r.sm.S.WrapCommand(apdu.Command{INS: apdu.InsReadBinary, P1: 0x81, Ne: 4})
+		nraw, _ := next.Bytes()
+		if out, _ := card.Process(nraw); !bytes.Equal(out, []byte{0x69, 0x88}) {
+			t.Errorf("%s: session still open: % X", tc.name, out)
+		}
+		r.sm = nil
+	}
 	// A plain command in a session ends it too.
 	if err := r.bac(keyOf(p)); err != nil {
 		t.Fatal(err)

@@ -98,9 +98,14 @@ func TestPACECardSession(t *testing.T) {
 	if err != nil || !bytes.Equal(resp.Data, l.COM) {
 		t.Fatalf("EF.COM under PACE SM: % X %v", resp.Data, err)
 	}
-	// A plain LDS read after that is refused: the files need secure messaging.
+	// A plain LDS read after that is refused: the files need secure messaging. The
+	// first ends the session and says SM objects are missing (6987); after that
+	// there is no session: security status not satisfied (6982).
+	if resp := r.send(apdu.Command{INS: apdu.InsReadBinary, P1: 0x9E, Ne: 256}); resp.SW != 0x6987 {
+		t.Fatalf("plain read in the session: %04X, want 6987", resp.SW)
+	}
 	if resp := r.send(apdu.Command{INS: apdu.InsReadBinary, P1: 0x9E, Ne: 256}); resp.SW != 0x6982 {
-		t.Fatalf("plain read: %04X", resp.SW)
+		t.Fatalf("plain read: %04X, want 6982", resp.SW)
 	}
 	if _, err := icao.PACE(t.Context(), r, icao.P256Params(), icao.PasswordCAN("111111"), rand.Reader); !errors.Is(err, icao.ErrPACEFailed) {
 		t.Fatalf("wrong CAN: %v", err)

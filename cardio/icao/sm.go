@@ -11,10 +11,14 @@ import (
 	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
 
-// Errors of secure messaging. The chip answers these with 6987/6988 and ends the session.
+// Errors of secure messaging. The chip ends the session on any of them and answers
+// in plain: 6987 for ErrSMMissing (and ErrNotSM), 6988 for the others (ISO 7816-4
+// §5.6, Doc 9303 Part 11 §9.8.6.1).
 var (
-	ErrSMMAC      = errors.New("icao: secure messaging checksum mismatch")
-	ErrSMObjects  = errors.New("icao: missing or malformed secure messaging data objects")
+	ErrSMMAC     = errors.New("icao: secure messaging checksum mismatch")
+	ErrSMObjects = errors.New("icao: missing or malformed secure messaging data objects")
+	// ErrSMMissing is a mandatory data object absent (always with ErrSMObjects).
+	ErrSMMissing  = errors.New("icao: expected secure messaging data objects missing")
 	ErrNotSM      = errors.New("icao: command is not secure messaging")
 	ErrAlreadySM  = errors.New("icao: command already carries secure messaging")
 	ErrSMFinished = errors.New("icao: secure messaging session ended after an error")
@@ -293,9 +297,13 @@ func (s *Session) UnwrapResponse(ins byte, r apdu.Response) (apdu.Response, erro
 			macced = append(macced, tlv.Encode(o.Tag, o.Value)...)
 		}
 	}
-	if do8e == nil || do99 == nil || len(do99.Value) != 2 || len(do8e.Value) != 8 {
+	if do8e == nil || do99 == nil {
 		s.broken = true
-		return apdu.Response{}, fmt.Errorf("%w: DO99 and DO8E are mandatory", ErrSMObjects)
+		return apdu.Response{}, fmt.Errorf("%w: %w: DO99 and DO8E are mandatory", ErrSMObjects, ErrSMMissing)
+	}
+	if len(do99.Value) != 2 || len(do8e.Value) != 8 {
+		s.broken = true
+		return apdu.Response{}, fmt.Errorf("%w: DO99 of %d bytes, DO8E of %d", ErrSMObjects, len(do99.Value), len(do8e.Value))
 	}
 	want, err := s.s.mac(s.macInput(macced))
 	if err != nil {
@@ -352,9 +360,13 @@ func (s *Session) UnwrapCommand(c apdu.Command) (apdu.Command, error) {
 			macced = append(macced, tlv.Encode(o.Tag, o.Value)...)
 		}
 	}
-	if do8e == nil || len(do8e.Value) != 8 {
+	if do8e == nil {
 		s.broken = true
-		return apdu.Command{}, fmt.Errorf("%w: DO8E is mandatory", ErrSMObjects)
+		return apdu.Command{}, fmt.Errorf("%w: %w: DO8E is mandatory", ErrSMObjects, ErrSMMissing)
+	}
+	if len(do8e.Value) != 8 {
+		s.broken = true
+		return apdu.Command{}, fmt.Errorf("%w: DO8E of %d bytes", ErrSMObjects, len(do8e.Value))
 	}
 	hdr := Pad([]byte{c.CLA, c.INS, c.P1, c.P2}, s.s.blockSize())
 	var in []byte
