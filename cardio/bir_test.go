@@ -63,19 +63,19 @@ func TestReadCard(t *testing.T) {
 		maxAPDUs   int
 		wantErr    error
 	}{
-		{name: "genuine, key from EF.CardInfo", ds: valid, wantOK: true, maxAPDUs: 14},
-		{name: "genuine, key given", ds: valid, key: &icao.BACKey{DocumentNumber: "1234567", BirthDate: "850314", ExpiryDate: "340603"}, wantOK: true, maxAPDUs: 11},
-		{name: "no extended length", ds: valid, noExtended: true, wantShort: true, wantOK: true, maxAPDUs: 120},
-		{name: "short-only transport", ds: valid, transport: true, wantShort: true, wantOK: true, maxAPDUs: 120},
-		{name: "ATR without extended length", ds: valid, atr: testcard.ATRShort, wantShort: true, wantOK: true, maxAPDUs: 120},
-		{name: "silent ATR, no EF.ATR/INFO", ds: valid, atr: testcard.ATRSilent, wantShort: true, wantOK: true, maxAPDUs: 120},
+		{name: "genuine, key from EF.CardInfo", ds: valid, wantOK: true, maxAPDUs: 19},
+		{name: "genuine, key given", ds: valid, key: &icao.BACKey{DocumentNumber: "1234567", BirthDate: "850314", ExpiryDate: "340603"}, wantOK: true, maxAPDUs: 15},
+		{name: "no extended length", ds: valid, noExtended: true, wantShort: true, wantOK: true, maxAPDUs: 130},
+		{name: "short-only transport", ds: valid, transport: true, wantShort: true, wantOK: true, maxAPDUs: 130},
+		{name: "ATR without extended length", ds: valid, atr: testcard.ATRShort, wantShort: true, wantOK: true, maxAPDUs: 130},
+		{name: "silent ATR, no EF.ATR/INFO", ds: valid, atr: testcard.ATRSilent, wantShort: true, wantOK: true, maxAPDUs: 130},
 		{name: "silent ATR, EF.ATR/INFO card capabilities", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x40}, wantOK: true, maxAPDUs: 30},
 		{name: "silent ATR, EF.ATR/INFO extended length information", ds: valid, atr: testcard.ATRSilent,
 			atrInfo: []byte{0x7F, 0x66, 0x08, 0x02, 0x02, 0x04, 0x00, 0x02, 0x02, 0x08, 0x00}, wantOK: true, maxAPDUs: 60},
-		{name: "silent ATR, EF.ATR/INFO says short", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x00}, wantShort: true, wantOK: true, maxAPDUs: 120},
-		{name: "tampered DG1", opts: testcard.Options{TamperDG: 1}, ds: valid, wantFailed: "dg1_hash", maxAPDUs: 14},
-		{name: "tampered DG2", opts: testcard.Options{TamperDG: 2}, ds: valid, wantFailed: "dg2_hash", maxAPDUs: 14},
-		{name: "expired signer", ds: expired, wantFailed: lds.CheckDSValidity, maxAPDUs: 14},
+		{name: "silent ATR, EF.ATR/INFO says short", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x00}, wantShort: true, wantOK: true, maxAPDUs: 130},
+		{name: "tampered DG1", opts: testcard.Options{TamperDG: 1}, ds: valid, wantFailed: "dg1_hash", maxAPDUs: 19},
+		{name: "tampered DG2", opts: testcard.Options{TamperDG: 2}, ds: valid, wantFailed: "dg2_hash", maxAPDUs: 19},
+		{name: "expired signer", ds: expired, wantFailed: lds.CheckDSValidity, maxAPDUs: 19},
 		{name: "wrong BAC key", ds: valid, key: &icao.BACKey{DocumentNumber: "1234568", BirthDate: "850314", ExpiryDate: "340603"}, wantErr: icao.ErrBACFailed},
 	}
 	for _, tc := range tests {
@@ -131,6 +131,9 @@ func TestReadCard(t *testing.T) {
 			}
 			if st.APDUs > tc.maxAPDUs {
 				t.Errorf("%d APDUs, want at most %d", st.APDUs, tc.maxAPDUs)
+			}
+			if c.PastEnd > 0 {
+				t.Errorf("%d READ BINARY asked past the end of a file", c.PastEnd)
 			}
 			if st.Extended == tc.wantShort {
 				t.Errorf("extended = %v", st.Extended)

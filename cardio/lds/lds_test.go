@@ -62,10 +62,10 @@ func TestReadFiles(t *testing.T) {
 		maxAPDUs   int // for DG2
 		wantErr    error
 	}{
-		{"extended by SFI", true, true, false, 1, nil},
-		{"extended by FID", true, false, false, 2, nil},
-		{"short by SFI", false, true, false, 91, nil},
-		{"short by FID", false, false, false, 92, nil},
+		{"extended by SFI", true, true, false, 2, nil},
+		{"extended by FID", true, false, false, 3, nil},
+		{"short by SFI", false, true, false, 92, nil},
+		{"short by FID", false, false, false, 93, nil},
 		{"extended refused", true, true, true, 0, ErrExtendedRefused},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -88,13 +88,20 @@ func TestReadFiles(t *testing.T) {
 			if r.APDUs > tc.maxAPDUs {
 				t.Errorf("%d APDUs for DG2, want at most %d", r.APDUs, tc.maxAPDUs)
 			}
-			// Small files come back whole in the first READ BINARY.
+			// A small file: its 8-byte header, then exactly the rest; never a
+			// READ BINARY past the end of a file.
+			if c.PastEnd != 0 {
+				t.Errorf("%d READ BINARY past the end of DG2", c.PastEnd)
+			}
 			r.APDUs = 0
 			dg1, err := r.ReadFile(context.Background(), DG1, tc.bySFI)
 			if err != nil || !bytes.Equal(dg1, c.LDS[DG1.FID]) {
 				t.Fatalf("DG1: %v", err)
 			}
-			if want := map[bool]int{true: 1, false: 2}[tc.bySFI]; r.APDUs != want {
+			if c.PastEnd != 0 {
+				t.Errorf("%d READ BINARY past the end of DG1", c.PastEnd)
+			}
+			if want := map[bool]int{true: 2, false: 3}[tc.bySFI]; r.APDUs != want {
 				t.Errorf("%d APDUs for DG1, want %d", r.APDUs, want)
 			}
 		})

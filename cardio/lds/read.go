@@ -107,18 +107,23 @@ func (r *Reader) Select(ctx context.Context, f File) error {
 	return nil
 }
 
+// HeaderRead is the size of the first READ BINARY of a file: enough for any LDS
+// file's tag (up to 2 bytes here) and length (up to 4), and never past the end of
+// a real file, so a card is never asked beyond the end (no 6282 to rely on).
+const HeaderRead = 8
+
 // ReadFile reads a whole file: by short EF identifier when bySFI (no SELECT needed),
-// else SELECT by FID first. The first READ BINARY asks for a whole chunk; a file
-// that fits comes back in that one APDU (9000, or 6282 with the partial data as
-// ISO 7816-4 lets a card answer a Le beyond the end). Otherwise the TLV header
-// gives the file's size and the rest is read in as few chunks as possible.
+// else SELECT by FID first. The first READ BINARY asks for the first HeaderRead
+// bytes; the TLV header gives the file's size, and the rest is read with Le set to
+// exactly what is left, in as few chunks as possible (one with extended length), as
+// JMRTD and gmrtd do.
 func (r *Reader) ReadFile(ctx context.Context, f File, bySFI bool) ([]byte, error) {
 	if !bySFI || f.SFI == 0 {
 		if err := r.Select(ctx, f); err != nil {
 			return nil, err
 		}
 	}
-	first := apdu.Command{INS: apdu.InsReadBinary, Ne: r.chunk()}
+	first := apdu.Command{INS: apdu.InsReadBinary, Ne: HeaderRead}
 	if bySFI && f.SFI != 0 {
 		first.P1 = 0x80 | f.SFI
 	}

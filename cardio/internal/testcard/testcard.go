@@ -51,8 +51,9 @@ type Card struct {
 	ATRInfo []byte
 	// PullAfter, if > 0, pulls the card when that many commands have been received.
 	PullAfter int
-	// Commands counts the commands received; ExtendedSeen those in extended length.
-	Commands, ExtendedSeen int
+	// Commands counts the commands received; ExtendedSeen those in extended length;
+	// PastEnd the READ BINARYs that asked beyond the end of the file.
+	Commands, ExtendedSeen, PastEnd int
 	// Log keeps the plain INS of every command for assertions.
 	Log []byte
 
@@ -259,7 +260,13 @@ func (c *Card) read(cmd apdu.Command, secure bool) apdu.Response {
 	status := uint16(0x9000)
 	if off+n > len(f) {
 		n = len(f) - off
-		status = 0x6282
+		if cmd.Ne == apdu.MaxShortNe && !cmd.Extended && cmd.INS == apdu.InsReadBinary {
+			// Le 00: "all the bytes until the end of the file, within 256" (ISO
+			// 7816-4 §11.3.3), a normal completion.
+		} else {
+			status = 0x6282
+			c.PastEnd++
+		}
 	}
 	data := f[off : off+n]
 	if cmd.INS == apdu.InsReadBinaryOdd {
