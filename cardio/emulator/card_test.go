@@ -566,6 +566,11 @@ func TestLargeFileOddReadBinary(t *testing.T) {
 	if resp.SW != 0x9000 || err != nil || o.Tag != 0x53 || !bytes.Equal(o.Value, dg2[40000:40000+len(o.Value)]) || len(resp.Data) > 223 {
 		t.Fatalf("B1 at 40000: %04X, %d bytes, %v", resp.SW, len(resp.Data), err)
 	}
+	// The minimal offset encoding (two bytes up to 65535) reads the same bytes.
+	resp2 := r.send(apdu.Command{INS: apdu.InsReadBinaryOdd, P2: 0x02, Data: tlv.Encode(0x54, []byte{byte(40000 >> 8), byte(40000 & 0xFF)}), Ne: 223})
+	if resp2.SW != 0x9000 || !bytes.Equal(resp2.Data, resp.Data) {
+		t.Fatalf("B1 at 40000, 2-byte offset: %04X, %d bytes", resp2.SW, len(resp2.Data))
+	}
 	// Current EF (0000), to the end: 6282 with the rest.
 	resp = odd(0x00, 0x00, len(dg2)-10, 100)
 	if o, err := tlv.ParseOne(resp.Data); resp.SW != 0x6282 || err != nil || !bytes.Equal(o.Value, dg2[len(dg2)-10:]) {

@@ -111,7 +111,7 @@ func TestReadFiles(t *testing.T) {
 // TestReadBeyond32K reads a file larger than the 15-bit offset of READ BINARY (B0)
 // with short APDUs, which needs READ BINARY (B1) with an offset object.
 func TestReadBeyond32K(t *testing.T) {
-	c, _ := newCard(t, testcard.JPEG(40000), testcard.Options{})
+	c, _ := newCard(t, testcard.JPEG(70000), testcard.Options{})
 	r := &Reader{T: openBAC(t, c), SM: true}
 	got, err := r.ReadFile(context.Background(), DG2, true)
 	if err != nil {
@@ -122,6 +122,26 @@ func TestReadBeyond32K(t *testing.T) {
 	}
 	if !bytes.Contains(c.Log, []byte{apdu.InsReadBinaryOdd}) {
 		t.Fatal("B1 not used")
+	}
+	// DO54 holds the offset in as few bytes as it takes (ISO 7816-4 §11.3.3: no
+	// leading zero byte): two up to 65535, three beyond.
+	var two, three int
+	for _, o := range c.OddOffsets {
+		off := 0
+		for _, b := range o {
+			off = off<<8 | int(b)
+		}
+		switch {
+		case off <= 0xFFFF && len(o) == 2:
+			two++
+		case off > 0xFFFF && len(o) == 3 && o[0] != 0:
+			three++
+		default:
+			t.Errorf("offset %d encoded as % X", off, o)
+		}
+	}
+	if two == 0 || three == 0 {
+		t.Errorf("offsets seen: %d of 2 bytes, %d of 3", two, three)
 	}
 }
 

@@ -186,7 +186,12 @@ func (r *Reader) readOffset(ctx context.Context, f File, off, n int) ([]byte, er
 		// bytes: ask in extended form for more.
 		return r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinary, P1: byte(off >> 8), P2: byte(off), Ne: n, Extended: r.Extended && r.SM && n > ShortChunkSM})
 	}
-	offDO := tlv.Encode(0x54, []byte{byte(off >> 16), byte(off >> 8), byte(off)})
+	// The offset data object in its minimal form: two bytes up to 65535, three beyond.
+	offBytes := []byte{byte(off >> 16), byte(off >> 8), byte(off)}
+	if off <= 0xFFFF {
+		offBytes = offBytes[1:]
+	}
+	offDO := tlv.Encode(0x54, offBytes)
 	// The response is wrapped in a discretionary data object 53 L data: ask for its header too.
 	data, err := r.readAt(ctx, f, apdu.Command{INS: apdu.InsReadBinaryOdd, Data: offDO, Ne: min(n+4, r.chunk())})
 	if err != nil {

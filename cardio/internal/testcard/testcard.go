@@ -56,6 +56,8 @@ type Card struct {
 	Commands, ExtendedSeen, PastEnd int
 	// Log keeps the plain INS of every command for assertions.
 	Log []byte
+	// OddOffsets keeps the value of every DO54 (offset) of READ BINARY B1.
+	OddOffsets [][]byte
 
 	app         string // "", "lds", "dsi"
 	current     uint16
@@ -244,6 +246,7 @@ func (c *Card) read(cmd apdu.Command, secure bool) apdu.Response {
 		if len(cmd.Data) < 3 || cmd.Data[0] != 0x54 || int(cmd.Data[1]) != len(cmd.Data)-2 {
 			return apdu.Response{SW: 0x6A80}
 		}
+		c.OddOffsets = append(c.OddOffsets, append([]byte(nil), cmd.Data[2:]...))
 		off = 0
 		for _, b := range cmd.Data[2:] {
 			off = off<<8 | int(b)
