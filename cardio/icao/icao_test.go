@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
 
 func hx(s string) []byte {
@@ -403,5 +404,56 @@ func TestRetailMACRejects(t *testing.T) {
 	}
 	if _, err := RetailMAC(make([]byte, 16), make([]byte, 7)); err == nil {
 		t.Error("unaligned data accepted")
+	}
+}
+
+// TestResponseWithoutDO99: DO99 may be absent (Doc 9303 Part 11 §9.8.4); the status
+// word is then the outer one. A DO99 of the wrong size, or a bad MAC, is refused.
+func TestResponseWithoutDO99(t *testing.T) {
+	build := func(chip *Session, data []byte, do99 []byte, flip bool) apdu.Response {
+		chip.incSSC()
+		do87, err := chip.cryptogram(0xB0, data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := append(append([]byte(nil), do87...), do99...)
+		cc, err := chip.s.mac(chip.macInput(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if flip {
+			cc[0] ^= 1
+		}
+		return apdu.Response{Data: append(body, tlv.Encode(TagDO8E, cc)...), SW: 0x9000}
+	}
+	for _, tc := range []struct {
+		name string
+		do99 []byte
+		flip bool
+		want error
+	}{
+		{"no DO99", nil, false, nil},
+		{"no DO99, bad MAC", nil, true, ErrSMMAC},
+		{"DO99 of 1 byte", []byte{0x99, 0x01, 0x90}, false, ErrSMObjects},
+		{"DO99 of 3 bytes", []byte{0x99, 0x03, 0x90, 0x00, 0x00}, false, ErrSMObjects},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			term, chip := exampleSessions(t)
+			w, _ := term.WrapCommand(apdu.Command{INS: 0xB0, Ne: 4})
+			if _, err := chip.UnwrapCommand(w); err != nil {
+				t.Fatal(err)
+			}
+			r := build(chip, hx("60145F01"), tc.do99, tc.flip)
+			got, err := term.UnwrapResponse(0xB0, r)
+			if tc.want != nil {
+				if !errors.Is(err, tc.want) {
+					t.Fatalf("err = %v, want %v", err, tc.want)
+				}
+				return
+			}
+			if err != nil || got.SW != 0x9000 || !bytes.Equal(got.Data, hx("60145F01")) {
+				t.Fatalf("%X %04X %v", got.Data, got.SW, err)
+			}
+		})
 	}
 }

@@ -297,13 +297,15 @@ func (s *Session) UnwrapResponse(ins byte, r apdu.Response) (apdu.Response, erro
 			macced = append(macced, tlv.Encode(o.Tag, o.Value)...)
 		}
 	}
-	if do8e == nil || do99 == nil {
+	// DO99 may be left out (Doc 9303 Part 11 §9.8.4): the status word is then the
+	// outer one, which the MAC does not cover. DO8E is always required.
+	if do8e == nil {
 		s.broken = true
-		return apdu.Response{}, fmt.Errorf("%w: %w: DO99 and DO8E are mandatory", ErrSMObjects, ErrSMMissing)
+		return apdu.Response{}, fmt.Errorf("%w: %w: DO8E is mandatory", ErrSMObjects, ErrSMMissing)
 	}
-	if len(do99.Value) != 2 || len(do8e.Value) != 8 {
+	if (do99 != nil && len(do99.Value) != 2) || len(do8e.Value) != 8 {
 		s.broken = true
-		return apdu.Response{}, fmt.Errorf("%w: DO99 of %d bytes, DO8E of %d", ErrSMObjects, len(do99.Value), len(do8e.Value))
+		return apdu.Response{}, fmt.Errorf("%w: DO99 or DO8E of the wrong size", ErrSMObjects)
 	}
 	want, err := s.s.mac(s.macInput(macced))
 	if err != nil {
@@ -313,7 +315,10 @@ func (s *Session) UnwrapResponse(ins byte, r apdu.Response) (apdu.Response, erro
 		s.broken = true
 		return apdu.Response{}, ErrSMMAC
 	}
-	out := apdu.Response{SW: uint16(do99.Value[0])<<8 | uint16(do99.Value[1])}
+	out := apdu.Response{SW: r.SW}
+	if do99 != nil {
+		out.SW = uint16(do99.Value[0])<<8 | uint16(do99.Value[1])
+	}
 	if enc != nil {
 		if out.Data, err = s.plaintext(ins, *enc); err != nil {
 			s.broken = true
