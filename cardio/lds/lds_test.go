@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"encoding/asn1"
 	"encoding/pem"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
@@ -417,5 +418,104 @@ func TestParseATRInfo(t *testing.T) {
 		if got := ParseATRInfo(hexb(tc.info)); got != tc.want {
 			t.Errorf("%s: %+v, want %+v", tc.info, got, tc.want)
 		}
+	}
+}
+
+// editSOD re-encodes a good EF.SOD after edit changed its SignedData; the edits
+// below touch unsigned fields or make the checks fail before the signature.
+func editSOD(t *testing.T, sod []byte, edit func(sd *signedData)) []byte {
+	t.Helper()
+	o, err := tlv.ParseOne(sod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ci contentInfo
+	if _, err := asn1.Unmarshal(o.Value, &ci); err != nil {
+		t.Fatal(err)
+	}
+	var sd signedData
+	if _, err := asn1.Unmarshal(ci.Content.Bytes, &sd); err != nil {
+		t.Fatal(err)
+	}
+	edit(&sd)
+	sdDER, err := asn1.Marshal(sd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci.Content = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: sdDER}
+	der, err := asn1.Marshal(ci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tlv.Encode(0x77, der)
+}
+
+// TestSODVersionsAndAttributes: SignedData v3, SignerInfo v1 (issuerAndSerialNumber)
+// or v3 (subjectKeyIdentifier), LDSSecurityObject v0 without LDSVersionInfo or v1
+// with it (RFC 5652 §5.1, §5.3; Doc 9303 Part 10 §4.6.2); signed attributes with
+// both the content type (equal to eContentType) and the message digest.
+func TestSODVersionsAndAttributes(t *testing.T) {
+	p, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	good := mustSOD(t, p, testcard.Files(holder(testcard.JPEG(300))))
+	if s, err := ParseSOD(good); err != nil || s.VerifySignature() != nil {
+		t.Fatalf("good SOD: %v", err)
+	}
+	dropAttr := func(oid asn1.ObjectIdentifier) func(sd *signedData) {
+		return func(sd *signedData) {
+			set := append([]byte{0x31}, sd.SignerInfos[0].SignedAttrs.FullBytes[1:]...)
+			var attrs []attribute
+			if _, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil {
+				t.Fatal(err)
+			}
+			var body []byte
+			for _, a := range attrs {
+				if !a.Type.Equal(oid) {
+					b, _ := asn1.Marshal(a)
+					body = append(body, b...)
+				}
+			}
+			sd.SignerInfos[0].SignedAttrs = asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: body}
+		}
+	}
+	for _, tc := range []struct {
+		name      string
+		edit      func(sd *signedData)
+		parseErr  string
+		verifyErr string
+	}{
+		{"SignedData version 1", func(sd *signedData) { sd.Version = 1 }, "SignedData version 1", ""},
+		{"SignerInfo version 3 with issuerAndSerialNumber", func(sd *signedData) { sd.SignerInfos[0].Version = 3 }, "SignerInfo version 3", ""},
+		{"LDSSecurityObject version 1 without LDSVersionInfo", func(sd *signedData) {
+			var so ldsSecurityObject
+			asn1.Unmarshal(sd.EncapContentInfo.EContent, &so)
+			so.Version = 1
+			sd.EncapContentInfo.EContent, _ = asn1.Marshal(so)
+		}, "LDSSecurityObject version 1 without", ""},
+		{"LDSSecurityObject version 0 with LDSVersionInfo", func(sd *signedData) {
+			var so ldsSecurityObject
+			asn1.Unmarshal(sd.EncapContentInfo.EContent, &so)
+			vi, _ := asn1.Marshal(struct{ LDS, Unicode string }{"0108", "040000"})
+			so.VersionInfo = asn1.RawValue{FullBytes: vi}
+			sd.EncapContentInfo.EContent, _ = asn1.Marshal(so)
+		}, "LDSSecurityObject version 0 with", ""},
+		{"no content type attribute", dropAttr(oidContentType), "", "no content type"},
+		{"no message digest attribute", dropAttr(oidMessageDigest), "", "no message digest"},
+		{"no signed attributes", func(sd *signedData) { sd.SignerInfos[0].SignedAttrs = asn1.RawValue{} }, "", "no signed attributes"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSOD(editSOD(t, good, tc.edit))
+			if tc.parseErr != "" {
+				if !errors.Is(err, ErrSOD) || !strings.Contains(err.Error(), tc.parseErr) {
+					t.Fatalf("parse: %v, want %q", err, tc.parseErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.VerifySignature(); err == nil || !strings.Contains(err.Error(), tc.verifyErr) {
+				t.Fatalf("verify: %v, want %q", err, tc.verifyErr)
+			}
+		})
 	}
 }

@@ -147,12 +147,30 @@ func ParseSOD(b []byte) (*SOD, error) {
 	if !sd.EncapContentInfo.EContentType.Equal(oidLDSSecurityObject) {
 		return nil, fmt.Errorf("%w: encapsulated content %v is not an LDSSecurityObject", ErrSOD, sd.EncapContentInfo.EContentType)
 	}
+	// RFC 5652 §5.1: version 3 when the encapsulated content is not id-data, as the
+	// LDSSecurityObject is (Doc 9303 Part 10 §4.6.2.2 says 3 too).
+	if sd.Version != 3 {
+		return nil, fmt.Errorf("%w: SignedData version %d, want 3", ErrSOD, sd.Version)
+	}
 	if len(sd.SignerInfos) != 1 {
 		return nil, fmt.Errorf("%w: %d signer infos, want 1", ErrSOD, len(sd.SignerInfos))
+	}
+	// RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
+	si := sd.SignerInfos[0]
+	switch {
+	case si.Version == 1 && si.SID.Class == asn1.ClassUniversal && si.SID.Tag == asn1.TagSequence:
+	case si.Version == 3 && si.SID.Class == asn1.ClassContextSpecific && si.SID.Tag == 0:
+	default:
+		return nil, fmt.Errorf("%w: SignerInfo version %d does not match its signer identifier", ErrSOD, si.Version)
 	}
 	var so ldsSecurityObject
 	if rest, err := asn1.Unmarshal(sd.EncapContentInfo.EContent, &so); err != nil || len(rest) != 0 {
 		return nil, fmt.Errorf("%w: LDSSecurityObject: %v", ErrSOD, errOrTrailing(err))
+	}
+	// Doc 9303 Part 10 §4.6.2.3: V0 without LDSVersionInfo, V1 with it.
+	hasVersionInfo := len(so.VersionInfo.FullBytes) > 0
+	if !(so.Version == 0 && !hasVersionInfo) && !(so.Version == 1 && hasVersionInfo) {
+		return nil, fmt.Errorf("%w: LDSSecurityObject version %d with%s LDSVersionInfo", ErrSOD, so.Version, map[bool]string{true: "", false: "out"}[hasVersionInfo])
 	}
 	s := &SOD{Hashes: map[int][]byte{}, eContent: sd.EncapContentInfo.EContent, signer: sd.SignerInfos[0], eCType: sd.EncapContentInfo.EContentType}
 	var ok bool
@@ -218,46 +236,53 @@ func (s *SOD) findSigner() (*x509.Certificate, error) {
 	return nil, fmt.Errorf("%w: document signer certificate not in EF.SOD", ErrSOD)
 }
 
-// VerifySignature checks the signer's signature: over the signed attributes (whose
-// message digest must be the hash of the LDSSecurityObject and whose content type
-// must match), or over the content itself when there are none.
+// VerifySignature checks the signer's signature over the signed attributes, which
+// must hold the message digest (the hash of the LDSSecurityObject) and the content
+// type (equal to the encapsulated content type).
 func (s *SOD) VerifySignature() error {
-	signed := s.eContent
-	if len(s.signer.SignedAttrs.FullBytes) > 0 {
-		var attrs []attribute
-		// Re-tag [0] IMPLICIT as SET OF (RFC 5652 §5.4): the signature covers the DER SET.
-		set := append([]byte{0x31}, s.signer.SignedAttrs.FullBytes[1:]...)
-		if rest, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil || len(rest) != 0 {
-			return fmt.Errorf("signed attributes: %v", errOrTrailing(err))
-		}
-		var digest []byte
-		var ctype asn1.ObjectIdentifier
-		for _, a := range attrs {
-			if len(a.Values) != 1 {
-				continue
-			}
-			switch {
-			case a.Type.Equal(oidMessageDigest):
-				if _, err := asn1.Unmarshal(a.Values[0].FullBytes, &digest); err != nil {
-					return fmt.Errorf("message digest attribute: %w", err)
-				}
-			case a.Type.Equal(oidContentType):
-				if _, err := asn1.Unmarshal(a.Values[0].FullBytes, &ctype); err != nil {
-					return fmt.Errorf("content type attribute: %w", err)
-				}
-			}
-		}
-		h := s.digestAlg.New()
-		h.Write(s.eContent)
-		if digest == nil || !bytes.Equal(h.Sum(nil), digest) {
-			return errors.New("message digest does not match the security object")
-		}
-		if ctype != nil && !ctype.Equal(s.eCType) {
-			return errors.New("content type attribute does not match")
-		}
-		signed = set
+	// RFC 5652 §5.3: signed attributes are required when the content type is not
+	// id-data, and must then hold the content type and the message digest.
+	if len(s.signer.SignedAttrs.FullBytes) == 0 {
+		return errors.New("no signed attributes (required for an LDSSecurityObject)")
 	}
-	return checkSignature(s.Signer.PublicKey, s.signer.SignatureAlgorithm, s.digestAlg, signed, s.signer.Signature)
+	var attrs []attribute
+	// Re-tag [0] IMPLICIT as SET OF (RFC 5652 §5.4): the signature covers the DER SET.
+	set := append([]byte{0x31}, s.signer.SignedAttrs.FullBytes[1:]...)
+	if rest, err := asn1.UnmarshalWithParams(set, &attrs, "set"); err != nil || len(rest) != 0 {
+		return fmt.Errorf("signed attributes: %v", errOrTrailing(err))
+	}
+	var digest []byte
+	var ctype asn1.ObjectIdentifier
+	for _, a := range attrs {
+		if len(a.Values) != 1 {
+			continue
+		}
+		switch {
+		case a.Type.Equal(oidMessageDigest):
+			if _, err := asn1.Unmarshal(a.Values[0].FullBytes, &digest); err != nil {
+				return fmt.Errorf("message digest attribute: %w", err)
+			}
+		case a.Type.Equal(oidContentType):
+			if _, err := asn1.Unmarshal(a.Values[0].FullBytes, &ctype); err != nil {
+				return fmt.Errorf("content type attribute: %w", err)
+			}
+		}
+	}
+	if digest == nil {
+		return errors.New("no message digest signed attribute")
+	}
+	if ctype == nil {
+		return errors.New("no content type signed attribute")
+	}
+	h := s.digestAlg.New()
+	h.Write(s.eContent)
+	if !bytes.Equal(h.Sum(nil), digest) {
+		return errors.New("message digest does not match the security object")
+	}
+	if !ctype.Equal(s.eCType) {
+		return errors.New("content type attribute does not match the encapsulated content type")
+	}
+	return checkSignature(s.Signer.PublicKey, s.signer.SignatureAlgorithm, s.digestAlg, set, s.signer.Signature)
 }
 
 func checkSignature(pub any, alg pkix.AlgorithmIdentifier, digestAlg crypto.Hash, msg, sig []byte) error {

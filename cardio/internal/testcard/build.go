@@ -170,6 +170,11 @@ func (p *PKI) SOD(dgs map[int][]byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// smallstep/pkcs7 writes SignedData version 1; RFC 5652 §5.1 (and Doc 9303 Part 10)
+	// want 3 for content other than id-data. The version is not signed: patch it.
+	if der, err = signedDataVersion3(der); err != nil {
+		return nil, err
+	}
 	return tlv.Encode(0x77, der), nil
 }
 
@@ -213,4 +218,30 @@ func JPEG(n int) []byte {
 		b[i] = byte(i * 7)
 	}
 	return b
+}
+
+// signedDataVersion3 sets the version of the SignedData in a ContentInfo to 3.
+func signedDataVersion3(ci []byte) ([]byte, error) {
+	o, err := tlv.ParseOne(ci)
+	if err != nil {
+		return nil, err
+	}
+	_, hdr, _, _ := tlv.Header(ci)
+	kids, err := o.Children()
+	if err != nil || len(kids) != 2 {
+		return nil, fmt.Errorf("ContentInfo: %v", err)
+	}
+	// ContentInfo header, OID, [0] header, SignedData header, then INTEGER version.
+	_, h0, _, _ := tlv.Header(ci[hdr:])
+	oidLen := h0 + len(kids[0].Value)
+	a0 := ci[hdr+oidLen:]
+	_, ha, _, _ := tlv.Header(a0)
+	_, hs, _, _ := tlv.Header(a0[ha:])
+	v := hdr + oidLen + ha + hs
+	if len(ci) < v+3 || ci[v] != 0x02 || ci[v+1] != 0x01 {
+		return nil, fmt.Errorf("SignedData version not found")
+	}
+	out := append([]byte(nil), ci...)
+	out[v+2] = 3
+	return out, nil
 }
