@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -515,6 +516,58 @@ func TestSODVersionsAndAttributes(t *testing.T) {
 			}
 			if err := s.VerifySignature(); err == nil || !strings.Contains(err.Error(), tc.verifyErr) {
 				t.Fatalf("verify: %v, want %q", err, tc.verifyErr)
+			}
+		})
+	}
+}
+
+// TestSODSeveralSignerInfos: with more than one SignerInfo the reader uses the one
+// whose signer identifier names a certificate in EF.SOD.
+func TestSODSeveralSignerInfos(t *testing.T) {
+	p, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	good := mustSOD(t, p, testcard.Files(holder(testcard.JPEG(300))))
+	stranger := func(si signerInfo) signerInfo {
+		var ias issuerAndSerial
+		if _, err := asn1.Unmarshal(si.SID.FullBytes, &ias); err != nil {
+			t.Fatal(err)
+		}
+		ias.Serial = big.NewInt(999) // a signer whose certificate is not included
+		sid, _ := asn1.Marshal(ias)
+		si.SID = asn1.RawValue{FullBytes: sid}
+		si.Signature = []byte{0x30, 0x00}
+		return si
+	}
+	for _, tc := range []struct {
+		name string
+		edit func(sd *signedData)
+		ok   bool
+	}{
+		{"stranger first", func(sd *signedData) {
+			sd.SignerInfos = []signerInfo{stranger(sd.SignerInfos[0]), sd.SignerInfos[0]}
+		}, true},
+		{"stranger last", func(sd *signedData) {
+			sd.SignerInfos = append(sd.SignerInfos, stranger(sd.SignerInfos[0]))
+		}, true},
+		{"strangers only", func(sd *signedData) {
+			sd.SignerInfos = []signerInfo{stranger(sd.SignerInfos[0]), stranger(sd.SignerInfos[0])}
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSOD(editSOD(t, good, tc.edit))
+			if !tc.ok {
+				if !errors.Is(err, ErrSOD) {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.VerifySignature(); err != nil {
+				t.Fatal(err)
+			}
+			if s.Signer.SerialNumber.Cmp(p.DS.SerialNumber) != 0 {
+				t.Fatalf("signer %v", s.Signer.SerialNumber)
 			}
 		})
 	}

@@ -152,16 +152,17 @@ func ParseSOD(b []byte) (*SOD, error) {
 	if sd.Version != 3 {
 		return nil, fmt.Errorf("%w: SignedData version %d, want 3", ErrSOD, sd.Version)
 	}
-	if len(sd.SignerInfos) != 1 {
-		return nil, fmt.Errorf("%w: %d signer infos, want 1", ErrSOD, len(sd.SignerInfos))
+	if len(sd.SignerInfos) == 0 {
+		return nil, fmt.Errorf("%w: no signer info", ErrSOD)
 	}
 	// RFC 5652 §5.3: version 1 with issuerAndSerialNumber, 3 with subjectKeyIdentifier.
-	si := sd.SignerInfos[0]
-	switch {
-	case si.Version == 1 && si.SID.Class == asn1.ClassUniversal && si.SID.Tag == asn1.TagSequence:
-	case si.Version == 3 && si.SID.Class == asn1.ClassContextSpecific && si.SID.Tag == 0:
-	default:
-		return nil, fmt.Errorf("%w: SignerInfo version %d does not match its signer identifier", ErrSOD, si.Version)
+	for _, si := range sd.SignerInfos {
+		switch {
+		case si.Version == 1 && si.SID.Class == asn1.ClassUniversal && si.SID.Tag == asn1.TagSequence:
+		case si.Version == 3 && si.SID.Class == asn1.ClassContextSpecific && si.SID.Tag == 0:
+		default:
+			return nil, fmt.Errorf("%w: SignerInfo version %d does not match its signer identifier", ErrSOD, si.Version)
+		}
 	}
 	var so ldsSecurityObject
 	if rest, err := asn1.Unmarshal(sd.EncapContentInfo.EContent, &so); err != nil || len(rest) != 0 {
@@ -172,13 +173,10 @@ func ParseSOD(b []byte) (*SOD, error) {
 	if !(so.Version == 0 && !hasVersionInfo) && !(so.Version == 1 && hasVersionInfo) {
 		return nil, fmt.Errorf("%w: LDSSecurityObject version %d with%s LDSVersionInfo", ErrSOD, so.Version, map[bool]string{true: "", false: "out"}[hasVersionInfo])
 	}
-	s := &SOD{Hashes: map[int][]byte{}, eContent: sd.EncapContentInfo.EContent, signer: sd.SignerInfos[0], eCType: sd.EncapContentInfo.EContentType}
+	s := &SOD{Hashes: map[int][]byte{}, eContent: sd.EncapContentInfo.EContent, eCType: sd.EncapContentInfo.EContentType}
 	var ok bool
 	if s.HashAlg, ok = hashByOID[so.HashAlgorithm.Algorithm.String()]; !ok {
 		return nil, fmt.Errorf("%w: unknown hash algorithm %v", ErrSOD, so.HashAlgorithm.Algorithm)
-	}
-	if s.digestAlg, ok = hashByOID[s.signer.DigestAlgorithm.Algorithm.String()]; !ok {
-		return nil, fmt.Errorf("%w: unknown digest algorithm %v", ErrSOD, s.signer.DigestAlgorithm.Algorithm)
 	}
 	for _, h := range so.Hashes {
 		if h.Number < 1 || h.Number > 16 {
@@ -197,12 +195,27 @@ func ParseSOD(b []byte) (*SOD, error) {
 			return nil, fmt.Errorf("%w: certificates: %w", ErrSOD, err)
 		}
 	}
-	s.Signer, err = s.findSigner()
-	if err != nil {
+	// Doc 9303 Part 10 recommends one SignerInfo but allows more: use the one whose
+	// signer identifier names a certificate EF.SOD carries.
+	for _, si := range sd.SignerInfos {
+		s.signer = si
+		if s.Signer, err = s.findSigner(); err == nil {
+			break
+		}
+		if !errors.Is(err, errNoSignerCert) {
+			return nil, err
+		}
+	}
+	if s.Signer == nil {
 		return nil, err
+	}
+	if s.digestAlg, ok = hashByOID[s.signer.DigestAlgorithm.Algorithm.String()]; !ok {
+		return nil, fmt.Errorf("%w: unknown digest algorithm %v", ErrSOD, s.signer.DigestAlgorithm.Algorithm)
 	}
 	return s, nil
 }
+
+var errNoSignerCert = errors.New("document signer certificate not in EF.SOD")
 
 func errOrTrailing(err error) error {
 	if err != nil {
@@ -233,7 +246,7 @@ func (s *SOD) findSigner() (*x509.Certificate, error) {
 	}
 	// Doc 9303 lets a state leave the document signer certificate out of EF.SOD; the
 	// kiosk has no DS certificate store, so the document cannot be verified.
-	return nil, fmt.Errorf("%w: document signer certificate not in EF.SOD", ErrSOD)
+	return nil, fmt.Errorf("%w: %w", ErrSOD, errNoSignerCert)
 }
 
 // VerifySignature checks the signer's signature over the signed attributes, which
