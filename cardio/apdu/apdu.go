@@ -207,11 +207,21 @@ func Exchange(ctx context.Context, t Transceiver, cmd Command) (Response, error)
 		return Response{}, err
 	}
 	if resp.SW&0xFF00 == 0x6C00 && cmd.Ne > 0 {
+		// Re-send once with the Le the card asked for. A card that answers 6Cxx again
+		// is faulty: its answer goes to the caller as it is, never another re-send.
 		cmd.Ne = int(resp.SW & 0xFF)
 		if cmd.Ne == 0 {
 			cmd.Ne = MaxShortNe
 		}
-		return Exchange(ctx, t, cmd)
+		if raw, err = cmd.Bytes(); err != nil {
+			return Response{}, err
+		}
+		if rb, err = t.Transmit(ctx, raw); err != nil {
+			return Response{}, err
+		}
+		if resp, err = ParseResponse(rb); err != nil {
+			return Response{}, err
+		}
 	}
 	data := resp.Data
 	for i := 0; resp.SW&0xFF00 == 0x6100; i++ {

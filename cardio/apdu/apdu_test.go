@@ -125,3 +125,20 @@ func TestExchange(t *testing.T) {
 		t.Error("1-byte response accepted")
 	}
 }
+
+// TestExchangeFaulty6C: a card that answers 6Cxx to everything gets one re-send with
+// the Le it asked for, and its second 6Cxx goes back to the caller.
+func TestExchangeFaulty6C(t *testing.T) {
+	n := 0
+	card := TransceiverFunc(func(ctx context.Context, c []byte) ([]byte, error) {
+		n++
+		if n > 10 {
+			return nil, errors.New("re-sent forever")
+		}
+		return hx("6C04"), nil
+	})
+	r, err := Exchange(context.Background(), card, Command{INS: 0xB0, Ne: 5})
+	if err != nil || r.SW != 0x6C04 || n != 2 {
+		t.Fatalf("SW %04X, %v, %d commands, want 6C04 after 2", r.SW, err, n)
+	}
+}

@@ -147,7 +147,8 @@ func encodeDG2(p *Profile) ([]byte, error) {
 	if w > 0xFFFF || h > 0xFFFF {
 		return nil, errors.New("photo too large")
 	}
-	gender := map[string]byte{"M": 1, "F": 2, "X": 3}[p.Sex]
+	// ISO/IEC 19794-5:2005 §5.5.3: 00 unspecified, 01 male, 02 female, FF unknown.
+	gender := map[string]byte{"M": 0x01, "F": 0x02, "X": 0xFF}[p.Sex]
 	const headerLen, infoLen, imageInfoLen = 14, 20, 12
 	rec := make([]byte, 0, headerLen+infoLen+imageInfoLen+len(p.photo))
 	rec = append(rec, 'F', 'A', 'C', 0, '0', '1', '0', 0)

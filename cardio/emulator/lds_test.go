@@ -126,6 +126,30 @@ func TestProfileValidation(t *testing.T) {
 	}
 }
 
+func TestFacialRecordGenderX(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	pki, err := testpki.Generate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for sex, want := range map[string]byte{"M": 0x01, "F": 0x02, "X": 0xFF} {
+		p := loadTestProfile(t, "adult.yaml")
+		p.Sex = sex
+		l, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dg2, _ := tlv.ParseOne(l.DG[2])
+		rec, err := dg2.Path(0x7F61, 0x7F60, 0x5F2E)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := rec.Value[14+6]; g != want {
+			t.Errorf("sex %s: gender %02X, want %02X", sex, g, want)
+		}
+	}
+}
+
 func TestBuildLDS(t *testing.T) {
 	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	pki, err := testpki.Generate(now)
@@ -157,6 +181,11 @@ func TestBuildLDS(t *testing.T) {
 			rec, err := dg2.Path(0x7F61, 0x7F60, 0x5F2E)
 			if err != nil {
 				t.Fatalf("DG2 5F2E: %v", err)
+			}
+			// Gender (first byte after the facial block's length and feature point
+			// count): 01 male, 02 female, FF unknown for X (19794-5:2005 §5.5.3).
+			if g, want := rec.Value[14+6], map[string]byte{"M": 0x01, "F": 0x02}[p.Sex]; g != want {
+				t.Errorf("gender %02X for sex %s, want %02X", g, p.Sex, want)
 			}
 			img, format := p.PhotoData()
 			if !bytes.HasPrefix(rec.Value, []byte("FAC\x00010\x00")) || !bytes.HasSuffix(rec.Value, img) || len(rec.Value) != 46+len(img) {

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -74,6 +75,10 @@ type Face struct {
 // ErrNoFace is returned when DG2 holds no usable face image.
 var ErrNoFace = errors.New("DG2: no face image")
 
+// ErrFaceVersion: the facial record is not ISO/IEC 19794-5:2005 ("010"), e.g. the
+// 2011 edition ("030"), whose layout differs. Always wrapped with ErrNoFace.
+var ErrFaceVersion = errors.New("unsupported ISO/IEC 19794-5 version")
+
 var (
 	jpegMagic     = []byte{0xFF, 0xD8, 0xFF}
 	jp2Magic      = []byte{0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}
@@ -118,6 +123,13 @@ func parseFacialRecord(r []byte) (*Face, error) {
 	const hdr, info, imgInfo = 14, 20, 12
 	if len(r) < hdr || !bytes.Equal(r[:4], []byte("FAC\x00")) {
 		return nil, fmt.Errorf("%w: not an ISO 19794-5 facial record", ErrNoFace)
+	}
+	switch v := string(r[4:8]); v {
+	case "010\x00": // 19794-5:2005, the version Doc 9303 Part 10 specifies
+	case "030\x00":
+		return nil, fmt.Errorf("%w: %w: version 030 (ISO/IEC 19794-5:2011)", ErrNoFace, ErrFaceVersion)
+	default:
+		return nil, fmt.Errorf("%w: %w: version %q", ErrNoFace, ErrFaceVersion, strings.TrimRight(v, "\x00"))
 	}
 	recLen := int(binary.BigEndian.Uint32(r[8:12]))
 	if recLen > len(r) || recLen < hdr {

@@ -255,6 +255,17 @@ func TestParseDataGroups(t *testing.T) {
 	if _, err := ParseDG2(bad); !errors.Is(err, ErrNoFace) {
 		t.Fatalf("DG2 lying length: %v", err)
 	}
+	// Only the 2005 edition's record (version "010") is read; the 2011 edition's
+	// ("030") is reported as unsupported.
+	for v, wantVersionErr := range map[string]bool{"010": false, "030": true, "020": true} {
+		rec := testcard.DG2(testcard.JPEG(50), 0)
+		i := bytes.Index(rec, []byte("FAC\x00"))
+		copy(rec[i+4:], v)
+		_, err := ParseDG2(rec)
+		if wantVersionErr != (errors.Is(err, ErrFaceVersion) && errors.Is(err, ErrNoFace)) {
+			t.Errorf("facial record version %s: %v", v, err)
+		}
+	}
 	d11, err := ParseDG11(files[11])
 	if err != nil || d11.FullName != "CHAN TAI MAN" || len(d11.OtherNames) != 1 || d11.OtherNames[0] != "陳大文" || d11.PersonalNumber != "1234567" {
 		t.Fatalf("DG11: %+v %v", d11, err)
