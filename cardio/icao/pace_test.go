@@ -3,108 +3,16 @@ package icao
 import (
 	"bytes"
 	"context"
-	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
-	"math/big"
 	"strings"
 	"testing"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/internal/ecgeneric"
 	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
-
-// weierstrass is a short Weierstrass curve y² = x³ + ax + b with any a, in affine
-// coordinates with math/big: slow and not constant time, for the tests only.
-// crypto/elliptic's generic CurveParams assume a = -3, which brainpoolP256r1 (the
-// curve of Doc 9303's worked example) does not have.
-type weierstrass struct {
-	params *elliptic.CurveParams
-	a      *big.Int
-}
-
-func bigHex(s string) *big.Int {
-	n, ok := new(big.Int).SetString(strings.ReplaceAll(s, " ", ""), 16)
-	if !ok {
-		panic(s)
-	}
-	return n
-}
-
-// brainpoolP256r1 per RFC 5639 §3.4.
-var brainpoolP256r1 = &weierstrass{
-	params: &elliptic.CurveParams{
-		Name:    "brainpoolP256r1",
-		BitSize: 256,
-		P:       bigHex("A9FB57DBA1EEA9BC3E660A909D838D726E3BF623D52620282013481D1F6E5377"),
-		B:       bigHex("26DC5C6CE94A4B44F330B5D9BBD77CBF958416295CF7E1CE6BCCDC18FF8C07B6"),
-		Gx:      bigHex("8BD2AEB9CB7E57CB2C4B482FFC81B7AFB9DE27E1E3BD23C23A4453BD9ACE3262"),
-		Gy:      bigHex("547EF835C3DAC4FD97F8461A14611DC9C27745132DED8E545C1D54C72F046997"),
-		N:       bigHex("A9FB57DBA1EEA9BC3E660A909D838D718C397AA3B561A6F7901E0E82974856A7"),
-	},
-	a: bigHex("7D5A0975FC2C3057EEF67530417AFFE7FB8055C126DC5C6CE94A4B44F330B5D9"),
-}
-
-func (w *weierstrass) Params() *elliptic.CurveParams { return w.params }
-
-func (w *weierstrass) IsOnCurve(x, y *big.Int) bool {
-	p := w.params.P
-	l := new(big.Int).Mul(y, y)
-	r := new(big.Int).Mul(x, x)
-	r.Add(r, w.a).Mul(r, x).Add(r, w.params.B)
-	return l.Sub(l, r).Mod(l, p).Sign() == 0
-}
-
-func (w *weierstrass) Add(x1, y1, x2, y2 *big.Int) (*big.Int, *big.Int) {
-	p := w.params.P
-	inf := func(x, y *big.Int) bool { return x.Sign() == 0 && y.Sign() == 0 }
-	switch {
-	case inf(x1, y1):
-		return new(big.Int).Set(x2), new(big.Int).Set(y2)
-	case inf(x2, y2):
-		return new(big.Int).Set(x1), new(big.Int).Set(y1)
-	}
-	var l *big.Int
-	if x1.Cmp(x2) == 0 {
-		if new(big.Int).Add(y1, y2).Mod(new(big.Int).Add(y1, y2), p).Sign() == 0 {
-			return new(big.Int), new(big.Int)
-		}
-		num := new(big.Int).Mul(x1, x1)
-		num.Mul(num, big.NewInt(3)).Add(num, w.a)
-		den := new(big.Int).Lsh(y1, 1)
-		l = num.Mul(num, den.ModInverse(den.Mod(den, p), p))
-	} else {
-		num := new(big.Int).Sub(y2, y1)
-		den := new(big.Int).Sub(x2, x1)
-		l = num.Mul(num, den.ModInverse(den.Mod(den, p), p))
-	}
-	l.Mod(l, p)
-	x3 := new(big.Int).Mul(l, l)
-	x3.Sub(x3, x1).Sub(x3, x2).Mod(x3, p)
-	y3 := new(big.Int).Sub(x1, x3)
-	y3.Mul(y3, l).Sub(y3, y1).Mod(y3, p)
-	return x3, y3
-}
-
-func (w *weierstrass) Double(x, y *big.Int) (*big.Int, *big.Int) { return w.Add(x, y, x, y) }
-
-func (w *weierstrass) ScalarMult(x, y *big.Int, k []byte) (*big.Int, *big.Int) {
-	rx, ry := new(big.Int), new(big.Int)
-	for _, b := range k {
-		for i := 7; i >= 0; i-- {
-			rx, ry = w.Double(rx, ry)
-			if b>>i&1 == 1 {
-				rx, ry = w.Add(rx, ry, x, y)
-			}
-		}
-	}
-	return rx, ry
-}
-
-func (w *weierstrass) ScalarBaseMult(k []byte) (*big.Int, *big.Int) {
-	return w.ScalarMult(w.params.Gx, w.params.Gy, k)
-}
 
 func hs(s string) []byte { return hx(strings.Join(strings.Fields(s), "")) }
 
@@ -160,7 +68,7 @@ var g1 = struct {
 }
 
 func brainpoolParams() PACEParams {
-	return PACEParams{Protocol: OIDPACEECDHGMAES128, Curve: brainpoolP256r1}
+	return PACEParams{Protocol: OIDPACEECDHGMAES128, Curve: ecgeneric.BrainpoolP256r1}
 }
 
 // chipCard answers MSE:Set AT and General Authenticate with a PACEChip, the way the

@@ -58,7 +58,7 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 
 func parseCerts(b []byte) ([]*x509.Certificate, error) {
 	if !bytes.Contains(b, []byte("-----BEGIN")) {
-		c, err := x509.ParseCertificate(b)
+		c, err := parseCertificate(b)
 		if err != nil {
 			return nil, err
 		}
@@ -74,7 +74,7 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 		if blk.Type != "CERTIFICATE" {
 			continue
 		}
-		c, err := x509.ParseCertificate(blk.Bytes)
+		c, err := parseCertificate(blk.Bytes)
 		if err != nil {
 			return nil, err
 		}
@@ -174,7 +174,7 @@ func (ts *TrustStore) issuerOf(cert *x509.Certificate) (*x509.Certificate, error
 		if len(cert.AuthorityKeyId) > 0 && len(ca.SubjectKeyId) > 0 && !bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId) {
 			continue // same name, other key (CSCA key rollover)
 		}
-		if err := cert.CheckSignatureFrom(ca); err != nil {
+		if err := checkCertSignature(cert, ca); err != nil {
 			lastErr = err
 			continue
 		}

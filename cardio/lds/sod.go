@@ -16,6 +16,7 @@ import (
 	_ "crypto/sha256"
 	_ "crypto/sha512"
 
+	"github.com/macau-dsi/kiosk/cardio/internal/ecgeneric"
 	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
 
@@ -191,7 +192,7 @@ func ParseSOD(b []byte) (*SOD, error) {
 		s.Hashes[h.Number] = h.Hash
 	}
 	if len(sd.Certificates.Bytes) > 0 {
-		if s.certs, err = x509.ParseCertificates(sd.Certificates.Bytes); err != nil {
+		if s.certs, err = parseCertificateSet(sd.Certificates.Bytes); err != nil {
 			return nil, fmt.Errorf("%w: certificates: %w", ErrSOD, err)
 		}
 	}
@@ -336,6 +337,14 @@ func checkSignature(pub any, alg pkix.AlgorithmIdentifier, digestAlg crypto.Hash
 			return errors.New("RSA signature algorithm with an ECDSA key")
 		}
 		if !ecdsa.VerifyASN1(k, d, sig) {
+			return errors.New("ECDSA signature does not verify")
+		}
+	case *ecgeneric.PublicKey:
+		// Brainpool or explicit domain parameters (Doc 9303 Part 12 allows both).
+		if a.rsa {
+			return errors.New("RSA signature algorithm with an ECDSA key")
+		}
+		if !ecgeneric.VerifyASN1(k, d, sig) {
 			return errors.New("ECDSA signature does not verify")
 		}
 	default:
