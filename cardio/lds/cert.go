@@ -114,18 +114,9 @@ func checkCertSignature(cert, ca *x509.Certificate) error {
 	if ca.KeyUsage != 0 && ca.KeyUsage&x509.KeyUsageCertSign == 0 {
 		return errors.New("the issuer's key may not sign certificates")
 	}
-	var h crypto.Hash
-	switch cert.SignatureAlgorithm {
-	case x509.ECDSAWithSHA1:
-		h = crypto.SHA1
-	case x509.ECDSAWithSHA256:
-		h = crypto.SHA256
-	case x509.ECDSAWithSHA384:
-		h = crypto.SHA384
-	case x509.ECDSAWithSHA512:
-		h = crypto.SHA512
-	default:
-		return fmt.Errorf("signature algorithm %v with an EC key", cert.SignatureAlgorithm)
+	h, err := ecdsaHash(cert.SignatureAlgorithm)
+	if err != nil {
+		return err
 	}
 	d := h.New()
 	d.Write(cert.RawTBSCertificate)
@@ -133,6 +124,41 @@ func checkCertSignature(cert, ca *x509.Certificate) error {
 		return errors.New("ECDSA signature does not verify")
 	}
 	return nil
+}
+
+// checkCRLSignature is rl.CheckSignatureFrom(ca), also for a generic EC CSCA key.
+func checkCRLSignature(rl *x509.RevocationList, ca *x509.Certificate) error {
+	pub, ok := ca.PublicKey.(*ecgeneric.PublicKey)
+	if !ok {
+		return rl.CheckSignatureFrom(ca)
+	}
+	if ca.KeyUsage != 0 && ca.KeyUsage&x509.KeyUsageCRLSign == 0 {
+		return errors.New("the issuer's key may not sign CRLs")
+	}
+	h, err := ecdsaHash(rl.SignatureAlgorithm)
+	if err != nil {
+		return err
+	}
+	d := h.New()
+	d.Write(rl.RawTBSRevocationList)
+	if !ecgeneric.VerifyASN1(pub, d.Sum(nil), rl.Signature) {
+		return errors.New("ECDSA signature does not verify")
+	}
+	return nil
+}
+
+func ecdsaHash(alg x509.SignatureAlgorithm) (crypto.Hash, error) {
+	switch alg {
+	case x509.ECDSAWithSHA1:
+		return crypto.SHA1, nil
+	case x509.ECDSAWithSHA256:
+		return crypto.SHA256, nil
+	case x509.ECDSAWithSHA384:
+		return crypto.SHA384, nil
+	case x509.ECDSAWithSHA512:
+		return crypto.SHA512, nil
+	}
+	return 0, fmt.Errorf("signature algorithm %v with an EC key", alg)
 }
 
 // parseCertificateSet reads the certificates of SignedData's [0] field.

@@ -1,6 +1,7 @@
 package lds
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -8,7 +9,10 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
+	"encoding/pem"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -177,5 +181,113 @@ func TestBrainpoolCSCA(t *testing.T) {
 	ds.RawTBSCertificate[len(ds.RawTBSCertificate)-1] ^= 1
 	if err := checkCertSignature(ds, ca); err == nil {
 		t.Fatal("tampered certificate verified")
+	}
+}
+
+// rawName encodes C and CN with the given string types (asn1 tags), as another
+// issuer might write the same name.
+func rawName(t *testing.T, c, cn string, tag int) []byte {
+	t.Helper()
+	atv := func(oid asn1.ObjectIdentifier, v string) []byte {
+		val, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: tag, Bytes: []byte(v)})
+		o, _ := asn1.Marshal(oid)
+		seq, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: append(o, val...)})
+		set, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: seq})
+		return set
+	}
+	body := append(atv(asn1.ObjectIdentifier{2, 5, 4, 6}, c), atv(asn1.ObjectIdentifier{2, 5, 4, 3}, cn)...)
+	der, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: body})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// TestCSCANameMatching: the CSCA is found by its name compared as RFC 5280 §7.1
+// says (string type, case and insignificant spaces aside), not by DER bytes.
+func TestCSCANameMatching(t *testing.T) {
+	p, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	dgs := testcard.Files(holder(testcard.JPEG(300)))
+	sod := mustSOD(t, p, dgs)
+	for _, tc := range []struct {
+		name string
+		raw  []byte
+		ok   bool
+	}{
+		{"UTF8String, other case and spaces", rawName(t, "cn", "  testcard   CSCA ", asn1.TagUTF8String), true},
+		{"PrintableString as issued", rawName(t, "CN", "testcard CSCA", asn1.TagPrintableString), true},
+		{"another name", rawName(t, "CN", "testcard CSCA 2", asn1.TagUTF8String), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ca, err := p.ReissueCSCA(tc.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name != "PrintableString as issued" && bytes.Equal(ca.RawSubject, p.DS.RawIssuer) {
+				t.Fatal("the test name is byte-equal to the DS issuer")
+			}
+			checks, ok := PassiveAuth(sod, dgs, writeStore(t, ca.Raw), now)
+			if ok != tc.ok {
+				t.Fatalf("verified %v: %+v", ok, checks)
+			}
+		})
+	}
+}
+
+// TestCRL: CRLs (.crl, PEM or DER) in the trust store folder are verified against
+// their CSCA at load; a DS they list fails csca_chain.
+func TestCRL(t *testing.T) {
+	p, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	other, _ := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+	dgs := testcard.Files(holder(testcard.JPEG(300)))
+	sod := mustSOD(t, p, dgs)
+	store := func(t *testing.T, crls map[string][]byte) (*TrustStore, error) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "csca.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.CSCA.Raw}), 0o644)
+		for n, b := range crls {
+			os.WriteFile(filepath.Join(dir, n), b, 0o644)
+		}
+		return LoadTrustStore(dir)
+	}
+	revoking, err := p.CRL(now, big.NewInt(99), p.DS.SerialNumber)
+	if err != nil {
+		t.Fatal(err)
+	}
+	harmless, _ := p.CRL(now, big.NewInt(99))
+	foreign, _ := other.CRL(now, p.DS.SerialNumber)
+	for _, tc := range []struct {
+		name    string
+		crls    map[string][]byte
+		loadErr bool
+		ok      bool
+	}{
+		{"no CRL", nil, false, true},
+		{"CRL without the DS", map[string][]byte{"csca.crl": harmless}, false, true},
+		{"CRL revoking the DS (DER)", map[string][]byte{"csca.crl": revoking}, false, false},
+		{"CRL revoking the DS (PEM)", map[string][]byte{"csca.crl": pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: revoking})}, false, false},
+		{"CRL of a CSCA not in the store", map[string][]byte{"other.crl": foreign}, true, false},
+		{"not a CRL", map[string][]byte{"bad.crl": []byte("junk")}, true, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts, err := store(t, tc.crls)
+			if tc.loadErr {
+				if err == nil {
+					t.Fatal("store loaded")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks, ok := PassiveAuth(sod, dgs, ts, now)
+			if ok != tc.ok {
+				t.Fatalf("verified %v: %+v", ok, checks)
+			}
+			for _, c := range checks {
+				if !c.OK && (c.Name != CheckChain || !strings.Contains(c.Detail, "revoked")) {
+					t.Errorf("check %s failed: %s", c.Name, c.Detail)
+				}
+			}
+		})
 	}
 }

@@ -15,30 +15,43 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// TrustStore holds the CSCA certificates passive authentication chains to.
+// TrustStore holds the CSCA certificates passive authentication chains to, and the
+// CSCAs' certificate revocation lists.
 type TrustStore struct {
 	CSCAs []*x509.Certificate
+	// CRLs were each verified against a CSCA of the store when loaded.
+	CRLs []*x509.RevocationList
 }
 
 // ErrEmptyTrustStore is returned when the trust store folder has no certificate.
 var ErrEmptyTrustStore = errors.New("trust store holds no CSCA certificate")
 
-// LoadTrustStore reads every certificate (PEM, possibly several per file, or DER) in
-// dir. Files that are neither are an error, so a broken store is noticed at start.
+// LoadTrustStore reads every certificate (.pem .crt .cer .der: PEM, possibly several
+// per file, or DER) and every CRL (.crl, PEM or DER) in dir. A file that does not
+// parse, or a CRL that no CSCA of the store signed, is an error, so a broken store
+// is noticed at start.
 func LoadTrustStore(dir string) (*TrustStore, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("trust store: %w", err)
 	}
 	ts := &TrustStore{}
+	crls := map[string][]byte{}
 	for _, e := range entries {
 		if e.IsDir() || e.Name()[0] == '.' {
 			continue
 		}
 		switch filepath.Ext(e.Name()) {
 		case ".pem", ".crt", ".cer", ".der":
+		case ".crl":
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				return nil, fmt.Errorf("trust store: %w", err)
+			}
+			crls[e.Name()] = b
+			continue
 		default:
-			continue // README, CRLs and the like
+			continue // README and the like
 		}
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
@@ -53,7 +66,60 @@ func LoadTrustStore(dir string) (*TrustStore, error) {
 	if len(ts.CSCAs) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrEmptyTrustStore, dir)
 	}
+	names := make([]string, 0, len(crls))
+	for n := range crls {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		rl, err := ts.parseCRL(crls[n])
+		if err != nil {
+			return nil, fmt.Errorf("trust store: %s: %w", n, err)
+		}
+		ts.CRLs = append(ts.CRLs, rl)
+	}
 	return ts, nil
+}
+
+// parseCRL reads a CRL (PEM "X509 CRL" or DER) and checks that a CSCA of the store
+// with its issuer's name signed it.
+func (ts *TrustStore) parseCRL(b []byte) (*x509.RevocationList, error) {
+	if blk, _ := pem.Decode(b); blk != nil {
+		if blk.Type != "X509 CRL" {
+			return nil, fmt.Errorf("PEM block %q, want X509 CRL", blk.Type)
+		}
+		b = blk.Bytes
+	}
+	rl, err := x509.ParseRevocationList(b)
+	if err != nil {
+		return nil, err
+	}
+	var lastErr error = errors.New("no CSCA of the trust store issued it")
+	for _, ca := range ts.CSCAs {
+		if !sameName(ca.RawSubject, rl.RawIssuer) {
+			continue
+		}
+		if lastErr = checkCRLSignature(rl, ca); lastErr == nil {
+			return rl, nil
+		}
+	}
+	return nil, fmt.Errorf("CRL signature: %w", lastErr)
+}
+
+// revoked reports whether a CRL of the store issued under cert's issuer name lists
+// cert's serial number.
+func (ts *TrustStore) revoked(cert *x509.Certificate) *x509.RevocationList {
+	for _, rl := range ts.CRLs {
+		if !sameName(rl.RawIssuer, cert.RawIssuer) {
+			continue
+		}
+		for _, e := range rl.RevokedCertificateEntries {
+			if e.SerialNumber != nil && e.SerialNumber.Cmp(cert.SerialNumber) == 0 {
+				return rl
+			}
+		}
+	}
+	return nil
 }
 
 func parseCerts(b []byte) ([]*x509.Certificate, error) {
@@ -168,7 +234,7 @@ func (ts *TrustStore) issuerOf(cert *x509.Certificate) (*x509.Certificate, error
 	}
 	var lastErr error
 	for _, ca := range ts.CSCAs {
-		if !bytes.Equal(ca.RawSubject, cert.RawIssuer) {
+		if !sameName(ca.RawSubject, cert.RawIssuer) {
 			continue
 		}
 		if len(cert.AuthorityKeyId) > 0 && len(ca.SubjectKeyId) > 0 && !bytes.Equal(cert.AuthorityKeyId, ca.SubjectKeyId) {
@@ -177,6 +243,9 @@ func (ts *TrustStore) issuerOf(cert *x509.Certificate) (*x509.Certificate, error
 		if err := checkCertSignature(cert, ca); err != nil {
 			lastErr = err
 			continue
+		}
+		if rl := ts.revoked(cert); rl != nil {
+			return ca, fmt.Errorf("document signer certificate revoked (CSCA CRL of %s)", rl.ThisUpdate.UTC().Format(time.DateOnly))
 		}
 		return ca, nil
 	}

@@ -236,7 +236,7 @@ func (s *SOD) findSigner() (*x509.Certificate, error) {
 			if _, err := asn1.Unmarshal(sid.FullBytes, &ias); err != nil {
 				return nil, fmt.Errorf("%w: signer identifier: %w", ErrSOD, err)
 			}
-			if bytes.Equal(ias.Issuer.FullBytes, c.RawIssuer) && ias.Serial != nil && ias.Serial.Cmp(c.SerialNumber) == 0 {
+			if sameName(ias.Issuer.FullBytes, c.RawIssuer) && ias.Serial != nil && ias.Serial.Cmp(c.SerialNumber) == 0 {
 				return c, nil
 			}
 		case sid.Class == asn1.ClassContextSpecific && sid.Tag == 0:

@@ -52,7 +52,7 @@ func NewPKI(now, dsFrom, dsTo time.Time) (*PKI, error) {
 	ct := &x509.Certificate{
 		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"CN"}, CommonName: "testcard CSCA"},
 		NotBefore: now.AddDate(-5, 0, 0), NotAfter: now.AddDate(10, 0, 0),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, SubjectKeyId: []byte{1, 2, 3, 4},
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: []byte{1, 2, 3, 4},
 	}
 	cder, err := x509.CreateCertificate(rand.Reader, ct, ct, &ck.PublicKey, ck)
 	if err != nil {
@@ -244,4 +244,31 @@ func signedDataVersion3(ci []byte) ([]byte, error) {
 	out := append([]byte(nil), ci...)
 	out[v+2] = 3
 	return out, nil
+}
+
+// CRL is a certificate revocation list of the CSCA listing serials, issued at now.
+func (p *PKI) CRL(now time.Time, serials ...*big.Int) ([]byte, error) {
+	var entries []x509.RevocationListEntry
+	for _, s := range serials {
+		entries = append(entries, x509.RevocationListEntry{SerialNumber: s, RevocationTime: now.Add(-time.Hour)})
+	}
+	return x509.CreateRevocationList(rand.Reader, &x509.RevocationList{
+		Number: big.NewInt(1), ThisUpdate: now.Add(-time.Hour), NextUpdate: now.AddDate(0, 3, 0),
+		RevokedCertificateEntries: entries,
+	}, p.CSCA, p.cscaKey)
+}
+
+// ReissueCSCA makes another self-signed certificate of the same CSCA key with the
+// subject name given as raw DER (to test name matching across encodings).
+func (p *PKI) ReissueCSCA(rawSubject []byte) (*x509.Certificate, error) {
+	t := &x509.Certificate{
+		SerialNumber: big.NewInt(3), RawSubject: rawSubject,
+		NotBefore: p.CSCA.NotBefore, NotAfter: p.CSCA.NotAfter,
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: p.CSCA.SubjectKeyId,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, t, t, p.cscaKey.Public(), p.cscaKey)
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParseCertificate(der)
 }
