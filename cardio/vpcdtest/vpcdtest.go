@@ -341,14 +341,29 @@ func (e *Env) insert(ctx context.Context) error {
 
 // waitPresent waits until pcscd reports the card in (or out of) the reader: from its
 // log when Start started pcscd, otherwise through PC/SC itself.
+//
+// With its own pcscd it watches both the log and PC/SC and takes whichever answers
+// first: a log line can be missed (pcscd's log format differs between versions, or a
+// quick pull-insert merges into one line), the PC/SC state cannot.
 func (e *Env) waitPresent(ctx context.Context, present bool) error {
-	if e.PcscdLog != "" {
-		if present {
-			return e.waitLog(ctx, "Card inserted into "+e.ReaderName)
-		}
-		return e.waitLog(ctx, "Card Removed From "+e.ReaderName)
+	if e.PcscdLog == "" {
+		return waitPCSCState(ctx, e.ReaderName, present)
 	}
-	return waitPCSCState(ctx, e.ReaderName, present)
+	line := "Card Removed From " + e.ReaderName
+	if present {
+		line = "Card inserted into " + e.ReaderName
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 2)
+	go func() { done <- e.waitLog(ctx, line) }()
+	go func() { done <- waitPCSCState(ctx, e.ReaderName, present) }()
+	first := <-done
+	if first == nil {
+		return nil
+	}
+	// One watcher failed (e.g. PC/SC briefly unavailable): the other may still answer.
+	return <-done
 }
 
 func (e *Env) now() time.Time { return e.nowFn() }
