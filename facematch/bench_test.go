@@ -143,22 +143,7 @@ func BenchmarkMatch(b *testing.B) {
 // BenchmarkCardPhotoTemplate is decoding a 100 px JPEG 2000 card photo and embedding it.
 func BenchmarkCardPhotoTemplate(b *testing.B) {
 	e := testEngine(b)
-	m, _, err := DecodeImage(readTestFile(b, "testdata/faces/facedetect_grace_hopper.jpg"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	card, err := e.CardLike(m, Degradation{Width: 100, Grey: true, Quality: 40})
-	m.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	buf, err := gocv.IMEncode(".jp2", card)
-	card.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	data := slices.Clone(buf.GetBytes())
-	buf.Close()
+	data := cardPhotoBytes(b, e, "testdata/faces/facedetect_grace_hopper.jpg", ".jp2")
 	ds := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -179,19 +164,7 @@ func BenchmarkCardPhotoTemplate(b *testing.B) {
 // as fast as the machine goes): card photo, gate, challenge, match.
 func BenchmarkVerifyDecision(b *testing.B) {
 	e := testEngine(b)
-	m, _, err := DecodeImage(readTestFile(b, "testdata/faces/skimage_astronaut.png"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	card, err := e.CardLike(m, Degradation{Width: 100, Grey: true, Quality: 40})
-	m.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	buf, _ := gocv.IMEncode(gocv.JPEGFileExt, card)
-	card.Close()
-	photo := kiosk.FacePhoto{Format: "jpeg", Data: slices.Clone(buf.GetBytes())}
-	buf.Close()
+	photo := kiosk.FacePhoto{Format: "jpeg", Data: cardPhotoBytes(b, e, "testdata/faces/skimage_astronaut.png", string(gocv.JPEGFileExt))}
 	ds := make([]time.Duration, 0, b.N)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -219,3 +192,25 @@ func BenchmarkVerifyDecision(b *testing.B) {
 
 func benchPt(x, y int) image.Point             { return image.Pt(x, y) }
 func benchRect(a, b, c, d int) image.Rectangle { return image.Rect(a, b, c, d) }
+
+// cardPhotoBytes makes a card-like photo (100 px, grey, quality 40) of a test image,
+// encoded as ext (".jpg" or ".jp2").
+func cardPhotoBytes(b *testing.B, e *Engine, file, ext string) []byte {
+	b.Helper()
+	m, _, err := DecodeImage(readTestFile(b, file))
+	if err != nil {
+		b.Fatal(err)
+	}
+	card, err := e.CardLike(m, Degradation{Width: 100, Grey: true, Quality: 40})
+	m.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer card.Close()
+	buf, err := gocv.IMEncode(gocv.FileExt(ext), card)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer buf.Close()
+	return slices.Clone(buf.GetBytes())
+}
