@@ -279,16 +279,13 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
 }
 
-// pinDigits is how many places the PIN display shows: the DSI PIN has 6 digits; a
-// longer one (the card allows up to 8) grows the display rather than hiding digits.
-const pinDigits = 6
-
 func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
 	left := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State))), body(u.t(s, "pin.hint"))}
 	if s.Message != "" {
 		left = append(left, body(u.t(s, string(s.Message))))
 	}
-	left = append(left, dots(s.PINLength, max(pinDigits, s.PINLength)))
+	// As many places as the PIN has digits (kiosk.PINPolicy, in the snapshot).
+	left = append(left, dots(s.PINLength, max(s.PINDigits, s.PINLength)))
 	if s.PINTriesLeft >= 0 {
 		left = append(left, subheading(u.tr.N(s.Language, "pin.tries_left", s.PINTriesLeft, nil)))
 	}

@@ -1,12 +1,12 @@
 package cardio
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
@@ -430,9 +430,9 @@ var ErrPINNotWarned = errors.New("one PIN try left: warn the resident before ver
 // card gets no VERIFY, and with one try left the VERIFY is sent only if lastTryOK
 // (the resident was warned). A wrong PIN gives a *kiosk.WrongPINError; the try that
 // blocks the card an error that is both that and kiosk.ErrCardBlocked.
-func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin string, lastTryOK bool) error {
-	if len(pin) != PINLength || strings.Trim(pin, "0123456789") != "" {
-		return ErrBadPIN
+func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin []byte, lastTryOK bool) error {
+	if len(pin) != PINLength || bytes.ContainsFunc(pin, func(r rune) bool { return r < '0' || r > '9' }) {
+		return ErrBadPIN // never string(pin): a string copy of the PIN cannot be wiped
 	}
 	if err := lds.SelectApplication(ctx, t, AIDDSI); err != nil {
 		return fmt.Errorf("DSI application: %w", err)
@@ -444,7 +444,7 @@ func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin string, lastTryOK bo
 	if left == 1 && !lastTryOK {
 		return ErrPINNotWarned
 	}
-	resp, err := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsVerify, P2: PINRef, Data: []byte(pin)})
+	resp, err := apdu.Exchange(ctx, t, apdu.Command{INS: apdu.InsVerify, P2: PINRef, Data: pin})
 	if err != nil {
 		return fmt.Errorf("VERIFY: %w", err)
 	}

@@ -183,37 +183,37 @@ func TestPIN(t *testing.T) {
 	if n := left(); n != 3 {
 		t.Fatalf("tries %d", n)
 	}
-	if err := VerifyPIN(ctx, c, "12345", false); !errors.Is(err, ErrBadPIN) {
+	if err := VerifyPIN(ctx, c, []byte("12345"), false); !errors.Is(err, ErrBadPIN) {
 		t.Fatalf("short PIN: %v", err)
 	}
-	if err := VerifyPIN(ctx, c, "12a456", false); !errors.Is(err, ErrBadPIN) {
+	if err := VerifyPIN(ctx, c, []byte("12a456"), false); !errors.Is(err, ErrBadPIN) {
 		t.Fatalf("letters: %v", err)
 	}
 	var wp *kiosk.WrongPINError
-	if err := VerifyPIN(ctx, c, "000000", false); !errors.As(err, &wp) || wp.TriesLeft != 2 || !errors.Is(err, kiosk.ErrWrongPIN) {
+	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.As(err, &wp) || wp.TriesLeft != 2 || !errors.Is(err, kiosk.ErrWrongPIN) {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := VerifyPIN(ctx, c, "246810", false); err != nil {
+	if err := VerifyPIN(ctx, c, []byte("246810"), false); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}
 	if n := left(); n != 3 {
 		t.Fatalf("after right PIN: %d", n)
 	}
 	c.Reset()
-	VerifyPIN(ctx, c, "000000", false)
-	if err := VerifyPIN(ctx, c, "000000", false); !errors.As(err, &wp) || wp.TriesLeft != 1 {
+	VerifyPIN(ctx, c, []byte("000000"), false)
+	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.As(err, &wp) || wp.TriesLeft != 1 {
 		t.Fatalf("second wrong: %v", err)
 	}
 	// One try left: no VERIFY unless the resident was warned.
 	before := c.Commands
-	if err := VerifyPIN(ctx, c, "000000", false); !errors.Is(err, ErrPINNotWarned) {
+	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.Is(err, ErrPINNotWarned) {
 		t.Fatalf("unwarned last try: %v", err)
 	}
 	if n := left(); n != 1 {
 		t.Fatalf("counter spent without warning: %d", n)
 	}
 	_ = before
-	err := VerifyPIN(ctx, c, "000000", true)
+	err := VerifyPIN(ctx, c, []byte("000000"), true)
 	if !errors.Is(err, kiosk.ErrCardBlocked) || !errors.As(err, &wp) || wp.TriesLeft != 0 {
 		t.Fatalf("blocking try: %v", err)
 	}
@@ -222,7 +222,7 @@ func TestPIN(t *testing.T) {
 	}
 	// A blocked card gets no further VERIFY with data.
 	c.Log = nil
-	if err := VerifyPIN(ctx, c, "246810", true); !errors.Is(err, kiosk.ErrCardBlocked) {
+	if err := VerifyPIN(ctx, c, []byte("246810"), true); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("right PIN on blocked card: %v", err)
 	}
 	verifies := 0

@@ -276,7 +276,7 @@ func (r *PCSCReader) PINTriesLeft(ctx context.Context) (int, error) {
 // VerifyPIN presents the PIN. With one try left on the card it is sent only if this
 // reader already told the caller "1 try left" (PINTriesLeft or a WrongPINError), so
 // the resident has been warned; otherwise ErrPINNotWarned and no VERIFY.
-func (r *PCSCReader) VerifyPIN(ctx context.Context, pin string) error {
+func (r *PCSCReader) VerifyPIN(ctx context.Context, pin []byte) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c, err := r.open()

@@ -171,10 +171,10 @@ func TestPCSCPIN(t *testing.T) {
 		t.Fatalf("tries %d %v", n, err)
 	}
 	var wp *kiosk.WrongPINError
-	if err := r.VerifyPIN(ctx, "000000"); !errors.As(err, &wp) || wp.TriesLeft != 2 {
+	if err := r.VerifyPIN(ctx, []byte("000000")); !errors.As(err, &wp) || wp.TriesLeft != 2 {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := r.VerifyPIN(ctx, env.Profile.PIN); err != nil {
+	if err := r.VerifyPIN(ctx, []byte(env.Profile.PIN)); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}
 	if n, err := r.PINTriesLeft(ctx); err != nil || n != 3 {
@@ -184,15 +184,15 @@ func TestPCSCPIN(t *testing.T) {
 	env.Pull()
 	env.Insert()
 	r = newReader(env, ts)
-	r.VerifyPIN(ctx, "000000")
-	if err := r.VerifyPIN(ctx, "000000"); !errors.As(err, &wp) || wp.TriesLeft != 1 {
+	r.VerifyPIN(ctx, []byte("000000"))
+	if err := r.VerifyPIN(ctx, []byte("000000")); !errors.As(err, &wp) || wp.TriesLeft != 1 {
 		t.Fatalf("second wrong: %v", err)
 	}
 	r2 := newReader(env, ts) // a reader that never told anyone "1 try left"
-	if err := r2.VerifyPIN(ctx, "000000"); !errors.Is(err, ErrPINNotWarned) {
+	if err := r2.VerifyPIN(ctx, []byte("000000")); !errors.Is(err, ErrPINNotWarned) {
 		t.Fatalf("unwarned: %v", err)
 	}
-	if err := r.VerifyPIN(ctx, env.Profile.PIN); err != nil {
+	if err := r.VerifyPIN(ctx, []byte(env.Profile.PIN)); err != nil {
 		t.Fatalf("right PIN on the last try: %v", err)
 	}
 }
@@ -207,7 +207,7 @@ func TestPCSCBlockedPIN(t *testing.T) {
 	if _, err := r.PINTriesLeft(ctx); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("tries: %v", err)
 	}
-	if err := r.VerifyPIN(ctx, env.Profile.PIN); !errors.Is(err, kiosk.ErrCardBlocked) {
+	if err := r.VerifyPIN(ctx, []byte(env.Profile.PIN)); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("verify: %v", err)
 	}
 	// Reading the card still works: only the PIN zone is blocked.

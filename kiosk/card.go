@@ -99,7 +99,9 @@ type CardReader interface {
 	PINTriesLeft(ctx context.Context) (int, error)
 	// VerifyPIN presents the resident's PIN. A wrong PIN gives an error that
 	// unwraps to ErrWrongPIN (see WrongPINError); a blocked card to ErrCardBlocked.
-	VerifyPIN(ctx context.Context, pin string) error
+	// pin is the caller's buffer: the adapter must not keep it (the caller zeroes it
+	// when the call returns) nor copy it into a string.
+	VerifyPIN(ctx context.Context, pin []byte) error
 }
 
 // Errors a card can give, as residents are told them. Adapters wrap these.

@@ -2,7 +2,9 @@ package kiosk
 
 import (
 	"context"
+	"fmt"
 	"image"
+	"io"
 	"time"
 )
 
@@ -65,4 +67,23 @@ type FaceVerifier interface {
 	// Verify runs the quality gate, the liveness challenge and the 1:1 match of
 	// the live face against the card photo, posting progress for the UI.
 	Verify(ctx context.Context, reference FacePhoto, challenge Challenge, progress func(FaceProgress)) (FaceDecision, error)
+}
+
+// Challenges a resident can be asked for at random (ChallengeAny is for recordings).
+var Challenges = []Challenge{ChallengeBlink, ChallengeTurnLeft, ChallengeTurnRight}
+
+// PickChallenge draws a challenge with crypto-quality randomness from r (crypto/rand in
+// production), so a recording made for one attempt fits the next one only by chance.
+// It is the one picker: the session and the face adapter's commands both use it.
+func PickChallenge(r io.Reader) (Challenge, error) {
+	var b [1]byte
+	limit := 256 / len(Challenges) * len(Challenges) // reject the biased tail
+	for {
+		if _, err := io.ReadFull(r, b[:]); err != nil {
+			return "", fmt.Errorf("choosing a challenge: %w", err)
+		}
+		if int(b[0]) < limit {
+			return Challenges[int(b[0])%len(Challenges)], nil
+		}
+	}
 }

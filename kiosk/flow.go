@@ -245,6 +245,7 @@ type Snapshot struct {
 
 	PINTriesLeft int  // -1 until the card answered
 	PINLength    int  // digits typed so far (never the digits)
+	PINDigits    int  // digits the PIN has (PINPolicy.Length): the places the screen draws
 	PINLastTry   bool // warn: the next wrong PIN blocks the card
 
 	Holder   *HolderView

@@ -21,8 +21,7 @@ type MachineConfig struct {
 	ScreenTimeout   time.Duration // (60s) idle time before "need more time?"
 	MoreTimeGrace   time.Duration // (20s) how long "need more time?" waits
 	FaceAttempts    int           // (3) face attempts before the PIN fallback
-	MinPINLength    int           // (4)
-	MaxPINLength    int           // (8)
+	PIN             PINPolicy     // (DefaultPINPolicy) the card PIN's length and tries
 	Fees            Fees          // (PlaceholderFees)
 	Demo            bool          // show the DEMO banner
 	Location        *time.Location
@@ -57,14 +56,11 @@ func (c *MachineConfig) defaults() error {
 	if c.FaceAttempts == 0 {
 		c.FaceAttempts = 3
 	}
-	if c.MinPINLength == 0 {
-		c.MinPINLength = 4
+	if c.PIN == (PINPolicy{}) {
+		c.PIN = DefaultPINPolicy
 	}
-	if c.MaxPINLength == 0 {
-		c.MaxPINLength = 8
-	}
-	if c.MinPINLength < 1 || c.MaxPINLength < c.MinPINLength {
-		return fmt.Errorf("session: PIN length %d..%d", c.MinPINLength, c.MaxPINLength)
+	if err := c.PIN.Validate(); err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
 	if c.Fees == nil {
 		c.Fees = PlaceholderFees
@@ -405,7 +401,7 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 	case GuardPINTriesLeft:
 		return ev.Tries > 0
 	case GuardPINComplete:
-		return !m.busy && len(m.pin) >= m.cfg.MinPINLength
+		return !m.busy && m.cfg.PIN.Complete(m.pin)
 	case GuardEligible:
 		for _, s := range m.services {
 			if s.ID == ev.Service {
@@ -499,7 +495,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.busy = false
 		m.pinTries = ev.Tries
 	case ActPINDigit:
-		if !m.busy && len(ev.Value) == 1 && ev.Value[0] >= '0' && ev.Value[0] <= '9' && len(m.pin) < m.cfg.MaxPINLength {
+		if !m.busy && len(ev.Value) == 1 && ev.Value[0] >= '0' && ev.Value[0] <= '9' && len(m.pin) < m.cfg.PIN.Length {
 			m.pin = append(m.pin, ev.Value[0])
 			m.notice = ""
 		}
@@ -713,10 +709,6 @@ func readReason(err error) MsgKey {
 	return ReasonCardUnreadable
 }
 
-// challenges are drawn at random for each attempt, so a recording made for one
-// attempt does not fit the next.
-var challenges = []Challenge{ChallengeBlink, ChallengeTurnLeft, ChallengeTurnRight}
-
 func (m *Machine) startFace(now time.Time) {
 	m.faceAttempt++
 	m.face = FaceView{Attempt: m.faceAttempt, MaxAttempts: m.cfg.FaceAttempts}
@@ -724,7 +716,7 @@ func (m *Machine) startFace(now time.Time) {
 		m.report(errors.New("session: face step without a card read"))
 		return
 	}
-	ch, err := m.pickChallenge()
+	ch, err := PickChallenge(m.deps.Rand)
 	if err != nil {
 		m.report(err)
 		ch = ChallengeBlink
@@ -747,18 +739,6 @@ func (m *Machine) startFace(now time.Time) {
 		}
 		post(Event{Kind: EvFaceDecided, Decision: d})
 	})
-}
-
-func (m *Machine) pickChallenge() (Challenge, error) {
-	var b [1]byte
-	for {
-		if _, err := io.ReadFull(m.deps.Rand, b[:]); err != nil {
-			return "", fmt.Errorf("session: choosing a challenge: %w", err)
-		}
-		if int(b[0]) < 256/len(challenges)*len(challenges) {
-			return challenges[int(b[0])%len(challenges)], nil
-		}
-	}
 }
 
 func (m *Machine) startPINTries() {
@@ -784,7 +764,10 @@ func (m *Machine) startVerifyPIN() {
 	}
 	m.busy = true
 	m.notice = ""
-	pin := string(m.pin)
+	// The digits move to a copy that only the card call holds and that is zeroed when
+	// it returns; the session's own buffer is zeroed now. Never a string: a string
+	// cannot be wiped.
+	pin := bytes.Clone(m.pin)
 	for i := range m.pin {
 		m.pin[i] = 0
 	}
@@ -792,6 +775,7 @@ func (m *Machine) startVerifyPIN() {
 	before := m.pinTries
 	card := m.deps.Card
 	m.goOp(m.cfg.PINTimeout, func(ctx context.Context, post func(Event)) {
+		defer clear(pin)
 		err := card.VerifyPIN(ctx, pin)
 		var wrong *WrongPINError
 		switch {
@@ -976,6 +960,7 @@ func (m *Machine) build(now time.Time) Snapshot {
 	case StatePIN:
 		s.PINTriesLeft = m.pinTries
 		s.PINLength = len(m.pin)
+		s.PINDigits = m.cfg.PIN.Length
 		s.PINLastTry = m.pinTries == 1
 	case StateServiceMenu:
 		s.Services = append([]ServiceView(nil), m.services...)

@@ -193,16 +193,24 @@ func TestFaceMismatchThenPIN(t *testing.T) {
 		}
 	}
 	// Too short, then backspace, then the right PIN.
-	h.TypePIN("24")
+	// Too short (5 of 6 digits: a real BIR refuses it and would count a try), then
+	// backspace, then the right PIN. Digits past the policy's length are dropped.
+	h.TypePIN("24681")
 	h.Press(kiosk.EvPINSubmit)
-	h.Wait("too short", func(s kiosk.Snapshot) bool { return s.Notice == kiosk.MsgPINTooShort && s.PINLength == 2 })
-	h.TypePIN("69")
+	h.Wait("too short", func(s kiosk.Snapshot) bool {
+		return s.Notice == kiosk.MsgPINTooShort && s.PINLength == 5 && s.PINDigits == 6
+	})
+	if h.Card.Verifies() != 0 {
+		t.Fatalf("a short PIN reached the card")
+	}
+	h.TypePIN("9")
 	h.Press(kiosk.EvPINBackspace)
-	s = h.Wait("3 digits", func(s kiosk.Snapshot) bool { return s.PINLength == 3 })
+	s = h.Wait("5 digits", func(s kiosk.Snapshot) bool { return s.PINLength == 5 })
 	if s.Notice != "" {
 		t.Errorf("notice stays after typing: %q", s.Notice)
 	}
-	h.TypePIN("8")
+	h.TypePIN("37")
+	s = h.Wait("6 digits, the 7th dropped", func(s kiosk.Snapshot) bool { return s.PINLength == 6 })
 	h.Press(kiosk.EvPINSubmit)
 	menu := h.WaitIdle(kiosk.StateServiceMenu)
 	if menu.Holder == nil {
@@ -247,9 +255,9 @@ func TestWrongPIN(t *testing.T) {
 		reason kiosk.MsgKey
 	}{
 		{"right at once", []string{kiosktest.DefaultPIN}, nil, nil, kiosk.StateServiceMenu, ""},
-		{"wrong then right", []string{"1111", kiosktest.DefaultPIN}, []int{2}, []bool{false}, kiosk.StateServiceMenu, ""},
-		{"wrong twice then right", []string{"1111", "2222", kiosktest.DefaultPIN}, []int{2, 1}, []bool{false, true}, kiosk.StateServiceMenu, ""},
-		{"wrong three times blocks", []string{"1111", "2222", "3333"}, []int{2, 1}, []bool{false, true}, kiosk.StateCounter, kiosk.ReasonPINBlocked},
+		{"wrong then right", []string{"111111", kiosktest.DefaultPIN}, []int{2}, []bool{false}, kiosk.StateServiceMenu, ""},
+		{"wrong twice then right", []string{"111111", "222222", kiosktest.DefaultPIN}, []int{2, 1}, []bool{false, true}, kiosk.StateServiceMenu, ""},
+		{"wrong three times blocks", []string{"111111", "222222", "333333"}, []int{2, 1}, []bool{false, true}, kiosk.StateCounter, kiosk.ReasonPINBlocked},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -785,7 +793,8 @@ func TestNewMachineChecksPorts(t *testing.T) {
 	}
 	for _, cfg := range []kiosk.MachineConfig{
 		{DefaultLanguage: "fr"},
-		{MinPINLength: 6, MaxPINLength: 4},
+		{PIN: kiosk.PINPolicy{Length: 3, Tries: 3}},
+		{PIN: kiosk.PINPolicy{Length: 6, Tries: 0}},
 		{Fees: kiosk.Fees{kiosk.ServicePassport: 1}},
 	} {
 		if _, err := kiosk.NewMachine(cfg, full); err == nil {

@@ -110,7 +110,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 			s.Face = kiosk.FaceView{Attempt: 1, MaxAttempts: 3, AttemptsLeft: 2}
 		}),
 		kiosk.StatePIN: with(kiosk.StatePIN, func(s *kiosk.Snapshot) {
-			s.PINTriesLeft, s.PINLength, s.PINLastTry, s.Notice = 1, 3, true, "msg.pin_wrong"
+			s.PINTriesLeft, s.PINLength, s.PINDigits, s.PINLastTry, s.Notice = 1, 3, kiosk.DefaultPINPolicy.Length, true, "msg.pin_wrong"
 		}),
 		kiosk.StateServiceMenu: with(kiosk.StateServiceMenu, func(s *kiosk.Snapshot) { s.Holder, s.Services = holder, views }),
 		kiosk.StateServiceForm: with(kiosk.StateServiceForm, func(s *kiosk.Snapshot) {

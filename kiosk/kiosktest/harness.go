@@ -52,8 +52,8 @@ type Harness struct {
 	done   chan error
 }
 
-// DefaultPIN is the fake card's PIN.
-const DefaultPIN = "2468"
+// DefaultPIN is the fake card's PIN: 6 digits, as kiosk.DefaultPINPolicy and the BIR.
+const DefaultPIN = "246813"
 
 // NewHarness builds the fakes with one adult resident (born 1990-05-10, card issued
 // 2020-01-15, valid until 2030-01-15, PIN 2468 with 3 tries) whose face matches.
