@@ -10,10 +10,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"reflect"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -58,7 +60,36 @@ type Problem struct {
 }
 
 func (p Problem) String() string {
-	return fmt.Sprintf("config: %s = %q: %s", p.Key, p.Value, p.Allowed)
+	return fmt.Sprintf("config: %s = %s: %s", echo(p.Key), quoteEcho(p.Value), p.Allowed)
+}
+
+// maxEcho bounds how much of a bad key or value a Problem repeats: a 50 MB
+// environment variable must not become a 50 MB error message (or log line).
+const maxEcho = 80
+
+// quoteEcho quotes v, cut to maxEcho bytes with an ellipsis and the original length.
+func quoteEcho(v string) string {
+	if len(v) <= maxEcho {
+		return fmt.Sprintf("%q", v)
+	}
+	return fmt.Sprintf("%q (%d bytes)", cutEcho(v), len(v))
+}
+
+// echo is quoteEcho for keys, which are shown unquoted.
+func echo(k string) string {
+	if len(k) <= maxEcho {
+		return k
+	}
+	return fmt.Sprintf("%s (%d bytes)", cutEcho(k), len(k))
+}
+
+// cutEcho keeps the first maxEcho bytes, backing off to a rune boundary.
+func cutEcho(v string) string {
+	n := maxEcho
+	for n > 0 && !utf8.RuneStart(v[n]) {
+		n--
+	}
+	return v[:n] + "…"
 }
 
 // Problems is returned by Load when the configuration is not usable.
@@ -206,6 +237,58 @@ var ignoredEnv = map[string]bool{
 
 // Validate checks every section and returns one Problem per bad value.
 func (c Config) Validate() Problems {
+	// NaN compares false with everything, so a range check written as
+	// "v < lo || v > hi" lets it through, and a NaN threshold silently disables
+	// the face match. Every float key is checked here first, found by reflection so
+	// a new key cannot be forgotten; the sections' range checks then skip those keys.
+	nonFinite := nonFiniteFloats(reflect.ValueOf(c), "")
+	var ps Problems
+	keys := make([]string, 0, len(nonFinite))
+	for k := range nonFinite {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		ps = append(ps, Problem{Key: k, Value: fmt.Sprint(nonFinite[k]), Allowed: "a finite number (not NaN or infinity)"})
+	}
+	for _, p := range c.validateSections() {
+		if _, bad := nonFinite[p.Key]; !bad {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// nonFiniteFloats returns the dotted keys (mapstructure tags) of every float field
+// under v that is NaN or infinite, with their values.
+func nonFiniteFloats(v reflect.Value, prefix string) map[string]float64 {
+	out := map[string]float64{}
+	var walk func(v reflect.Value, prefix string)
+	walk = func(v reflect.Value, prefix string) {
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := 0; i < v.NumField(); i++ {
+				tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("mapstructure"), ",")
+				if tag == "" || tag == "-" {
+					continue
+				}
+				key := tag
+				if prefix != "" {
+					key = prefix + "." + tag
+				}
+				walk(v.Field(i), key)
+			}
+		case reflect.Float32, reflect.Float64:
+			if f := v.Float(); math.IsNaN(f) || math.IsInf(f, 0) {
+				out[prefix] = f
+			}
+		}
+	}
+	walk(v, prefix)
+	return out
+}
+
+func (c Config) validateSections() Problems {
 	var ps Problems
 	ps = append(ps, c.Kiosk.validate()...)
 	ps = append(ps, c.Card.validate()...)
@@ -291,6 +374,10 @@ func kindOf(def Config, key string) string {
 // suggest proposes the closest known key for a typo.
 func suggest(k string, known map[string]bool) string {
 	best, bestD := "", 1<<30
+	if len(k) > maxEcho {
+		// No key is that long, and the distance costs len(k) per known key.
+		return "see packaging/kiosk.sample.yaml for every key"
+	}
 	for c := range known {
 		if d := levenshtein(k, c); d < bestD || (d == bestD && c < best) {
 			best, bestD = c, d

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"time"
@@ -175,7 +176,8 @@ func (q QualityConfig) validate() Problems {
 	}
 	frac("min_face_width", q.MinFaceWidth, 0.02, 0.9)
 	frac("max_face_width", q.MaxFaceWidth, 0.1, 1)
-	if q.MinFaceWidth >= q.MaxFaceWidth {
+	// A non-finite side has its own problem (Config.Validate); comparing with it says nothing.
+	if finite(q.MinFaceWidth, q.MaxFaceWidth) && q.MinFaceWidth >= q.MaxFaceWidth {
 		ps = append(ps, Problem{"face.quality.max_face_width", fmt.Sprint(q.MaxFaceWidth), "greater than face.quality.min_face_width"})
 	}
 	frac("centre_tolerance", q.CentreTolerance, 0.02, 0.5)
@@ -184,7 +186,7 @@ func (q QualityConfig) validate() Problems {
 	frac("min_sharpness", q.MinSharpness, 0, 1000)
 	frac("min_brightness", q.MinBrightness, 0, 254)
 	frac("max_brightness", q.MaxBrightness, 1, 255)
-	if q.MinBrightness >= q.MaxBrightness {
+	if finite(q.MinBrightness, q.MaxBrightness) && q.MinBrightness >= q.MaxBrightness {
 		ps = append(ps, Problem{"face.quality.max_brightness", fmt.Sprint(q.MaxBrightness), "greater than face.quality.min_brightness"})
 	}
 	frac("max_motion", q.MaxMotion, 0.005, 1)
@@ -198,6 +200,15 @@ func (q QualityConfig) validate() Problems {
 		ps = append(ps, Problem{"face.quality.timeout", q.Timeout.String(), "between 5s and 5m"})
 	}
 	return ps
+}
+
+func finite(vs ...float64) bool {
+	for _, v := range vs {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return false
+		}
+	}
+	return true
 }
 
 func (l LivenessConfig) validate() Problems {
