@@ -457,3 +457,76 @@ func TestResponseWithoutDO99(t *testing.T) {
 		})
 	}
 }
+
+// TestMACOfCommandWithoutDataObjects: a protected command with neither DO87/DO85
+// nor DO97 (SELECT MF, 00 A4 00 0C, no data, no Le). Doc 9303 Part 11 §9.8.4 builds
+// the MAC input as N = pad(SSC || M) with M = pad(CmdHeader) || DO87 || DO97, so
+// the header is padded on its own even when nothing follows it, and N gets a block
+// of padding of its own. The expected MACs were computed outside this code with
+// OpenSSL (3DES-CBC and DES for the retail MAC, "openssl mac ... CMAC" for AES).
+func TestMACOfCommandWithoutDataObjects(t *testing.T) {
+	cases := []struct {
+		name      string
+		alg       KeyAlg
+		key, ssc  string // KSenc = KSmac = key; ssc before the command
+		n         string // the MAC input, written out
+		mac       string
+		protected string
+	}{
+		{
+			// The Appendix D session (KSmac F1CB1F1FB5ADF208 806B89DC579DC1F8).
+			name: "3DES, Appendix D keys",
+			alg:  TDES, key: exKSmac, ssc: exSSC,
+			n: "887022120C06C227" + // SSC + 1
+				"0CA4000C80000000" + // pad(CmdHeader): CLA with SM bits, INS, P1, P2, 80 00 00 00
+				"8000000000000000", // pad(SSC || M): M is block-aligned, so a whole padding block
+			// Retail MAC (ISO 9797-1 algorithm 3): DES-CBC with Ka over the three
+			// blocks, then decrypt with Kb and encrypt with Ka.
+			mac: "7A957374235D8B5B",
+			// 0C A4 00 0C, Lc 0A, DO8E 08 MAC, Le 00.
+			protected: "0CA4000C0A8E087A957374235D8B5B00",
+		},
+		{
+			name: "AES-128",
+			alg:  AES128, key: "000102030405060708090A0B0C0D0E0F", ssc: "00000000000000000000000000000000",
+			n: "00000000000000000000000000000001" + // SSC + 1
+				"0CA4000C800000000000000000000000" + // pad(CmdHeader) to the AES block
+				"80000000000000000000000000000000", // pad(SSC || M)
+			// AES-CMAC over N, first 8 bytes (Part 11 §9.8.6.2).
+			mac:       "FC61D793D571F5FC",
+			protected: "0CA4000C0A8E08FC61D793D571F5FC00",
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			// The written-out N is the session's MAC input.
+			s, _ := NewSession(tc.alg, hx(tc.key), hx(tc.key), hx(tc.ssc))
+			s.incSSC()
+			if got := s.macInput(Pad([]byte{0x0C, 0xA4, 0x00, 0x0C}, s.s.blockSize()), nil, nil); !bytes.Equal(got, hx(tc.n)) {
+				t.Fatalf("N = %X\nwant %s", got, tc.n)
+			}
+			if m, _ := s.s.mac(hx(tc.n)); !bytes.Equal(m, hx(tc.mac)) {
+				t.Fatalf("MAC(N) = %X, want %s", m, tc.mac)
+			}
+			// Terminal side.
+			term, _ := NewSession(tc.alg, hx(tc.key), hx(tc.key), hx(tc.ssc))
+			w, err := term.WrapCommand(apdu.Command{CLA: 0x00, INS: 0xA4, P1: 0x00, P2: 0x0C})
+			if err != nil {
+				t.Fatal(err)
+			}
+			wb, _ := w.Bytes()
+			if !bytes.Equal(wb, hx(tc.protected)) {
+				t.Fatalf("protected command %X\nwant %s", wb, tc.protected)
+			}
+			// Chip side: another implementation's bytes are accepted.
+			chip, _ := NewSession(tc.alg, hx(tc.key), hx(tc.key), hx(tc.ssc))
+			pc, err := chip.UnwrapCommand(mustParseCommand(t, hx(tc.protected)))
+			if err != nil {
+				t.Fatalf("chip refuses the standard MAC: %v", err)
+			}
+			if pc.CLA != 0 || pc.INS != 0xA4 || pc.P1 != 0 || pc.P2 != 0x0C || len(pc.Data) != 0 || pc.Ne != 0 {
+				t.Fatalf("chip got %+v", pc)
+			}
+		})
+	}
+}

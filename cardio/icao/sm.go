@@ -227,8 +227,8 @@ func (s *Session) WrapCommand(c apdu.Command) (apdu.Command, error) {
 	s.incSSC()
 	hdr := Pad([]byte{c.CLA | 0x0C, c.INS, c.P1, c.P2}, s.s.blockSize())
 	var do87, do97 []byte
-	var err error
 	if len(c.Data) > 0 {
+		var err error
 		if do87, err = s.cryptogram(c.INS, c.Data); err != nil {
 			return apdu.Command{}, err
 		}
@@ -237,12 +237,9 @@ func (s *Session) WrapCommand(c apdu.Command) (apdu.Command, error) {
 	if c.Ne > 0 {
 		do97 = tlv.Encode(TagDO97, encodeLe(c.Ne, ext))
 	}
-	var cc []byte
-	if len(do87)+len(do97) > 0 {
-		cc, err = s.s.mac(s.macInput(hdr, do87, do97))
-	} else {
-		cc, err = s.s.mac(s.macInput(hdr[:4]))
-	}
+	// M = pad(CmdHeader) || DO87 || DO97 and N = pad(SSC || M), Doc 9303 Part 11
+	// §9.8.4: the header is padded on its own even when neither object follows.
+	cc, err := s.s.mac(s.macInput(hdr, do87, do97))
 	if err != nil {
 		return apdu.Command{}, err
 	}
@@ -373,14 +370,9 @@ func (s *Session) UnwrapCommand(c apdu.Command) (apdu.Command, error) {
 		s.broken = true
 		return apdu.Command{}, fmt.Errorf("%w: DO8E of %d bytes", ErrSMObjects, len(do8e.Value))
 	}
+	// The same N as WrapCommand builds: pad(SSC || pad(CmdHeader) || DO87 || DO97).
 	hdr := Pad([]byte{c.CLA, c.INS, c.P1, c.P2}, s.s.blockSize())
-	var in []byte
-	if len(macced) > 0 {
-		in = s.macInput(hdr, macced)
-	} else {
-		in = s.macInput(hdr[:4])
-	}
-	want, err := s.s.mac(in)
+	want, err := s.s.mac(s.macInput(hdr, macced))
 	if err != nil {
 		return apdu.Command{}, err
 	}
