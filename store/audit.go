@@ -28,6 +28,28 @@ func rowHash(prev string, seq int64, at, actor, action, subject, detail string) 
 
 // Audit appends one event to the audit log, chained to the previous row.
 func (d *DB) Audit(ctx context.Context, e kiosk.AuditEvent) error {
+	return d.inTx(ctx, "audit", func(tx *sql.Tx) error { return d.appendAudit(ctx, tx, e) })
+}
+
+// inTx runs fn in one transaction, so that a change and the audit row that records it
+// are committed together or not at all.
+func (d *DB) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, classify(err))
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("%s: %w", what, classify(err))
+	}
+	return nil
+}
+
+// appendAudit appends e inside tx, chained to the current head.
+func (d *DB) appendAudit(ctx context.Context, tx *sql.Tx, e kiosk.AuditEvent) error {
 	if e.Action == "" || e.Actor == "" {
 		return errors.New("audit: actor and action are required")
 	}
@@ -35,14 +57,9 @@ func (d *DB) Audit(ctx context.Context, e kiosk.AuditEvent) error {
 	if at.IsZero() {
 		at = d.clock.Now()
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("audit: %w", classify(err))
-	}
-	defer tx.Rollback()
 	var lastSeq int64
 	prev := genesisHash
-	err = tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &prev)
+	err := tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1`).Scan(&lastSeq, &prev)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("audit: reading chain head: %w", classify(err))
 	}
@@ -51,9 +68,6 @@ func (d *DB) Audit(ctx context.Context, e kiosk.AuditEvent) error {
 	hash := rowHash(prev, seq, ats, e.Actor, e.Action, e.Subject, e.Detail)
 	if _, err := tx.ExecContext(ctx, `INSERT INTO audit(seq, at, actor, action, subject, detail, prev_hash, hash)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, seq, ats, e.Actor, e.Action, e.Subject, e.Detail, prev, hash); err != nil {
-		return fmt.Errorf("audit: %w", classify(err))
-	}
-	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("audit: %w", classify(err))
 	}
 	return nil

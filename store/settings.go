@@ -12,18 +12,21 @@ import (
 // SettingMaintenance is "on" while staff hold the kiosk out of service.
 const SettingMaintenance = "maintenance"
 
-// SetSetting stores a setting and audits who changed it, in one transaction.
+// SetSetting stores a setting and audits who changed it, in one transaction: the
+// audit never says maintenance was turned on when the change itself failed.
 func (d *DB) SetSetting(ctx context.Context, key, value, actor string) error {
-	if err := d.Audit(ctx, kiosk.AuditEvent{Actor: actor, Action: "setting.change", Subject: key, Detail: value}); err != nil {
-		return err
-	}
-	_, err := d.db.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
+	return d.inTx(ctx, "setting "+key, func(tx *sql.Tx) error {
+		if err := d.appendAudit(ctx, tx, kiosk.AuditEvent{Actor: actor, Action: "setting.change", Subject: key, Detail: value}); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO settings(key, value, updated_at, updated_by) VALUES (?, ?, ?, ?)
 		ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at, updated_by = excluded.updated_by`,
-		key, value, d.now(), actor)
-	if err != nil {
-		return fmt.Errorf("setting %s: %w", key, classify(err))
-	}
-	return nil
+			key, value, d.now(), actor)
+		if err != nil {
+			return fmt.Errorf("setting %s: %w", key, classify(err))
+		}
+		return nil
+	})
 }
 
 // Setting reads a setting; ok is false when it was never set.

@@ -451,3 +451,36 @@ func TestSaveApplicationQueuesItAtomically(t *testing.T) {
 		t.Error("application kept although its outbox row was not written")
 	}
 }
+
+// A full disk in the middle of a setting change must leave no audit row claiming the
+// change: the audit row and the setting are one transaction (or neither is written).
+func TestSetSettingFullDiskWritesNeitherRowNorSetting(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	appendAudit(t, db, 2)
+	var pages, pageSize int
+	db.SQL().QueryRow(`PRAGMA page_count`).Scan(&pages)
+	db.SQL().QueryRow(`PRAGMA page_size`).Scan(&pageSize)
+	// Room for one copy of the value (the audit row's detail) but not for two (the
+	// setting too): written in separate transactions, the audit row would fit alone.
+	value := strings.Repeat("v", 3*pageSize)
+	if _, err := db.SQL().Exec(fmt.Sprintf(`PRAGMA max_page_count = %d`, pages+5)); err != nil {
+		t.Fatal(err)
+	}
+	err := db.SetSetting(ctx, "banner", value, "staff:S123")
+	if !errors.Is(err, ErrDiskFull) {
+		t.Fatalf("SetSetting on a full disk: err = %v, want ErrDiskFull", err)
+	}
+	if _, ok, _ := db.Setting(ctx, "banner"); ok {
+		t.Error("setting written although SetSetting failed")
+	}
+	rows, _ := db.AuditRows(ctx, 0, 0)
+	for _, r := range rows {
+		if r.Action == "setting.change" {
+			t.Errorf("audit says %q was changed, but the change failed: %+v", r.Subject, r.Detail[:10])
+		}
+	}
+	if n, err := db.VerifyAudit(ctx); err != nil || n != 2 {
+		t.Errorf("after the failed change: %d rows, %v; want the 2 earlier rows intact", n, err)
+	}
+}
