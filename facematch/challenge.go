@@ -9,19 +9,10 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// Challenges a resident can be asked for (ChallengeAny is for recordings only).
-var Challenges = []kiosk.Challenge{kiosk.ChallengeBlink, kiosk.ChallengeTurnLeft, kiosk.ChallengeTurnRight}
-
-// PickChallenge chooses a challenge with the injected randomness intn (e.g.
-// rand.IntN), so a replayed recording of one action passes at most a third of the time.
-func PickChallenge(intn func(n int) int) kiosk.Challenge {
-	return Challenges[intn(len(Challenges))]
-}
-
 // ParseChallenge accepts the command-line names of the challenges.
 func ParseChallenge(s string) (kiosk.Challenge, error) {
 	c := kiosk.Challenge(s)
-	if c == kiosk.ChallengeAny || slices.Contains(Challenges, c) {
+	if c == kiosk.ChallengeAny || slices.Contains(kiosk.Challenges, c) {
 		return c, nil
 	}
 	return "", fmt.Errorf("unknown challenge %q (blink, turn-left, turn-right or any)", s)

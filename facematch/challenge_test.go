@@ -85,14 +85,7 @@ func TestChallengeTrackers(t *testing.T) {
 	}
 }
 
-func TestPickAndParseChallenge(t *testing.T) {
-	seen := map[kiosk.Challenge]bool{}
-	for i := 0; i < 3; i++ {
-		seen[PickChallenge(func(n int) int { return i % n })] = true
-	}
-	if len(seen) != 3 {
-		t.Errorf("PickChallenge covered %v, want all three", seen)
-	}
+func TestParseChallenge(t *testing.T) {
 	for _, s := range []string{"blink", "turn-left", "turn-right", "any"} {
 		if _, err := ParseChallenge(s); err != nil {
 			t.Errorf("ParseChallenge(%q): %v", s, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -106,7 +107,7 @@ func TestLivenessOnRecordings(t *testing.T) {
 		// with no action, "any" (which watches for every action) stands for all.
 		cs := []kiosk.Challenge{kiosk.ChallengeAny}
 		if r.Still {
-			cs = append(Challenges, kiosk.ChallengeAny)
+			cs = append(slices.Clone(kiosk.Challenges), kiosk.ChallengeAny)
 		}
 		for _, c := range cs {
 			t.Run(r.File+"/"+string(c), func(t *testing.T) {

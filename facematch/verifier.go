@@ -2,9 +2,10 @@ package facematch
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"io"
 	"strings"
 	"time"
 
@@ -16,8 +17,9 @@ type VerifierOptions struct {
 	// Source is the kiosk camera. The Verifier reads from it during Verify only and
 	// never closes it.
 	Source Source
-	// Intn picks the challenge when Verify is not given one (default math/rand/v2).
-	Intn func(n int) int
+	// Rand picks the challenge when Verify is not given one, through kiosk.PickChallenge
+	// (default crypto/rand: a predictable challenge is one a recording can be made for).
+	Rand io.Reader
 	// Clock times the decision (default the system clock).
 	Clock kiosk.Clock
 	// Production refuses recordings and virtual cameras (the source check fails).
@@ -42,8 +44,8 @@ func NewVerifier(eng *Engine, vo VerifierOptions) (*Verifier, error) {
 	if eng == nil || vo.Source == nil {
 		return nil, errors.New("facematch: a verifier needs an engine and a camera source")
 	}
-	if vo.Intn == nil {
-		vo.Intn = rand.IntN
+	if vo.Rand == nil {
+		vo.Rand = rand.Reader
 	}
 	if vo.Clock == nil {
 		vo.Clock = kiosk.SystemClock{}
@@ -58,7 +60,11 @@ func NewVerifier(eng *Engine, vo VerifierOptions) (*Verifier, error) {
 func (v *Verifier) Verify(ctx context.Context, reference kiosk.FacePhoto, challenge kiosk.Challenge, progress func(kiosk.FaceProgress)) (kiosk.FaceDecision, error) {
 	start := v.vo.Clock.Now()
 	if challenge == "" {
-		challenge = PickChallenge(v.vo.Intn)
+		c, err := kiosk.PickChallenge(v.vo.Rand)
+		if err != nil {
+			return kiosk.FaceDecision{Reason: err.Error()}, err
+		}
+		challenge = c
 	}
 	d := kiosk.FaceDecision{Challenge: challenge, Threshold: v.eng.opts.MatchThreshold}
 	done := func() { d.Elapsed = v.vo.Clock.Now().Sub(start) }
