@@ -40,6 +40,8 @@ type Store interface {
 	Audit(ctx context.Context, e AuditEvent) error
 	// SaveApplication stores the application and, in the same transaction, queues its
 	// Payload for the back office (kind OutboxKindApplication, idempotency key = the
-	// reference), so a crash can never leave a saved application that is not sent.
-	SaveApplication(ctx context.Context, a Application) error
+	// reference) and appends e, the audit row that records the submission: a crash
+	// leaves all three or none, never an application sent without a trace. The caller
+	// must not audit the same submission again.
+	SaveApplication(ctx context.Context, a Application, e AuditEvent) error
 }

@@ -336,11 +336,12 @@ func (m *Machine) handle(ev Event) {
 		}
 	}()
 	if ev.gen != 0 && ev.gen != m.gen {
-		// Result of work for a session that has ended. An application saved after
-		// the card was pulled still gets its audit row.
+		// Result of work for a session that has ended. The application's own audit
+		// row was written with it (SaveApplication); this one records that the
+		// resident never saw the receipt.
 		if ev.Kind == EvSubmitted {
-			m.auditAs(m.deps.Clock.Now(), ev.subject, "resident", "application.submit",
-				"service="+string(ev.Service)+" reference="+ev.Reference+" receipt=not_shown")
+			m.auditAs(m.deps.Clock.Now(), ev.subject, "system", "application.receipt",
+				"reference="+ev.Reference+" receipt=not_shown")
 		}
 		return
 	}
@@ -557,7 +558,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.reference = ev.Reference
 		m.notice = ev.Reason
 		m.pending = append(m.pending, m.service)
-		m.audit(now, "resident", "application.submit", "service="+string(ev.Service)+" reference="+ev.Reference)
+		// Audited by SaveApplication, in the application's own transaction.
 	case ActSubmitFailed:
 		m.audit(now, "system", "application.submit", "failed error="+errText(ev.Err))
 	case ActMaintenance:
@@ -879,6 +880,8 @@ func (m *Machine) startSubmit(now time.Time) {
 		return
 	}
 	app := Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now}
+	submitted := AuditEvent{At: now, Actor: "resident", Action: "application.submit", Subject: m.subject,
+		Detail: "service=" + string(m.service) + " reference=" + ref}
 	receipt := Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID}
 	store, printer := m.deps.Store, m.deps.Printer
 	timeout, subject, service := m.cfg.SubmitTimeout, m.subject, m.service
@@ -888,9 +891,9 @@ func (m *Machine) startSubmit(now time.Time) {
 		// be lost. Only the receipt depends on the session still running.
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 		defer cancel()
-		// Saved and queued for the back office in one transaction; the reference is
-		// the idempotency key, so a retried delivery is one application.
-		if err := store.SaveApplication(sctx, app); err != nil {
+		// Saved, queued for the back office and audited in one transaction; the
+		// reference is the idempotency key, so a retried delivery is one application.
+		if err := store.SaveApplication(sctx, app, submitted); err != nil {
 			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("saving application: %w", err)})
 			return
 		}

@@ -857,20 +857,26 @@ func TestCardPulledWhileSubmitting(t *testing.T) {
 	h.Card.Remove()
 	assertBlank(t, h.WaitState(kiosk.StateAttract))
 	deadline := time.Now().Add(kiosktest.WaitTimeout)
-	var row *kiosk.AuditEvent
-	for row == nil && time.Now().Before(deadline) {
+	var row, receipt *kiosk.AuditEvent
+	for (row == nil || receipt == nil) && time.Now().Before(deadline) {
 		for _, e := range h.Store.Events() {
-			if e.Action == "application.submit" {
+			switch e.Action {
+			case "application.submit":
 				row = &e
+			case "application.receipt":
+				receipt = &e
 			}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if row == nil {
-		t.Fatal("no audit row for the application")
+	if row == nil || receipt == nil {
+		t.Fatalf("audit rows for the application %+v and its receipt %+v: want both", row, receipt)
 	}
-	if row.Subject != h.Subject(doc) || !strings.Contains(row.Detail, "receipt=not_shown") || !strings.Contains(row.Detail, "service=one-account") {
+	if row.Subject != h.Subject(doc) || !strings.Contains(row.Detail, "service=one-account") {
 		t.Errorf("audit row %+v", row)
+	}
+	if receipt.Subject != h.Subject(doc) || !strings.Contains(receipt.Detail, "receipt=not_shown") {
+		t.Errorf("receipt audit row %+v", receipt)
 	}
 	if len(h.Store.Applications()) != 1 || len(h.Store.Outbox()) != 1 {
 		t.Errorf("%d applications, %d queued", len(h.Store.Applications()), len(h.Store.Outbox()))

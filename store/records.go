@@ -10,9 +10,10 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// SaveApplication stores an application under its receipt reference and queues its
-// payload for the back office in the same transaction (kiosk.Store's contract).
-func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application) error {
+// SaveApplication stores an application under its receipt reference, queues its
+// payload for the back office and appends e (the audit row of the submission), all in
+// one transaction (kiosk.Store's contract).
+func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application, e kiosk.AuditEvent) error {
 	if a.Reference == "" || a.Service == "" {
 		return errors.New("saving application: reference and service are required")
 	}
@@ -24,22 +25,30 @@ func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application) error {
 	if payload == nil {
 		payload = []byte{}
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
-	}
-	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
+	what := "saving application " + a.Reference
+	return d.inTx(ctx, what, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
 		VALUES (?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created)); err != nil {
-		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
+			return fmt.Errorf("%s: %w", what, classify(err))
+		}
+		d.testStep("application")
+		if err := enqueue(ctx, tx, a.Reference, kiosk.OutboxKindApplication, payload, d.now()); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		d.testStep("outbox")
+		if err := d.appendAudit(ctx, tx, e); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		d.testStep("audit")
+		return nil
+	})
+}
+
+// testStep lets the crash tests stop a write between its statements.
+func (d *DB) testStep(name string) {
+	if d.onStep != nil {
+		d.onStep(name)
 	}
-	if err := enqueue(ctx, tx, a.Reference, kiosk.OutboxKindApplication, payload, d.now()); err != nil {
-		return fmt.Errorf("saving application %s: %w", a.Reference, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("saving application %s: %w", a.Reference, classify(err))
-	}
-	return nil
 }
 
 // Application reads one application by reference.

@@ -44,6 +44,8 @@ type DB struct {
 	db    *sql.DB
 	path  string
 	clock kiosk.Clock
+	// onStep, set only by tests, is called between the statements of a write.
+	onStep func(step string)
 }
 
 var _ kiosk.Store = (*DB)(nil)

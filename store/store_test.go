@@ -65,6 +65,11 @@ func TestOpenMigratesAndUsesWAL(t *testing.T) {
 	}
 }
 
+// submitted is the audit row the session hands over with an application.
+func submitted(ref string) kiosk.AuditEvent {
+	return kiosk.AuditEvent{Actor: "resident", Action: "application.submit", Subject: "s", Detail: "service=passport reference=" + ref}
+}
+
 func appendAudit(t *testing.T, db *DB, n int) {
 	t.Helper()
 	for i := 0; i < n; i++ {
@@ -216,8 +221,13 @@ func TestDiskFullIsAClearError(t *testing.T) {
 	}
 	big := make([]byte, 64*1024)
 	var err error
+	saved := 0
 	for i := 0; i < 10 && err == nil; i++ {
-		err = db.SaveApplication(context.Background(), kiosk.Application{Reference: "R" + strconv.Itoa(i), Service: "passport", Subject: "s", Payload: big})
+		ref := "R" + strconv.Itoa(i)
+		err = db.SaveApplication(context.Background(), kiosk.Application{Reference: ref, Service: "passport", Subject: "s", Payload: big}, submitted(ref))
+		if err == nil {
+			saved++
+		}
 	}
 	if !errors.Is(err, ErrDiskFull) {
 		t.Fatalf("err = %v, want ErrDiskFull", err)
@@ -225,8 +235,8 @@ func TestDiskFullIsAClearError(t *testing.T) {
 	if !strings.Contains(err.Error(), "storage is full") {
 		t.Errorf("message %q does not say the storage is full", err)
 	}
-	if n, err := db.VerifyAudit(context.Background()); err != nil || n != 3 {
-		t.Errorf("after a full disk: %d rows, %v; want the 3 committed rows intact", n, err)
+	if n, err := db.VerifyAudit(context.Background()); err != nil || n != int64(3+saved) {
+		t.Errorf("after a full disk: %d rows, %v; want the %d committed rows intact", n, err, 3+saved)
 	}
 }
 
@@ -293,7 +303,7 @@ func TestOutboxIdempotentWithBackoff(t *testing.T) {
 	}
 	defer db.Close()
 	ctx := context.Background()
-	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "key-1", Service: "one-account", Subject: "s", Payload: []byte(`{"password":"1234"}`)}); err != nil {
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "key-1", Service: "one-account", Subject: "s", Payload: []byte(`{"password":"1234"}`)}, submitted("key-1")); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
@@ -426,7 +436,7 @@ func TestSaveApplicationQueuesItAtomically(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
 	app := kiosk.Application{Reference: "261122-ABCD1234-7", Service: "passport", Subject: "s", Payload: []byte(`{"ok":1}`)}
-	if err := db.SaveApplication(ctx, app); err != nil {
+	if err := db.SaveApplication(ctx, app, submitted(app.Reference)); err != nil {
 		t.Fatal(err)
 	}
 	due, err := db.Due(ctx, 10)
@@ -434,7 +444,7 @@ func TestSaveApplicationQueuesItAtomically(t *testing.T) {
 		t.Fatalf("due = %+v, %v; want the application queued under its reference", due, err)
 	}
 	// A second save of the same reference fails whole: no second outbox row either.
-	if err := db.SaveApplication(ctx, app); err == nil {
+	if err := db.SaveApplication(ctx, app, submitted(app.Reference)); err == nil {
 		t.Fatal("duplicate reference saved")
 	}
 	if n, _ := db.Pending(ctx); n != 1 {
@@ -444,7 +454,7 @@ func TestSaveApplicationQueuesItAtomically(t *testing.T) {
 	if _, err := db.SQL().Exec(`CREATE TRIGGER outbox_refuse BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'refused'); END`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R2", Service: "passport", Subject: "s"}); err == nil {
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R2", Service: "passport", Subject: "s"}, submitted("R2")); err == nil {
 		t.Fatal("save succeeded although the outbox refused")
 	}
 	if _, err := db.Application(ctx, "R2"); err == nil {
@@ -482,5 +492,116 @@ func TestSetSettingFullDiskWritesNeitherRowNorSetting(t *testing.T) {
 	}
 	if n, err := db.VerifyAudit(ctx); err != nil || n != 2 {
 		t.Errorf("after the failed change: %d rows, %v; want the 2 earlier rows intact", n, err)
+	}
+}
+
+// TestKilledSubmissionIsAllOrNothing kills a child process by SIGKILL at each point
+// of a submission (between its statements, and just after the commit): after the
+// restart the application, its outbox row and its audit row are all there or none is.
+func TestKilledSubmissionIsAllOrNothing(t *testing.T) {
+	if os.Getenv("STORE_TEST_SUBMIT") != "" {
+		return // the child's own run of this test
+	}
+	for _, tc := range []struct {
+		killAt string
+		want   int // rows of each kind after the restart
+	}{
+		{"application", 0},
+		{"outbox", 0},
+		{"audit", 0},
+		{"committed", 1},
+	} {
+		t.Run(tc.killAt, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "kiosk.db")
+			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperSubmit$", "-test.count=1")
+			cmd.Env = append(os.Environ(), "STORE_TEST_SUBMIT="+path, "STORE_TEST_KILL_AT="+tc.killAt)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			reached := false
+			sc := bufio.NewScanner(out)
+			for sc.Scan() {
+				if sc.Text() == "stopped at "+tc.killAt {
+					reached = true
+					break
+				}
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			cmd.Wait()
+			if !reached {
+				t.Fatalf("child never reached %q", tc.killAt)
+			}
+			db, err := Open(context.Background(), path, Options{})
+			if err != nil {
+				t.Fatalf("reopen after kill: %v", err)
+			}
+			defer db.Close()
+			ctx := context.Background()
+			apps, _ := db.CountApplications(ctx)
+			queued, _ := db.Pending(ctx)
+			audited, err := db.VerifyAudit(ctx)
+			if err != nil {
+				t.Fatalf("chain after kill: %v", err)
+			}
+			if apps != tc.want || queued != tc.want || audited != int64(tc.want) {
+				t.Errorf("killed at %s: %d applications, %d queued, %d audit rows; want %d of each",
+					tc.killAt, apps, queued, audited, tc.want)
+			}
+		})
+	}
+}
+
+func TestHelperSubmit(t *testing.T) {
+	path := os.Getenv("STORE_TEST_SUBMIT")
+	if path == "" {
+		t.Skip("helper process for TestKilledSubmissionIsAllOrNothing")
+	}
+	killAt := os.Getenv("STORE_TEST_KILL_AT")
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	stop := func(step string) {
+		if step == killAt {
+			fmt.Println("stopped at", step)
+			time.Sleep(time.Minute) // killed here
+		}
+	}
+	db.onStep = stop
+	var port kiosk.Store = db
+	app := kiosk.Application{Reference: "R1", Service: "passport", Subject: "s", Payload: []byte(`{"reference":"R1"}`)}
+	if err := port.SaveApplication(context.Background(), app, submitted("R1")); err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	stop("committed")
+	os.Exit(1)
+}
+
+func TestSaveApplicationAuditsInItsTransaction(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	e := submitted("R1")
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R1", Service: "passport", Subject: "s"}, e); err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := db.AuditRows(ctx, 0, 0)
+	if len(rows) != 1 || rows[0].Action != e.Action || rows[0].Detail != e.Detail || rows[0].Actor != e.Actor {
+		t.Fatalf("audit rows = %+v, want the submission's row", rows)
+	}
+	// An audit row that cannot be written takes the application and its outbox row with it.
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R2", Service: "passport", Subject: "s"}, kiosk.AuditEvent{}); err == nil {
+		t.Fatal("saved with an invalid audit event")
+	}
+	if _, err := db.Application(ctx, "R2"); err == nil {
+		t.Error("application kept although its audit row was not written")
+	}
+	if n, _ := db.Pending(ctx); n != 1 {
+		t.Errorf("pending = %d, want 1 (R2 rolled back)", n)
 	}
 }

@@ -430,12 +430,16 @@ func (s *Store) Audit(ctx context.Context, e kiosk.AuditEvent) error {
 	return nil
 }
 
-// SaveApplication stores a; a duplicate reference is an error as in SQLite.
-func (s *Store) SaveApplication(ctx context.Context, a kiosk.Application) error {
+// SaveApplication stores a, queues it and appends e, all or nothing as store.DB does
+// in one transaction; a duplicate reference is an error as in SQLite.
+func (s *Store) SaveApplication(ctx context.Context, a kiosk.Application, e kiosk.AuditEvent) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.SaveErr != nil {
 		return s.SaveErr
+	}
+	if s.AuditErr != nil {
+		return s.AuditErr
 	}
 	for _, x := range s.apps {
 		if x.Reference == a.Reference {
@@ -447,8 +451,9 @@ func (s *Store) SaveApplication(ctx context.Context, a kiosk.Application) error 
 	}
 	a.Payload = bytes.Clone(a.Payload)
 	s.apps = append(s.apps, a)
-	// Queued with the application, as store.DB does in one transaction.
+	// Queued and audited with the application, as store.DB does in one transaction.
 	s.enqueueLocked(a.Reference, kiosk.OutboxKindApplication, a.Payload)
+	s.audit = append(s.audit, e)
 	return nil
 }
 
