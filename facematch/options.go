@@ -2,6 +2,8 @@ package facematch
 
 import (
 	"fmt"
+	"math"
+	"reflect"
 	"time"
 
 	"github.com/macau-dsi/kiosk/config"
@@ -62,11 +64,20 @@ func DefaultOptions() Options { return OptionsFromConfig(config.Default().Face) 
 
 // Validate catches options built by hand (tests, tools) that the configuration
 // would have refused.
+// Every float must be finite: NaN compares false with everything, so a NaN
+// detect confidence let two different people match and a NaN threshold made nobody
+// match. The floats are found by reflection so a new one cannot be forgotten.
 func (o Options) Validate() error {
+	v := reflect.ValueOf(o)
+	for i := 0; i < v.NumField(); i++ {
+		if f := v.Field(i); f.Kind() == reflect.Float64 && (math.IsNaN(f.Float()) || math.IsInf(f.Float(), 0)) {
+			return fmt.Errorf("facematch: %s is %v, want a finite number", v.Type().Field(i).Name, f.Float())
+		}
+	}
 	switch {
-	case o.MatchThreshold <= 0 || o.MatchThreshold >= 1:
+	case !(o.MatchThreshold > 0 && o.MatchThreshold < 1):
 		return fmt.Errorf("facematch: match threshold %v outside (0,1)", o.MatchThreshold)
-	case o.DetectConfidence <= 0 || o.DetectConfidence >= 1:
+	case !(o.DetectConfidence > 0 && o.DetectConfidence < 1):
 		return fmt.Errorf("facematch: detect confidence %v outside (0,1)", o.DetectConfidence)
 	case o.StableFrames < 1, o.PoseEvery < 1:
 		return fmt.Errorf("facematch: stable frames and pose interval must be at least 1")
