@@ -304,6 +304,7 @@ func (c Config) validateSections() Problems {
 		if c.Face.Camera.Video != "" || c.Face.Camera.Images != "" {
 			ps = append(ps, Problem{Key: "face.camera", Value: c.Face.Camera.Video + c.Face.Camera.Images, Allowed: "file cameras are refused when kiosk.mode is production"})
 		}
+		ps = append(ps, c.Face.Camera.validateDevice()...)
 	}
 	return ps
 }

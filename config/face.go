@@ -1,11 +1,15 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/macau-dsi/kiosk/facematch/v4l"
 )
 
 // CameraConfig chooses the camera source. Exactly one of Device/Index, Video or Images.
@@ -165,6 +169,23 @@ func (f FaceConfig) validate() Problems {
 		ps = append(ps, Problem{"face.camera.fps", fmt.Sprint(c.FPS), "1 to 120"})
 	}
 	return ps
+}
+
+// validateDevice refuses, in production, a camera device that is not a video4linux
+// character device under /dev: a recording named as face.camera.device would
+// otherwise dodge the refusal of face.camera.video. A path that does not exist yet
+// is left to facematch (the camera may be unplugged now), which checks again when
+// it opens the device.
+func (c CameraConfig) validateDevice() Problems {
+	key, path := "face.camera.device", c.Device
+	if path == "" {
+		key, path = "face.camera.index", fmt.Sprintf("/dev/video%d", c.Index)
+	}
+	err := v4l.CheckDevice(path)
+	if err == nil || errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return Problems{{key, path, "a video4linux camera device when kiosk.mode is production (" + err.Error() + ")"}}
 }
 
 func (q QualityConfig) validate() Problems {

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/macau-dsi/kiosk/facematch/v4l"
 )
 
 // MaxImageFileBytes bounds one image of a folder source: a bigger file is skipped
@@ -44,6 +46,11 @@ func OpenWebcam(device string, width, height, fps int, opts SourceOptions) (Sour
 		return nil, fail(ErrSourceOpen, err)
 	}
 	if opts.Production {
+		// What the path is, not what the configuration called it: a recording
+		// named as the device must not reach OpenCV (which would play it).
+		if err := v4l.CheckDevice(path); err != nil {
+			return nil, fail(ErrSourceRefused, err)
+		}
 		if dev, err := DescribeVideoDevice(opts.SysfsRoot, path); err == nil && dev.Virtual {
 			return nil, fail(ErrSourceRefused, fmt.Errorf("%q looks like a virtual camera (%s)", dev.Name, dev.Why))
 		}
@@ -52,6 +59,13 @@ func OpenWebcam(device string, width, height, fps int, opts SourceOptions) (Sour
 	open := func() (grabber, error) {
 		if _, err := os.Stat(path); err != nil {
 			return nil, err // unplugged: the node is gone until the camera is back
+		}
+		if opts.Production {
+			// Again on every re-open: what comes back at that path after an unplug
+			// must be a camera too.
+			if err := v4l.CheckDevice(path); err != nil {
+				return nil, err
+			}
 		}
 		vc, err := gocv.VideoCaptureFileWithAPI(path, gocv.VideoCaptureV4L2)
 		if err != nil || !vc.IsOpened() {

@@ -660,3 +660,39 @@ func TestFramePreview(t *testing.T) {
 		t.Errorf("preview of an empty frame: %v", err)
 	}
 }
+
+// TestProductionWebcamMustBeAV4LDevice: a recording named as the webcam device was
+// played as the camera of a production kiosk. OpenWebcam now refuses, in production,
+// any path that is not a video4linux character device under /dev (facematch/v4l),
+// judging the real file behind the name.
+func TestProductionWebcamMustBeAV4LDevice(t *testing.T) {
+	recording, err := filepath.Abs(videoPath("still_hopper.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(t.TempDir(), "video0")
+	if err := os.Symlink(recording, link); err != nil {
+		t.Fatal(err)
+	}
+	devices := []string{recording, link, "/dev/null"}
+	if shm, err := os.MkdirTemp("/dev/shm", "camtest"); err == nil {
+		t.Cleanup(func() { os.RemoveAll(shm) })
+		underDev := filepath.Join(shm, "video0")
+		if err := os.Symlink(recording, underDev); err != nil {
+			t.Fatal(err)
+		}
+		devices = append(devices, underDev)
+	}
+	for _, dev := range devices {
+		t.Run(dev, func(t *testing.T) {
+			s, err := OpenWebcam(dev, 640, 480, 30, SourceOptions{Production: true, SysfsRoot: t.TempDir()})
+			if err == nil {
+				s.Close()
+				t.Fatal("a production kiosk opened it as its camera")
+			}
+			if !errors.Is(err, ErrSourceRefused) {
+				t.Fatalf("err = %v, want ErrSourceRefused", err)
+			}
+		})
+	}
+}
