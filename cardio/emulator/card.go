@@ -293,7 +293,9 @@ func (c *Card) processSM(outer apdu.Command) ([]byte, error) {
 	if outerNe == 0 {
 		outerNe = apdu.MaxShortNe // no Le: the card still answers DO99 and DO8E
 	}
-	limit := smDataLimit(min(outerNe, maxResponseData), 8)
+	// The protected answer must fit the outer Le: the plain data it can carry
+	// depends on the session's cipher block (8 for 3DES, 16 for AES).
+	limit := c.sm.MaxResponseData(inner.INS, min(outerNe, maxResponseData))
 	r, err := c.handle(inner, true, min(inner.Ne, limit))
 	if err != nil {
 		return nil, err
@@ -308,26 +310,6 @@ func (c *Card) processSM(outer apdu.Command) ([]byte, error) {
 		return sw(swNoPreciseProblem), nil
 	}
 	return w.Bytes(), nil
-}
-
-// smDataLimit is the most plain response data whose protected form (DO87 with the
-// padded cryptogram, DO99, DO8E) fits in limit bytes, for a cipher block size bs.
-func smDataLimit(limit, bs int) int {
-	best := 0
-	for lenLen := 1; lenLen <= 3; lenLen++ {
-		body := limit - 4 - 10 - 1 - lenLen // DO99, DO8E, DO87 tag, DO87 length
-		if body < 1+bs {
-			continue
-		}
-		padded := (body - 1) / bs * bs
-		if len(tlv.EncodeLength(1+padded)) > lenLen {
-			padded -= bs
-		}
-		if padded-1 > best {
-			best = padded - 1 // at least one padding byte
-		}
-	}
-	return best
 }
 
 func sw(s uint16) []byte { return []byte{byte(s >> 8), byte(s)} }

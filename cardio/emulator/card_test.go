@@ -483,18 +483,6 @@ func TestExtendedLengthAndLimits(t *testing.T) {
 	if resp.SW != 0x6282 || !bytes.Equal(resp.Data, l.DG[2]) {
 		t.Errorf("DG2 in one read: %04X, %d of %d bytes", resp.SW, len(resp.Data), len(l.DG[2]))
 	}
-	for _, tc := range []struct{ limit, bs int }{{256, 8}, {65533, 8}, {100, 8}, {256, 16}} {
-		n := smDataLimit(tc.limit, tc.bs)
-		padded := (n/tc.bs + 1) * tc.bs
-		do87 := len(tlv.Encode(0x87, make([]byte, 1+padded)))
-		if do87+14 > tc.limit {
-			t.Errorf("smDataLimit(%d, %d) = %d: protected answer of %d bytes", tc.limit, tc.bs, n, do87+14)
-		}
-		padded2 := ((n+1)/tc.bs + 1) * tc.bs
-		if len(tlv.Encode(0x87, make([]byte, 1+padded2)))+14 <= tc.limit {
-			t.Errorf("smDataLimit(%d, %d) = %d is not the largest", tc.limit, tc.bs, n)
-		}
-	}
 }
 
 func TestPullOnRead(t *testing.T) {

@@ -325,9 +325,9 @@ func TestSecureMessagingRoundTrip(t *testing.T) {
 		resp apdu.Response
 	}{
 		{"3DES extended read", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, P1: 0x81, Ne: 0xFFFF}, apdu.Response{Data: big, SW: 0x9000}},
-		{"3DES 256 short", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, Ne: 256}, apdu.Response{Data: big[:256], SW: 0x9000}},
+		{"3DES 256 short", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, Ne: 231}, apdu.Response{Data: big[:231], SW: 0x9000}},
 		{"3DES 65536", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB0, Ne: 65536}, apdu.Response{Data: big[:7], SW: 0x6282}},
-		{"3DES odd INS", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB1, Data: hx("54020010"), Ne: 256}, apdu.Response{Data: hx("53020102"), SW: 0x9000}},
+		{"3DES odd INS", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0xB1, Data: hx("54020010"), Ne: 200}, apdu.Response{Data: hx("53020102"), SW: 0x9000}},
 		{"3DES VERIFY", TDES, hx(exKSenc), hx(exSSC), apdu.Command{INS: 0x20, P2: 0x81, Data: []byte("123456")}, apdu.Response{SW: 0x63C2}},
 		{"AES-128", AES128, hx(exKSenc), make([]byte, 16), apdu.Command{INS: 0xB0, Ne: 0x20}, apdu.Response{Data: big[:0x20], SW: 0x9000}},
 		{"AES-256 extended", AES256, bytes.Repeat([]byte{7}, 32), make([]byte, 16), apdu.Command{INS: 0xB0, Ne: 4000}, apdu.Response{Data: big, SW: 0x9000}},
@@ -528,5 +528,79 @@ func TestMACOfCommandWithoutDataObjects(t *testing.T) {
 				t.Fatalf("chip got %+v", pc)
 			}
 		})
+	}
+}
+
+// TestMaxResponseData: the plain data a protected response can carry within a
+// response data field of room bytes is the largest whose DO85/DO87 + DO99 + DO8E fit.
+func TestMaxResponseData(t *testing.T) {
+	protected := func(bs int, ins byte, n int) int {
+		padded := (n/bs + 1) * bs // at least one padding byte
+		ind := 1
+		if ins&1 == 1 {
+			ind = 0
+		}
+		return len(tlv.Encode(TagDO87, make([]byte, ind+padded))) + 4 + 10
+	}
+	for _, tc := range []struct {
+		bs   int
+		ins  byte
+		room int
+		want int
+	}{
+		// Short Le 00 (256): AES 223 (240-byte cryptogram: 87 81 F1 01 + 240 + 14 = 258
+		// for 224 or more), 3DES 231.
+		{16, 0xB0, 256, 223},
+		{8, 0xB0, 256, 231},
+		{16, 0xB1, 256, 223},
+		{8, 0xB1, 256, 231},
+		{16, 0xB0, 100, 79},
+		{8, 0xB0, 100, 79},
+		{16, 0xB0, 65533, 65503},
+		{8, 0xB0, 65533, 65511},
+		{16, 0xB0, 30, 0}, // not even one block fits
+	} {
+		n := MaxResponseData(tc.bs, tc.ins, tc.room)
+		if n != tc.want {
+			t.Errorf("MaxResponseData(%d, %02X, %d) = %d, want %d", tc.bs, tc.ins, tc.room, n, tc.want)
+		}
+		if n > 0 && protected(tc.bs, tc.ins, n) > tc.room {
+			t.Errorf("MaxResponseData(%d, %02X, %d) = %d: protected answer of %d bytes", tc.bs, tc.ins, tc.room, n, protected(tc.bs, tc.ins, n))
+		}
+		if protected(tc.bs, tc.ins, n+1) <= tc.room {
+			t.Errorf("MaxResponseData(%d, %02X, %d) = %d is not the largest", tc.bs, tc.ins, tc.room, n)
+		}
+	}
+}
+
+// TestShortLeFitsAfterWrapping: a short READ BINARY with Le 00 (256) is protected
+// with a DO97 the chip can honour within a 256-byte response, and the chip's
+// protected answer of that much data is at most 256 bytes, for 3DES and AES.
+func TestShortLeFitsAfterWrapping(t *testing.T) {
+	for _, tc := range []struct {
+		alg    KeyAlg
+		ssc    []byte
+		wantLe byte
+	}{{TDES, hx(exSSC), 231}, {AES128, make([]byte, 16), 223}} {
+		term, _ := NewSession(tc.alg, hx(exKSenc), hx(exKSmac), tc.ssc)
+		chip, _ := NewSession(tc.alg, hx(exKSenc), hx(exKSmac), tc.ssc)
+		w, err := term.WrapCommand(apdu.Command{INS: 0xB0, Ne: 256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Data[0] != 0x97 || w.Data[2] != tc.wantLe || w.IsExtended() {
+			t.Fatalf("%v: protected command % X: DO97 should ask for %d", tc.alg, w.Data, tc.wantLe)
+		}
+		pc, err := chip.UnwrapCommand(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pr, err := chip.WrapResponse(0xB0, apdu.Response{Data: bytes.Repeat([]byte{1}, pc.Ne), SW: 0x9000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pr.Data) > apdu.MaxShortNe {
+			t.Fatalf("%v: %d plain bytes give a protected answer of %d bytes", tc.alg, pc.Ne, len(pr.Data))
+		}
 	}
 }

@@ -207,6 +207,38 @@ func (s *Session) plaintext(ins byte, do tlv.Object) ([]byte, error) {
 	return out, nil
 }
 
+// AESBlockSize is the largest cipher block of secure messaging (AES; 3DES has 8):
+// a reader that does not know the session's cipher sizes its requests with it.
+const AESBlockSize = 16
+
+// MaxResponseData is the most plain response data whose protected form fits in room
+// bytes of response data field (ISO 7816-4 §5.1: the Le of the command that carries
+// it, 256 for a short one), for a cipher block of blockSize bytes: the cryptogram
+// (data plus at least one padding byte, rounded up to the block) in DO85 for an odd
+// INS or DO87 with its padding indicator, then DO99 (4 bytes) and DO8E (10).
+func MaxResponseData(blockSize int, ins byte, room int) int {
+	indicator := 1
+	if ins&1 == 1 {
+		indicator = 0 // DO85: no padding-content indicator
+	}
+	best := 0
+	for lenLen := 1; lenLen <= 3; lenLen++ { // DO length field: 1 to 3 bytes
+		padded := (room - 4 - 10 - 1 - lenLen - indicator) / blockSize * blockSize
+		for padded >= blockSize && len(tlv.EncodeLength(indicator+padded)) > lenLen {
+			padded -= blockSize
+		}
+		if padded >= blockSize && padded-1 > best {
+			best = padded - 1
+		}
+	}
+	return best
+}
+
+// MaxResponseData is MaxResponseData for this session's cipher.
+func (s *Session) MaxResponseData(ins byte, room int) int {
+	return MaxResponseData(s.s.blockSize(), ins, room)
+}
+
 func encodeLe(ne int, extended bool) []byte {
 	if !extended && ne <= apdu.MaxShortNe {
 		return []byte{byte(ne)}
@@ -234,8 +266,14 @@ func (s *Session) WrapCommand(c apdu.Command) (apdu.Command, error) {
 		}
 	}
 	ext := c.IsExtended()
-	if c.Ne > 0 {
-		do97 = tlv.Encode(TagDO97, encodeLe(c.Ne, ext))
+	if ne := c.Ne; ne > 0 {
+		if !ext {
+			// The protected answer must fit a short response (256 bytes): never ask
+			// for more plain data than that leaves room for (223 with AES, 231 with
+			// 3DES), or a chip that obeys DO97 overflows a 256-byte reader buffer.
+			ne = min(ne, s.MaxResponseData(c.INS, apdu.MaxShortNe))
+		}
+		do97 = tlv.Encode(TagDO97, encodeLe(ne, ext))
 	}
 	// M = pad(CmdHeader) || DO87 || DO97 and N = pad(SSC || M), Doc 9303 Part 11
 	// §9.8.4: the header is padded on its own even when neither object follows.

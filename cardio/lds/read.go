@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/icao"
 	"github.com/macau-dsi/kiosk/cardio/tlv"
 )
 
@@ -15,15 +16,19 @@ import (
 const MaxFileSize = 1 << 20
 
 // Chunk sizes. Under secure messaging the protected response carries the data plus
-// up to 28 bytes of DO87/DO99/DO8E and padding, and must itself fit the response
-// buffer: 256 bytes for short APDUs, 65535 for vpcd's 2-byte framing and pcsc-lite's
-// extended buffer. Without SM the full Ne is usable.
+// DO87/DO99/DO8E and padding, and must itself fit the response buffer: 256 bytes
+// for short APDUs, 65535 for vpcd's 2-byte framing and pcsc-lite's extended buffer.
+// Without SM the full Ne is usable.
 const (
-	ShortChunkSM    = 0xDF   // 223: 3DES/AES padding + DO overhead stays within 256
 	ShortChunk      = 0x100  // 256 in plain
 	ExtendedChunkSM = 0xFF00 // 65280: plus SM overhead stays within 65535
 	ExtendedChunk   = 0xFF00
 )
+
+// ShortChunkSM is the most data a short protected READ BINARY asks for: what fits a
+// 256-byte answer with AES's 16-byte blocks (223; 3DES would allow 231), so that
+// it holds whichever cipher the session has.
+var ShortChunkSM = icao.MaxResponseData(icao.AESBlockSize, apdu.InsReadBinary, apdu.MaxShortNe)
 
 // Reader reads files over a transceiver (plain or a SecureChannel).
 type Reader struct {
@@ -58,11 +63,11 @@ func (r *Reader) chunk() int {
 	case r.Extended && r.MaxResponse > 0:
 		// Room for the status word, and under SM for DO87's header and padding,
 		// DO99 and DO8E.
-		over := 2
+		room := r.MaxResponse - 2
 		if r.SM {
-			over += 4 + 1 + 16 + 4 + 10
+			room = icao.MaxResponseData(icao.AESBlockSize, apdu.InsReadBinary, room)
 		}
-		return max(min(ExtendedChunk, r.MaxResponse-over), ShortChunkSM)
+		return max(min(ExtendedChunk, room), ShortChunkSM)
 	case r.Extended && r.SM:
 		return ExtendedChunkSM
 	case r.Extended:
