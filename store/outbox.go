@@ -55,7 +55,7 @@ func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) 
 }
 
 // MarkDelivered records a successful delivery and, in the same transaction, clears the
-// payload from the outbox and from the application it carried: once the back office has
+// payload (secure_delete zeroes the old cells) from the outbox and from the application it carried: once the back office has
 // the form (which may hold a service password or a new photo), the kiosk keeps only the
 // reference, the service and the status (Law 8/2005: keep no longer than needed).
 func (d *DB) MarkDelivered(ctx context.Context, id int64) error {
@@ -78,6 +78,10 @@ func (d *DB) MarkDelivered(ctx context.Context, id int64) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("outbox: %w", classify(err))
 	}
+	// The WAL still holds the frames that inserted the payload: copy the zeroed pages
+	// into the main file and empty the WAL. Best effort: a reader holding an old
+	// snapshot makes it partial, and the next delivery's checkpoint finishes it.
+	d.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`)
 	return nil
 }
 

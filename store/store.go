@@ -15,7 +15,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -54,6 +53,8 @@ var _ kiosk.Store = (*DB)(nil)
 type Options struct {
 	ReadOnly bool        // open for reading only (verify-audit, exports)
 	Clock    kiosk.Clock // defaults to the system clock
+	// Warn receives what Open repaired (a folder or file open to others); nil: dropped.
+	Warn func(msg string)
 }
 
 // Open opens (creating if needed) the database at path, sets WAL mode and runs any
@@ -63,8 +64,8 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		opt.Clock = kiosk.SystemClock{}
 	}
 	if path != ":memory:" && !opt.ReadOnly {
-		if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
-			return nil, fmt.Errorf("creating database folder %s: %w", filepath.Dir(path), classify(err))
+		if err := prepareFiles(path, opt.Warn); err != nil {
+			return nil, err
 		}
 	}
 	q := url.Values{}
@@ -76,6 +77,9 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		q.Set("_journal_mode", "WAL")
 		// FULL: a committed audit row survives power loss, not only a crash.
 		q.Set("_synchronous", "FULL")
+		// Deleted and overwritten content (a delivered form) is zeroed, not left in
+		// free pages where anyone with the file could read it.
+		q.Set("_secure_delete", "on")
 	}
 	dsn := "file:" + path + "?" + q.Encode()
 	sqlDB, err := sql.Open("sqlite3", dsn)

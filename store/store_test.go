@@ -605,3 +605,125 @@ func TestSaveApplicationAuditsInItsTransaction(t *testing.T) {
 		t.Errorf("pending = %d, want 1 (R2 rolled back)", n)
 	}
 }
+
+func fileMode(t *testing.T, path string) os.FileMode {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Mode().Perm()
+}
+
+// The database holds personal data until delivery: the file, its -wal and -shm are
+// 0600 in a 0700 folder, whatever the process umask.
+func TestDatabaseFilesArePrivate(t *testing.T) {
+	old := syscall.Umask(0) // the most permissive umask: modes must not depend on it
+	defer syscall.Umask(old)
+	dir := filepath.Join(t.TempDir(), "state", "dsi-kiosk")
+	path := filepath.Join(dir, "kiosk.db")
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.SaveApplication(context.Background(), kiosk.Application{Reference: "R1", Service: "passport", Subject: "s", Payload: []byte(`{"phone":"+853 6123 4567"}`)}, submitted("R1")); err != nil {
+		t.Fatal(err)
+	}
+	if m := fileMode(t, dir); m != 0o700 {
+		t.Errorf("database folder mode %v, want 0700", m)
+	}
+	for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		if m := fileMode(t, f); m != 0o600 {
+			t.Errorf("%s mode %v, want 0600", filepath.Base(f), m)
+		}
+	}
+}
+
+// A folder or files left open to others (an older kiosk, a hand-made folder) are
+// restricted at Open, with a warning naming each; a shared sticky folder such as /tmp
+// is refused, never changed.
+func TestOpenRestrictsExistingFiles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "dsi-kiosk")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "kiosk.db")
+	db, err := Open(context.Background(), path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	appendAudit(t, db, 1)
+	db.Close()
+	for _, f := range []string{dir, path} {
+		os.Chmod(f, 0o755)
+	}
+	os.WriteFile(path+"-wal", nil, 0o644)
+	os.Chmod(path+"-wal", 0o644)
+	var warnings []string
+	db, err = Open(context.Background(), path, Options{Warn: func(msg string) { warnings = append(warnings, msg) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if m := fileMode(t, dir); m != 0o700 {
+		t.Errorf("folder mode %v after Open, want 0700", m)
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		if m := fileMode(t, f); m != 0o600 {
+			t.Errorf("%s mode %v after Open, want 0600", filepath.Base(f), m)
+		}
+	}
+	all := strings.Join(warnings, "\n")
+	if len(warnings) != 3 || !strings.Contains(all, dir+" ") || !strings.Contains(all, path+" ") || !strings.Contains(all, path+"-wal") {
+		t.Errorf("warnings = %q, want one per restricted folder or file, naming it", warnings)
+	}
+
+	shared := filepath.Join(t.TempDir(), "shared")
+	os.Mkdir(shared, 0o777)
+	os.Chmod(shared, 0o777|os.ModeSticky)
+	_, err = Open(context.Background(), filepath.Join(shared, "kiosk.db"), Options{})
+	if err == nil || !strings.Contains(err.Error(), shared) || !strings.Contains(err.Error(), "chmod 700") {
+		t.Errorf("Open in a sticky shared folder: err = %v, want a refusal naming the folder and the fix", err)
+	}
+	if fi, _ := os.Stat(shared); fi.Mode()&os.ModeSticky == 0 || fi.Mode().Perm() != 0o777 {
+		t.Errorf("refused folder changed to %v", fi.Mode())
+	}
+}
+
+// Once delivered, the form (phone number, new photo...) is gone from the database and
+// from its files on disk, not only from the rows: deleted cells are zeroed and the WAL
+// that held the insert is emptied.
+func TestDeliveredPayloadIsGoneFromDisk(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	marker := "PHONE-853-61234567-" + strings.Repeat("Z", 3000) // spans an overflow page too
+	payload := []byte(`{"reference":"R1","form":{"phone":"` + marker + `"}}`)
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R1", Service: "passport", Subject: "s", Payload: payload}, submitted("R1")); err != nil {
+		t.Fatal(err)
+	}
+	// Checkpointed as SQLite does on its own, so the payload is in the main file too.
+	if _, err := db.SQL().Exec(`PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		t.Fatal(err)
+	}
+	due, err := db.Due(ctx, 1)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("due = %v, %v", due, err)
+	}
+	if err := db.MarkDelivered(ctx, due[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	app, err := db.Application(ctx, "R1")
+	if err != nil || len(app.Payload) != 0 {
+		t.Errorf("application payload after delivery = %q, %v; want it cleared", app.Payload, err)
+	}
+	for _, f := range []string{db.Path(), db.Path() + "-wal", db.Path() + "-shm"} {
+		b, err := os.ReadFile(f)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), "PHONE-853-61234567") {
+			t.Errorf("%s still holds the delivered payload", filepath.Base(f))
+		}
+	}
+}
