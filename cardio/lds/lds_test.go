@@ -360,6 +360,52 @@ func TestPassiveAuth(t *testing.T) {
 			}
 		})
 	}
+	// Doc 9303 Part 12: the DS and its CSCA belong to the issuing state of DG1
+	// (MAC, alpha-2 MO). A chain that verifies but names another country fails
+	// csca_chain with the reason.
+	for _, tc := range []struct {
+		name, csca, ds, reason string
+	}{
+		{"DS and CSCA of China", "CN", "CN", "document signer country CN is not the issuing state MAC (MO)"},
+		{"DS of China under Macao's CSCA name", "MO", "CN", "document signer country CN is not the issuing state MAC (MO)"},
+		{"Macao DS under a CSCA of China", "CN", "MO", "document signer's issuer country CN is not the issuing state MAC (MO)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := testcard.NewPKIOf(tc.csca, tc.ds, now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checks, ok := PassiveAuth(sign(p), dgs, writeStore(t, p.CSCA.Raw), now)
+			if ok {
+				t.Fatal("a signer of another state verified")
+			}
+			for _, c := range checks {
+				if c.OK == (c.Name == CheckChain) {
+					t.Errorf("%s ok=%v %s", c.Name, c.OK, c.Detail)
+				}
+				if c.Name == CheckChain && !strings.Contains(c.Detail, tc.reason) {
+					t.Errorf("csca_chain: %q, want %q", c.Detail, tc.reason)
+				}
+			}
+		})
+	}
+	// Without DG1 the issuing state is unknown; an issuing state without a known
+	// alpha-2 code is refused rather than guessed.
+	noDG1 := map[int][]byte{2: dgs[2]}
+	if checks, _ := PassiveAuth(sodGood, noDG1, writeStore(t, good.CSCA.Raw), now); checks[2].OK || !strings.Contains(checks[2].Detail, "DG1 was not read") {
+		t.Errorf("no DG1: %+v", checks[2])
+	}
+	if got, ok := IssuingStateAlpha2("MAC"); !ok || got != "MO" {
+		t.Errorf("MAC -> %q %v", got, ok)
+	}
+	for in, want := range map[string]string{"CHN": "CN", "PRT": "PT", "HKG": "HK", "D<<": "DE"} {
+		if got, ok := IssuingStateAlpha2(in); !ok || got != want {
+			t.Errorf("%s -> %q %v, want %s", in, got, ok, want)
+		}
+	}
+	if _, ok := IssuingStateAlpha2("UTO"); ok {
+		t.Error("Utopia has an alpha-2 code")
+	}
 	// A DG the SOD does not list is not verified.
 	extra := map[int][]byte{1: dgs[1], 3: {0x63, 0}}
 	if _, ok := PassiveAuth(sodGood, extra, writeStore(t, good.CSCA.Raw), now); ok {

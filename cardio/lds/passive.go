@@ -165,8 +165,9 @@ const (
 func HashCheckName(n int) string { return "dg" + strconv.Itoa(n) + "_hash" }
 
 // PassiveAuth verifies EF.SOD and the data groups read against it (Doc 9303 Part 11
-// §5.1): the document signer's signature, its chain to a CSCA of the trust store,
-// both certificates' validity at now, and the hash of every data group in dgs. It
+// §5.1): the document signer's signature, its chain to a CSCA of the trust store
+// (both of the issuing state in DG1, dgs[1]), both certificates' validity at now,
+// and the hash of every data group in dgs. It
 // returns every step as a check and whether all passed. The data is never withheld:
 // the caller shows it marked as unverified when ok is false.
 func PassiveAuth(sod []byte, dgs map[int][]byte, ts *TrustStore, now time.Time) (checks []kiosk.Check, ok bool) {
@@ -196,6 +197,9 @@ func PassiveAuth(sod []byte, dgs map[int][]byte, ts *TrustStore, now time.Time) 
 	}
 	add(CheckSignature, s.VerifySignature())
 	csca, err := ts.issuerOf(s.Signer)
+	if err == nil {
+		err = checkSignerCountry(s.Signer, csca, dgs[1])
+	}
 	add(CheckChain, err)
 	add(CheckDSValidity, validAt("document signer", s.Signer, now))
 	if csca != nil {

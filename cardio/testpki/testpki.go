@@ -39,13 +39,23 @@ type PKI struct {
 	Expired Signer
 }
 
+// Country is the countryName (ISO 3166-1 alpha-2) of the CSCA and the document
+// signers: Macao, MO, the state whose code MAC the cards' DG1 carries as issuing
+// state. Doc 9303 Part 12 wants a document signed by its issuing state's signer
+// under that state's CSCA, and strict readers refuse any other country.
+const Country = "MO"
+
 // Names in the test certificates say loudly that they are not real.
-var (
-	cscaSubject = pkix.Name{Country: []string{"CN"}, Organization: []string{"DSI kiosk TEST PKI"}, CommonName: "TEST CSCA Macao SAR - NOT FOR PRODUCTION"}
+const (
+	organization = "DSI kiosk TEST PKI"
+	cscaName     = "TEST CSCA Macao SAR - NOT FOR PRODUCTION"
 )
 
 // Generate makes a fresh PKI with validity periods around now (injected for tests).
-func Generate(now time.Time) (*PKI, error) {
+func Generate(now time.Time) (*PKI, error) { return generate(now, Country) }
+
+// generate makes a PKI whose certificates all name country.
+func generate(now time.Time, country string) (*PKI, error) {
 	now = now.UTC().Truncate(time.Second)
 	cscaKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -54,7 +64,7 @@ func Generate(now time.Time) (*PKI, error) {
 	ski := keyID(&cscaKey.PublicKey)
 	cscaTmpl := &x509.Certificate{
 		SerialNumber:          serial(1),
-		Subject:               cscaSubject,
+		Subject:               pkix.Name{Country: []string{country}, Organization: []string{organization}, CommonName: cscaName},
 		NotBefore:             now.AddDate(-3, 0, 0),
 		NotAfter:              now.AddDate(15, 0, 0),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
@@ -75,23 +85,23 @@ func Generate(now time.Time) (*PKI, error) {
 	p := &PKI{CSCA: csca, CSCAKey: cscaKey}
 	// A document signer is used for a few months and stays valid as long as the
 	// documents it signed (Doc 9303 Part 12): the valid one spans now comfortably.
-	if p.Valid, err = p.issueSigner(2, "TEST Document Signer 1", now.AddDate(-1, 0, 0), now.AddDate(11, 0, 0)); err != nil {
+	if p.Valid, err = p.issueSigner(2, country, "TEST Document Signer 1", now.AddDate(-1, 0, 0), now.AddDate(11, 0, 0)); err != nil {
 		return nil, err
 	}
-	if p.Expired, err = p.issueSigner(3, "TEST Document Signer 0 (expired)", now.AddDate(-12, 0, 0), now.AddDate(0, 0, -30)); err != nil {
+	if p.Expired, err = p.issueSigner(3, country, "TEST Document Signer 0 (expired)", now.AddDate(-12, 0, 0), now.AddDate(0, 0, -30)); err != nil {
 		return nil, err
 	}
 	return p, nil
 }
 
-func (p *PKI) issueSigner(n int64, cn string, notBefore, notAfter time.Time) (Signer, error) {
+func (p *PKI) issueSigner(n int64, country, cn string, notBefore, notAfter time.Time) (Signer, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return Signer{}, fmt.Errorf("testpki: signer key: %w", err)
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:   serial(n),
-		Subject:        pkix.Name{Country: []string{"CN"}, Organization: []string{"DSI kiosk TEST PKI"}, CommonName: cn},
+		Subject:        pkix.Name{Country: []string{country}, Organization: []string{organization}, CommonName: cn},
 		NotBefore:      notBefore,
 		NotAfter:       notAfter,
 		KeyUsage:       x509.KeyUsageDigitalSignature,
@@ -152,8 +162,9 @@ func (p *PKI) WriteTrustStore(dir string) (string, error) {
 func LoadOrCreate(stateDir string, now time.Time) (*PKI, error) {
 	p, err := load(stateDir)
 	if err == nil {
-		// An old saved PKI whose "valid" signer has since expired is replaced.
-		if now.Before(p.Valid.Cert.NotAfter) && now.After(p.Valid.Cert.NotBefore) && now.Before(p.CSCA.NotAfter) {
+		// An old saved PKI whose "valid" signer has since expired, or one made before
+		// the certificates carried Macao's country (C=CN then), is replaced.
+		if now.Before(p.Valid.Cert.NotAfter) && now.After(p.Valid.Cert.NotBefore) && now.Before(p.CSCA.NotAfter) && p.ofCountry() {
 			return p, nil
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
@@ -167,6 +178,16 @@ func LoadOrCreate(stateDir string, now time.Time) (*PKI, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// ofCountry says whether every certificate names Country.
+func (p *PKI) ofCountry() bool {
+	for _, c := range []*x509.Certificate{p.CSCA, p.Valid.Cert, p.Expired.Cert} {
+		if len(c.Subject.Country) != 1 || c.Subject.Country[0] != Country {
+			return false
+		}
+	}
+	return true
 }
 
 // TrustStore is the trust-store folder of a state folder.

@@ -85,3 +85,34 @@ func TestLoadOrCreateKeepsThePKI(t *testing.T) {
 		t.Error("LoadOrCreate kept a PKI whose valid signer has expired")
 	}
 }
+
+// TestCountryIsMacao: every certificate names MO, the alpha-2 code of the cards'
+// issuing state MAC (Doc 9303 Part 12), and a PKI saved before that (C=CN) is
+// replaced rather than loaded.
+func TestCountryIsMacao(t *testing.T) {
+	now := time.Now()
+	p, err := Generate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*x509.Certificate{p.CSCA, p.Valid.Cert, p.Expired.Cert} {
+		if len(c.Subject.Country) != 1 || c.Subject.Country[0] != "MO" || len(c.Issuer.Country) != 1 || c.Issuer.Country[0] != "MO" {
+			t.Errorf("%s: subject C %v, issuer C %v, want MO", c.Subject.CommonName, c.Subject.Country, c.Issuer.Country)
+		}
+	}
+	dir := t.TempDir()
+	old, err := generate(now, "CN")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := old.save(dir); err != nil {
+		t.Fatal(err)
+	}
+	got, err := LoadOrCreate(dir, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.CSCA.Equal(old.CSCA) || got.CSCA.Subject.Country[0] != "MO" {
+		t.Errorf("LoadOrCreate kept the saved C=%v PKI", got.CSCA.Subject.Country)
+	}
+}

@@ -46,11 +46,21 @@ type PKI struct {
 	dsKey   crypto.Signer
 }
 
-// NewPKI makes a CSCA and a document signer valid from dsFrom to dsTo.
+// Country is the countryName of the test certificates: Macao (MO), the issuing
+// state MAC of the cards built here, as Doc 9303 Part 12 requires.
+const Country = "MO"
+
+// NewPKI makes a CSCA and a document signer of Macao valid from dsFrom to dsTo.
 func NewPKI(now, dsFrom, dsTo time.Time) (*PKI, error) {
+	return NewPKIOf(Country, Country, now, dsFrom, dsTo)
+}
+
+// NewPKIOf is NewPKI with the CSCA's and the document signer's countryName given
+// (ISO 3166-1 alpha-2), for tests of a signer from another state.
+func NewPKIOf(cscaCountry, dsCountry string, now, dsFrom, dsTo time.Time) (*PKI, error) {
 	ck, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ct := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{"CN"}, CommonName: "testcard CSCA"},
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{Country: []string{cscaCountry}, CommonName: "testcard CSCA"},
 		NotBefore: now.AddDate(-5, 0, 0), NotAfter: now.AddDate(10, 0, 0),
 		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, SubjectKeyId: []byte{1, 2, 3, 4},
 	}
@@ -61,7 +71,7 @@ func NewPKI(now, dsFrom, dsTo time.Time) (*PKI, error) {
 	csca, _ := x509.ParseCertificate(cder)
 	dk, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	dt := &x509.Certificate{
-		SerialNumber: big.NewInt(2), Subject: pkix.Name{Country: []string{"CN"}, CommonName: "testcard DS"},
+		SerialNumber: big.NewInt(2), Subject: pkix.Name{Country: []string{dsCountry}, CommonName: "testcard DS"},
 		NotBefore: dsFrom, NotAfter: dsTo, KeyUsage: x509.KeyUsageDigitalSignature,
 	}
 	dder, err := x509.CreateCertificate(rand.Reader, dt, csca, &dk.PublicKey, ck)
