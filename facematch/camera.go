@@ -21,7 +21,6 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -236,10 +235,26 @@ func realWait(stop <-chan struct{}, d time.Duration) bool {
 	}
 }
 
-// OpenSource opens the source the configuration names: Images if set, else Video,
+// CameraOptions choose the camera source (cmd/kiosk fills them from the
+// configuration's face.camera section). Exactly one of Device/Index, Video or Images.
+type CameraOptions struct {
+	// Index is the webcam index (/dev/videoN) used when Device, Video and Images are empty.
+	Index int
+	// Device is a webcam device path such as /dev/video0; overrides Index.
+	Device string
+	// Video is a recording used as the camera (refused in production).
+	Video string
+	// Images is a folder of images used as the camera (refused in production).
+	Images string
+	// Width, Height and FPS are asked of a webcam (0 keeps its default); FPS also
+	// paces an image folder (default 10).
+	Width, Height, FPS int
+}
+
+// OpenSource opens the source the options name: Images if set, else Video,
 // else the webcam at Device or Index. With opts.Production, files and folders are
 // refused (the configuration refuses them too; this is the second lock).
-func OpenSource(cfg config.CameraConfig, opts SourceOptions) (Source, error) {
+func OpenSource(cfg CameraOptions, opts SourceOptions) (Source, error) {
 	switch {
 	case cfg.Images != "" && cfg.Video != "":
 		return nil, &SourceError{Kind: SourceImages, Name: cfg.Images, Err: ErrSourceOpen, Why: errors.New("set only one of video and images")}

@@ -8,13 +8,12 @@ import (
 
 	"gocv.io/x/gocv"
 
-	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 // CameraProber implements kiosk.CameraProber for `kiosk doctor` and staff screens.
 type CameraProber struct {
-	Camera config.CameraConfig
+	Camera CameraOptions
 	// Production refuses recordings, folders and virtual cameras, as OpenSource does.
 	Production bool
 	// SysfsRoot is normally "/sys" (the default when empty).

@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
-
-	"github.com/macau-dsi/kiosk/config"
 )
 
 func videoPath(name string) string { return filepath.Join("testdata", "video", name) }
@@ -292,13 +290,13 @@ func TestMissingOrBadSourcesAreClearErrors(t *testing.T) {
 			return OpenVideo(videoPath("still_hopper.mp4"), SourceOptions{Production: true})
 		}, ErrSourceRefused},
 		{"images in production", func() (Source, error) {
-			return OpenSource(config.CameraConfig{Images: emptyDir, FPS: 10}, SourceOptions{Production: true})
+			return OpenSource(CameraOptions{Images: emptyDir, FPS: 10}, SourceOptions{Production: true})
 		}, ErrSourceRefused},
 		{"config video and images", func() (Source, error) {
-			return OpenSource(config.CameraConfig{Images: emptyDir, Video: junk}, SourceOptions{})
+			return OpenSource(CameraOptions{Images: emptyDir, Video: junk}, SourceOptions{})
 		}, ErrSourceOpen},
 		{"config webcam absent", func() (Source, error) {
-			return OpenSource(config.CameraConfig{Index: 63, Width: 640, Height: 480, FPS: 30}, SourceOptions{})
+			return OpenSource(CameraOptions{Index: 63, Width: 640, Height: 480, FPS: 30}, SourceOptions{})
 		}, ErrSourceNotFound},
 	}
 	for _, tc := range tests {
@@ -350,7 +348,7 @@ func TestJunkVideoThatOpensButHasNoFrames(t *testing.T) {
 }
 
 func TestOpenSourceFromConfig(t *testing.T) {
-	s, err := OpenSource(config.CameraConfig{Video: videoPath("still_hopper.mp4"), Width: 640, Height: 480, FPS: 30}, SourceOptions{Fast: true})
+	s, err := OpenSource(CameraOptions{Video: videoPath("still_hopper.mp4"), Width: 640, Height: 480, FPS: 30}, SourceOptions{Fast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +356,7 @@ func TestOpenSourceFromConfig(t *testing.T) {
 		t.Errorf("kind %s", s.Info().Kind)
 	}
 	s.Close()
-	s, err = OpenSource(config.CameraConfig{Images: filepath.Join("testdata", "video", "source"), FPS: 5}, SourceOptions{Fast: true})
+	s, err = OpenSource(CameraOptions{Images: filepath.Join("testdata", "video", "source"), FPS: 5}, SourceOptions{Fast: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -615,9 +613,9 @@ func TestCameraProber(t *testing.T) {
 		ok     bool
 		detail string
 	}{
-		{"recording outside production", CameraProber{Camera: config.CameraConfig{Video: videoPath("still_hopper.mp4")}}, true, "640x480"},
-		{"recording in production", CameraProber{Camera: config.CameraConfig{Video: videoPath("still_hopper.mp4")}, Production: true}, false, "refused"},
-		{"absent webcam", CameraProber{Camera: config.CameraConfig{Index: 63, Width: 640, Height: 480, FPS: 30}}, false, "not found"},
+		{"recording outside production", CameraProber{Camera: CameraOptions{Video: videoPath("still_hopper.mp4")}}, true, "640x480"},
+		{"recording in production", CameraProber{Camera: CameraOptions{Video: videoPath("still_hopper.mp4")}, Production: true}, false, "refused"},
+		{"absent webcam", CameraProber{Camera: CameraOptions{Index: 63, Width: 640, Height: 480, FPS: 30}}, false, "not found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,12 +5,11 @@ import (
 	"math"
 	"reflect"
 	"time"
-
-	"github.com/macau-dsi/kiosk/config"
 )
 
-// Options are the pipeline's numbers. Every one comes from config.FaceConfig, where
-// each has a documented default; DefaultOptions is that default.
+// Options are the pipeline's numbers. facematch does not read the configuration:
+// cmd/kiosk translates the face section of it into Options (its faceOptions), and
+// checks there that the configuration's defaults are DefaultOptions.
 type Options struct {
 	MatchThreshold   float64
 	DetectConfidence float64
@@ -33,34 +32,31 @@ type Options struct {
 	InjectionChecks  bool
 }
 
-// OptionsFromConfig copies the face section of the configuration.
-func OptionsFromConfig(c config.FaceConfig) Options {
-	q, l := c.Quality, c.Liveness
+// DefaultOptions are the tuned values (the reasons are with each key in
+// config/face.go and packaging/kiosk.sample.yaml).
+func DefaultOptions() Options {
 	return Options{
-		MatchThreshold:   c.MatchThreshold,
-		DetectConfidence: c.DetectConfidence,
-		MinFaceWidth:     q.MinFaceWidth,
-		MaxFaceWidth:     q.MaxFaceWidth,
-		CentreTolerance:  q.CentreTolerance,
-		MaxYaw:           q.MaxYaw,
-		MaxPitch:         q.MaxPitch,
-		MinSharpness:     q.MinSharpness,
-		MinBrightness:    q.MinBrightness,
-		MaxBrightness:    q.MaxBrightness,
-		MaxMotion:        q.MaxMotion,
-		StableFrames:     q.StableFrames,
-		PoseEvery:        q.PoseEvery,
-		QualityTimeout:   q.Timeout,
-		ChallengeTimeout: c.ChallengeTimeout,
-		TurnYaw:          l.TurnYaw,
-		BlinkClosedRatio: l.BlinkClosedRatio,
-		PassiveMin:       l.PassiveMin,
-		InjectionChecks:  l.InjectionChecks,
+		MatchThreshold:   0.40,
+		DetectConfidence: 0.65,
+		MinFaceWidth:     0.18,
+		MaxFaceWidth:     0.70,
+		CentreTolerance:  0.20,
+		MaxYaw:           20,
+		MaxPitch:         20,
+		MinSharpness:     25,
+		MinBrightness:    60,
+		MaxBrightness:    200,
+		MaxMotion:        0.08,
+		StableFrames:     3,
+		PoseEvery:        3,
+		QualityTimeout:   30 * time.Second,
+		ChallengeTimeout: 8 * time.Second,
+		TurnYaw:          25,
+		BlinkClosedRatio: 0.85,
+		PassiveMin:       0,
+		InjectionChecks:  true,
 	}
 }
-
-// DefaultOptions are the configuration's defaults.
-func DefaultOptions() Options { return OptionsFromConfig(config.Default().Face) }
 
 // Validate catches options built by hand (tests, tools) that the configuration
 // would have refused.

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
-
-	"github.com/macau-dsi/kiosk/config"
 )
 
 var (
@@ -15,9 +13,18 @@ var (
 	pipeEngineErr  error
 )
 
-// pipeModelsDir is where the tests find the models: $KIOSK_MODELS_DIR or the default
-// cache that `make models` fills.
-func pipeModelsDir() string { return config.DefaultModelsDir() }
+// pipeModelsDir is where the tests find the models: $KIOSK_MODELS_DIR (the Makefile
+// always exports it) or the user cache that `make models` fills by default (as
+// config.DefaultModelsDir; facematch does not import config).
+func pipeModelsDir() string {
+	if d := os.Getenv("KIOSK_MODELS_DIR"); d != "" {
+		return d
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "dsi-kiosk", "models")
+	}
+	return "/var/lib/dsi-kiosk/models"
+}
 
 // testEngine loads the engine once for the package's tests. It skips only when the
 // models were never fetched (a machine without `make models`); a model that is there

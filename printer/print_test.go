@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -326,15 +325,15 @@ func TestFileNameStaysInFolder(t *testing.T) {
 	}
 }
 
-func TestNewFromConfig(t *testing.T) {
+func TestNewFromOptions(t *testing.T) {
 	tr := translator(t)
-	if p, ok := New(config.PrinterConfig{Queue: "receipt", Folder: "/ignored", Timeout: 3 * time.Second}, tr).(*CUPS); !ok || p.Queue != "receipt" || p.Timeout != 3*time.Second || p.Renderer.Words == nil {
+	if p, ok := New(Options{Queue: "receipt", Folder: "/ignored", Timeout: 3 * time.Second}, tr).(*CUPS); !ok || p.Queue != "receipt" || p.Timeout != 3*time.Second || p.Renderer.Words == nil {
 		t.Errorf("queue set: got %#v", p)
 	}
-	if p, ok := New(config.PrinterConfig{Folder: "/tmp/r"}, tr).(*PDFFile); !ok || p.Dir != "/tmp/r" || p.Renderer.Words == nil {
+	if p, ok := New(Options{Folder: "/tmp/r"}, tr).(*PDFFile); !ok || p.Dir != "/tmp/r" || p.Renderer.Words == nil {
 		t.Errorf("folder set: got %#v", p)
 	}
-	if _, ok := New(config.Default().Printer, tr).(kiosk.NoPrinter); !ok {
-		t.Error("default config must mean no printer")
+	if _, ok := New(Options{Timeout: 10 * time.Second}, tr).(kiosk.NoPrinter); !ok {
+		t.Error("no queue and no folder must mean no printer")
 	}
 }

@@ -189,7 +189,7 @@ func checkPCSC(_ context.Context, cfg config.Config) []doctorResult {
 }
 
 func checkCameras(ctx context.Context, cfg config.Config) []doctorResult {
-	prober := facematch.CameraProber{Camera: cfg.Face.Camera, Production: cfg.Kiosk.Mode == config.ModeProduction}
+	prober := facematch.CameraProber{Camera: cameraOptions(cfg.Face.Camera), Production: cfg.Kiosk.Mode == config.ModeProduction}
 	var out []doctorResult
 	if devs, err := prober.Cameras(); err == nil {
 		for _, d := range devs {

@@ -30,7 +30,7 @@ func openEngine() (config.Config, *facematch.Engine, error) {
 	if err != nil {
 		return cfg, nil, err
 	}
-	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, facematch.OptionsFromConfig(cfg.Face))
+	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, faceOptions(cfg.Face))
 	if err != nil {
 		return cfg, nil, err
 	}

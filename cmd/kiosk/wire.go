@@ -83,12 +83,12 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		ReadTimeout:  cfg.Card.ReadTimeout,
 	})
 
-	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, facematch.OptionsFromConfig(cfg.Face))
+	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, faceOptions(cfg.Face))
 	if err != nil {
 		return devs, fmt.Errorf("face models: %w", err)
 	}
 	closers = append(closers, func() { eng.Close() })
-	src, err := facematch.OpenSource(cfg.Face.Camera, facematch.SourceOptions{Production: production, Loop: o.demo})
+	src, err := facematch.OpenSource(cameraOptions(cfg.Face.Camera), facematch.SourceOptions{Production: production, Loop: o.demo})
 	if err != nil {
 		return devs, fmt.Errorf("camera: %w", err)
 	}
@@ -119,7 +119,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	if o.demo && pc.Queue == "" && pc.Folder == "" {
 		pc.Folder = filepath.Join(filepath.Dir(cfg.Store.Path), "receipts") // beside the demo database
 	}
-	receipts := printer.New(pc, words) // CUPS with a queue, a PDF folder, else kiosk.NoPrinter
+	receipts := printer.New(printerOptions(pc), words) // CUPS with a queue, a PDF folder, else kiosk.NoPrinter
 	onError := func(err error) { slog.Warn("session", "error", err) }
 	devs.deps = kiosk.Deps{
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
