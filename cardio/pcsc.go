@@ -1,6 +1,7 @@
 package cardio
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -37,7 +38,8 @@ type PCSCConfig struct {
 	Clock kiosk.Clock
 	// Rand for BAC; crypto/rand when nil.
 	Rand io.Reader
-	// ReadTimeout bounds one Read; 20 s when zero.
+	// ReadTimeout bounds each card operation (Read, PINTriesLeft, VerifyPIN) and
+	// every PC/SC call in it, including waiting for an earlier one; 20 s when zero.
 	ReadTimeout time.Duration
 	// ShortAPDUs never uses extended length (for cards or readers that mishandle it).
 	ShortAPDUs bool
@@ -59,7 +61,10 @@ func IsVirtualReader(name string) bool {
 type PCSCReader struct {
 	cfg PCSCConfig
 
-	mu sync.Mutex // one card operation at a time
+	// sem holds one card operation at a time. It is a channel, not a mutex, so that
+	// waiting for it is bounded by the operation's deadline: an operation abandoned
+	// on a mute card keeps it until pcscd returns (see exclusive).
+	sem chan struct{}
 	// lastTriesReported is the PIN counter last told to the caller (PINTriesLeft
 	// or a WrongPINError); VerifyPIN sends the last try only after the caller was told "1".
 	lastTriesReported int
@@ -81,7 +86,7 @@ func NewPCSCReader(cfg PCSCConfig) *PCSCReader {
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
 	}
-	return &PCSCReader{cfg: cfg, lastTriesReported: -1}
+	return &PCSCReader{cfg: cfg, lastTriesReported: -1, sem: make(chan struct{}, 1)}
 }
 
 // pcscError carries a PC/SC error and the kiosk sentinel it means.
@@ -148,11 +153,16 @@ func (c *conn) Transmit(ctx context.Context, cmd []byte) ([]byte, error) {
 	return r, nil
 }
 
-func (c *conn) close() {
+// close disconnects; reset after an interrupted operation.
+func (c *conn) close(reset bool) {
 	if c.card != nil {
-		// Leave the card as it is: the PIN state of this session must survive
-		// between Read and VerifyPIN, and a reset would cost the next read time.
-		c.card.Disconnect(scard.LeaveCard)
+		// Otherwise leave the card as it is: the PIN state of this session must
+		// survive between Read and VerifyPIN, and a reset would cost the next read time.
+		how := scard.LeaveCard
+		if reset {
+			how = scard.ResetCard
+		}
+		c.card.Disconnect(how)
 	}
 	if c.ctx != nil {
 		c.ctx.Release()
@@ -196,11 +206,11 @@ func (r *PCSCReader) open() (*conn, error) {
 	c := &conn{ctx: sc}
 	names, err := r.readers(sc)
 	if err != nil {
-		c.close()
+		c.close(false)
 		return nil, err
 	}
 	if len(names) == 0 {
-		c.close()
+		c.close(false)
 		return nil, &pcscError{kiosk.ErrReaderGone, "choosing a reader", errors.New("no card reader")}
 	}
 	// Prefer a reader that has a card.
@@ -222,7 +232,7 @@ func (r *PCSCReader) open() (*conn, error) {
 		card, err = sc.Connect(c.name, scard.ShareShared, scard.ProtocolAny)
 	}
 	if err != nil {
-		c.close()
+		c.close(false)
 		return nil, mapErr("connecting", err)
 	}
 	c.card = card
@@ -232,69 +242,186 @@ func (r *PCSCReader) open() (*conn, error) {
 	return c, nil
 }
 
-// Read opens the card, authenticates, reads and verifies it. A card that fails
-// passive authentication is returned with Verified false and no error; the caller
-// refuses it (kiosk.ErrCardNotGenuine is for the resident's message).
-func (r *PCSCReader) Read(ctx context.Context, progress func(kiosk.ReadProgress)) (*kiosk.CardRead, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+// ErrCardNotAnswering is returned when a card operation did not finish within its
+// deadline: the card (or the reader's driver) stopped answering. The PC/SC call
+// still waiting is left behind and cleaned up when it returns; until then, later
+// operations on this reader wait for it (within their own deadline).
+var ErrCardNotAnswering = errors.New("the card did not answer in time")
+
+// timeoutError is ErrCardNotAnswering for an operation, also unwrapping to the
+// context's error (context.DeadlineExceeded) so callers that treat timeouts alike
+// still do.
+type timeoutError struct {
+	op    string
+	limit time.Duration
+	ctx   error
+}
+
+func (e *timeoutError) Error() string {
+	return fmt.Sprintf("%s: %v (limit %v)", e.op, ErrCardNotAnswering, e.limit)
+}
+func (e *timeoutError) Unwrap() []error { return []error{ErrCardNotAnswering, e.ctx} }
+
+// exclusive runs one card operation: it opens the card, calls f, and closes the
+// card, all on a goroutine of its own, and returns f's error, or a timeoutError as
+// soon as ctx (bounded by cfg.ReadTimeout) ends, whichever comes first.
+//
+// Why a goroutine: pcsc-lite's SCardTransmit waits for the reader driver with no
+// time limit, and nothing else unblocks it. SCardCancel only ends
+// SCardGetStatusChange; SCardDisconnect, SCardStatus and SCardReleaseContext on the
+// same context wait for the client library's lock the transmit holds; a fresh
+// context cannot connect (sharing violation). Measured with pcsc-lite 1.9.9 and
+// vpcd: a frozen card keeps SCardTransmit blocked until it answers or leaves the
+// reader (TestFrozenCardRead). So the caller is let go on time and the blocked
+// goroutine finishes when pcscd returns; it then resets and releases the card.
+// Until it does it keeps r.sem, so the next operation waits (bounded) instead of
+// racing it for the reader.
+//
+// commit runs on the caller's goroutine, with r.sem still held, only when f
+// finished in time: state shared between operations (PIN warnings, stats) is only
+// touched there.
+func (r *PCSCReader) exclusive(ctx context.Context, op string, f func(ctx context.Context, c *conn) error, commit func(err error)) error {
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.ReadTimeout)
-	defer cancel()
+	limit := r.cfg.ReadTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		limit = time.Until(dl).Round(time.Millisecond)
+	}
+	select {
+	case r.sem <- struct{}{}:
+	case <-ctx.Done():
+		cancel()
+		return &timeoutError{op + " (the reader is still busy with an earlier operation)", limit, ctx.Err()}
+	}
+	done := make(chan error)      // f's result, if the caller still waits
+	gaveUp := make(chan struct{}) // closed when the caller stopped waiting
+	go func() {
+		defer cancel()
+		err := r.withCard(ctx, f)
+		select {
+		case done <- err: // the caller releases r.sem after commit
+		case <-gaveUp:
+			<-r.sem
+		}
+	}()
+	select {
+	case err := <-done:
+		if commit != nil {
+			commit(err)
+		}
+		<-r.sem
+		return err
+	case <-ctx.Done():
+		close(gaveUp)
+		return &timeoutError{op, limit, ctx.Err()}
+	}
+}
+
+// withCard opens the card, runs f and closes the card. After a timeout (ctx ended)
+// the card is reset: whatever the interrupted operation left on it (a secure
+// messaging session, a selected file) must not outlive it.
+func (r *PCSCReader) withCard(ctx context.Context, f func(ctx context.Context, c *conn) error) error {
 	c, err := r.open()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer c.close()
-	read, st, err := ReadCard(ctx, c, ReadOptions{
-		Key: r.cfg.Key, CAN: r.cfg.CAN, Trust: r.cfg.Trust, Now: r.cfg.Clock.Now(), Rand: r.cfg.Rand,
-		ATR: c.atr, ForceShort: r.cfg.ShortAPDUs, Progress: progress,
+	err = f(ctx, c)
+	c.close(ctx.Err() != nil)
+	return err
+}
+
+// Read opens the card, authenticates, reads and verifies it. A card that fails
+// passive authentication is returned with Verified false and no error; the caller
+// refuses it (kiosk.ErrCardNotGenuine is for the resident's message). A card that
+// stops answering gives an error that unwraps to ErrCardNotAnswering and
+// context.DeadlineExceeded within cfg.ReadTimeout.
+func (r *PCSCReader) Read(ctx context.Context, progress func(kiosk.ReadProgress)) (*kiosk.CardRead, error) {
+	var (
+		read *kiosk.CardRead
+		st   Stats
+	)
+	now := r.cfg.Clock.Now()
+	if progress != nil {
+		// An abandoned read may still report progress from its goroutine: never
+		// after Read has returned (the caller's screen has moved on).
+		var mu sync.Mutex
+		report := progress
+		defer func() {
+			mu.Lock()
+			report = nil
+			mu.Unlock()
+		}()
+		progress = func(p kiosk.ReadProgress) {
+			mu.Lock()
+			defer mu.Unlock()
+			if report != nil {
+				report(p)
+			}
+		}
+	}
+	err := r.exclusive(ctx, "reading the card", func(ctx context.Context, c *conn) error {
+		var err error
+		read, st, err = ReadCard(ctx, c, ReadOptions{
+			Key: r.cfg.Key, CAN: r.cfg.CAN, Trust: r.cfg.Trust, Now: now, Rand: r.cfg.Rand,
+			ATR: c.atr, ForceShort: r.cfg.ShortAPDUs, Progress: progress,
+		})
+		return err
+	}, func(err error) {
+		r.LastStats = st
+		if err == nil {
+			r.lastTriesReported = -1
+		}
 	})
-	r.LastStats = st
-	if err != nil {
+	var te *timeoutError
+	switch {
+	case errors.As(err, &te):
+		// The read goes on without us until pcscd returns; what it gets is dropped.
+		return nil, err
+	case err != nil:
 		return nil, fmt.Errorf("reading the card: %w", err)
 	}
-	r.lastTriesReported = -1
 	return read, nil
 }
 
 // PINTriesLeft asks the card for its PIN counter without spending a try.
 func (r *PCSCReader) PINTriesLeft(ctx context.Context) (int, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, err := r.open()
+	var n int
+	err := r.exclusive(ctx, "asking the PIN counter", func(ctx context.Context, c *conn) error {
+		var err error
+		n, err = PINTriesLeft(ctx, c)
+		return err
+	}, func(err error) {
+		if err == nil {
+			r.lastTriesReported = n
+		}
+	})
 	if err != nil {
 		return 0, err
 	}
-	defer c.close()
-	n, err := PINTriesLeft(ctx, c)
-	if err == nil {
-		r.lastTriesReported = n
-	}
-	return n, err
+	return n, nil
 }
 
 // VerifyPIN presents the PIN. With one try left on the card it is sent only if this
 // reader already told the caller "1 try left" (PINTriesLeft or a WrongPINError), so
 // the resident has been warned; otherwise ErrPINNotWarned and no VERIFY.
 func (r *PCSCReader) VerifyPIN(ctx context.Context, pin []byte) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, err := r.open()
-	if err != nil {
-		return err
-	}
-	defer c.close()
-	err = VerifyPIN(ctx, c, pin, r.lastTriesReported == 1)
-	var wp *kiosk.WrongPINError
-	switch {
-	case err == nil:
-		r.lastTriesReported = PINTries
-	case errors.As(err, &wp):
-		r.lastTriesReported = wp.TriesLeft
-	case errors.Is(err, ErrPINNotWarned):
-		r.lastTriesReported = 1 // told now: the next call may go ahead
-	}
-	return err
+	// The caller wipes pin when this returns, which may be before a VERIFY left
+	// waiting for a mute card is sent: that one works on its own copy, wiped when
+	// it is done.
+	own := bytes.Clone(pin)
+	return r.exclusive(ctx, "verifying the PIN", func(ctx context.Context, c *conn) error {
+		defer clear(own)
+		return VerifyPIN(ctx, c, own, r.lastTriesReported == 1) // r.sem is held here
+	}, func(err error) {
+		var wp *kiosk.WrongPINError
+		switch {
+		case err == nil:
+			r.lastTriesReported = PINTries
+		case errors.As(err, &wp):
+			r.lastTriesReported = wp.TriesLeft
+		case errors.Is(err, ErrPINNotWarned):
+			r.lastTriesReported = 1 // told now: the next call may go ahead
+		}
+	})
 }
 
 // pnpReader is pcsc-lite's pseudo reader that changes when readers come and go.

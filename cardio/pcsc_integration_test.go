@@ -308,3 +308,78 @@ func BenchmarkReadVerify20K(b *testing.B) {
 		})
 	}
 }
+
+// TestFrozenCardRead freezes the card mid-operation (it keeps its connection to vpcd
+// and never answers, as an emulator under SIGSTOP or a hung card would): every
+// operation must give up within its deadline with ErrCardNotAnswering, a second one
+// started while the first is still stuck in pcscd too, and once the card answers
+// again the next read must work.
+func TestFrozenCardRead(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	const limit = 2 * time.Second
+	const margin = 750 * time.Millisecond
+	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ReadTimeout: limit, ShortAPDUs: true})
+	// within runs op and fails the test if it does not return within the limit plus
+	// a margin; a blocked op is left to end when the card thaws (cleanup).
+	within := func(t *testing.T, name string, op func() error) (error, time.Duration) {
+		t.Helper()
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- op() }()
+		select {
+		case err := <-done:
+			return err, time.Since(start)
+		case <-time.After(limit + 10*time.Second):
+			t.Fatalf("%s: still blocked %v after the card froze (limit %v)", name, time.Since(start), limit)
+			return nil, 0
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		freeze int // the card holds this APDU of the operation
+		op     func(ctx context.Context) error
+	}{
+		{"read mid-transfer", 40, func(ctx context.Context) error {
+			files := 0
+			_, err := r.Read(ctx, func(p kiosk.ReadProgress) { files++ })
+			if files == 0 {
+				t.Errorf("froze before any file was read")
+			}
+			return err
+		}},
+		{"PIN counter", 2, func(ctx context.Context) error { _, err := r.PINTriesLeft(ctx); return err }},
+		{"VERIFY", 3, func(ctx context.Context) error { return r.VerifyPIN(ctx, []byte(env.Profile.PIN)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			held := env.FreezeAfter(tc.freeze)
+			defer env.Thaw()
+			err, took := within(t, tc.name, func() error { return tc.op(context.Background()) })
+			select {
+			case <-held:
+			default:
+				t.Fatalf("the card never froze (err %v)", err)
+			}
+			if !errors.Is(err, ErrCardNotAnswering) || !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("err = %v, want ErrCardNotAnswering and DeadlineExceeded", err)
+			}
+			if took < limit-100*time.Millisecond || took > limit+margin {
+				t.Errorf("gave up after %v, want the limit %v (+%v)", took, limit, margin)
+			}
+			t.Logf("frozen %s gave up after %v: %v", tc.name, took.Round(time.Millisecond), err)
+			// The abandoned call is still in pcscd: the next operation must not hang either.
+			err, took = within(t, "read behind a stuck one", func() error { _, err := r.Read(context.Background(), nil); return err })
+			if !errors.Is(err, ErrCardNotAnswering) || took > limit+margin {
+				t.Fatalf("read behind a stuck one: %v after %v", err, took)
+			}
+			env.Thaw()
+			read, err := r.Read(context.Background(), nil)
+			if err != nil || !read.Verified {
+				t.Fatalf("read after the card answers again: %v", err)
+			}
+			read.Wipe()
+		})
+	}
+}

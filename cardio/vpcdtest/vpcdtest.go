@@ -76,6 +76,8 @@ type Env struct {
 	Slot       *emulator.Slot
 	PKI        *testpki.PKI
 
+	gate *gate // between the slot and the card: freezes it on demand
+
 	timeout  time.Duration
 	nowFn    func() time.Time
 	lock     *os.File
@@ -155,7 +157,8 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		return nil, err
 	}
 
-	e.Slot = emulator.NewSlot(net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)), e.Card)
+	e.gate = &gate{icc: e.Card}
+	e.Slot = emulator.NewSlot(net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)), e.gate)
 	e.Slot.Pull() // inserted below, with the wait
 	slotCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -406,7 +409,8 @@ func (e *Env) Replace(profile string) error {
 			return err
 		}
 	}
-	e.Slot.SetICC(card)
+	e.gate.set(card)
+	e.Slot.SetICC(e.gate)
 	e.Profile, e.Card = p, card
 	return e.Insert()
 }
@@ -442,6 +446,9 @@ func (e *Env) Close() error {
 	}
 	e.closed = true
 	var errs []error
+	if e.gate != nil {
+		e.gate.Thaw() // a frozen card would keep the slot from stopping
+	}
 	if e.cancel != nil {
 		e.cancel()
 		<-e.slotDone
