@@ -11,6 +11,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
@@ -21,7 +22,7 @@ func BenchmarkStartToAttract(b *testing.B) {
 	snap := kiosktest.Samples(kiosk.LangZhHant)[kiosk.StateAttract]
 	for b.Loop() {
 		a := test.NewApp()
-		tr, err := NewTranslator(assets.Translations())
+		tr, err := i18n.NewTranslator(assets.Translations())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
@@ -199,7 +200,7 @@ func TestHappyPathPerService(t *testing.T) {
 		t.Run(string(tc.service), func(t *testing.T) {
 			r := newRun(t, passportDue)
 			r.toMenu()
-			r.tap(r.u.tr.T(kiosk.LangEN, serviceKey(tc.service), nil))
+			r.tap(r.u.tr.T(kiosk.LangEN, string(kiosk.ServiceKey(tc.service)), nil))
 			r.until(kiosk.StateServiceForm)
 			tc.fill(r)
 			r.tap("Continue")
@@ -324,7 +325,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 			r.h.Card.Insert()
 			r.h.Wait("challenge", func(s kiosk.Snapshot) bool { return s.State == kiosk.StateFace && s.Face.Challenge != "" })
 			r.sync()
-			r.sees(r.tr(challengeKey(r.h.Last().Face.Challenge)))
+			r.sees(r.tr(string(kiosk.ChallengeKey(r.h.Last().Face.Challenge))))
 		}},
 		{"face_result", func(r *kioskRun) {
 			r.tap("English")
@@ -440,7 +441,7 @@ func TestSwitchesOnEveryScreen(t *testing.T) {
 			u, w := newTestUI(t, flow)
 			u.Render(flow.Snapshot())
 			c := w.Canvas().Content()
-			want := []string{langKey(kiosk.LangZhHant), langKey(kiosk.LangPT), langKey(kiosk.LangEN), "chrome.large_text", "chrome.high_contrast"}
+			want := []string{i18n.LangKey(kiosk.LangZhHant), i18n.LangKey(kiosk.LangPT), i18n.LangKey(kiosk.LangEN), "chrome.large_text", "chrome.high_contrast"}
 			for _, k := range want {
 				b := findButton(c, u.tr.T(lang, k, nil))
 				if st == kiosk.StateOutOfService {

@@ -13,13 +13,14 @@ import (
 	"testing"
 
 	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/printer"
 )
 
-func loadTranslator(t testing.TB) *Translator {
+func loadTranslator(t testing.TB) *i18n.Translator {
 	t.Helper()
-	tr, err := NewTranslator(assets.Translations())
+	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,26 +75,29 @@ func requiredKeys(t *testing.T) map[string]string {
 		req[string(k)] = "kiosk.AllMsgKeys"
 	}
 	for _, l := range kiosk.Languages {
-		req[langKey(l)] = "kiosk.Languages"
+		req[i18n.LangKey(l)] = "kiosk.Languages"
 	}
 	for _, s := range kiosk.States {
-		req[screenKey(s)] = "kiosk.States"
+		req[string(kiosk.ScreenKey(s))] = "kiosk.States"
 	}
 	for g := range guidanceIcons {
-		req[guideKey(g)] = "guidanceIcons"
+		req[string(kiosk.GuidanceKey(g))] = "guidanceIcons"
 	}
 	for c := range challengeIcons {
-		req[challengeKey(c)] = "challengeIcons"
+		req[string(kiosk.ChallengeKey(c))] = "challengeIcons"
 	}
 	for _, k := range printer.Keys() {
 		req[k] = "printer.Keys"
 	}
+	for _, k := range i18n.FormatKeys() {
+		req[k] = "i18n.FormatKeys"
+	}
 	for _, s := range kiosk.Services {
-		req[serviceKey(s)] = "kiosk.Services"
+		req[string(kiosk.ServiceKey(s))] = "kiosk.Services"
 		for _, f := range kiosk.FormFor(s) {
-			req[fieldKey(f.Name)] = "kiosk.FormFor"
+			req[string(kiosk.FieldKey(f.Name))] = "kiosk.FormFor"
 			for _, o := range f.Options {
-				req[optionKey(f.Name, o)] = "kiosk.FormFor"
+				req[string(kiosk.OptionKey(f.Name, o))] = "kiosk.FormFor"
 			}
 		}
 	}
@@ -169,14 +173,14 @@ func TestEveryKeyRenders(t *testing.T) {
 		for _, l := range kiosk.Languages {
 			for _, n := range []int{0, 1, 2, 3, 5} {
 				var missed []string
-				tr.missing = func(_ kiosk.Language, key string) { missed = append(missed, key) }
+				tr.Missing = func(_ kiosk.Language, key string) { missed = append(missed, key) }
 				var got string
 				if tr.Plural(k) {
 					got = tr.N(l, k, n, data)
 				} else {
 					got = tr.T(l, k, data)
 				}
-				tr.missing = nil
+				tr.Missing = nil
 				if len(missed) > 0 || got == "" || got == k {
 					t.Errorf("%s %s (n=%d): %q, missing %v", l, k, n, got, missed)
 				}
@@ -243,7 +247,7 @@ func TestMoney(t *testing.T) {
 		{kiosk.LangPT, 120_50, "120,50 patacas"},
 		{kiosk.LangZhHant, 150_00, "澳門元 150.00"},
 	} {
-		if got := tr.money(tc.lang, tc.avos); got != tc.want {
+		if got := tr.Money(tc.lang, tc.avos); got != tc.want {
 			t.Errorf("money(%s, %d) = %q, want %q", tc.lang, tc.avos, got, tc.want)
 		}
 	}
@@ -253,7 +257,7 @@ func TestMoney(t *testing.T) {
 // files lack is reported. This guards the guard.
 func TestKeyScanFindsLiterals(t *testing.T) {
 	keys := codeKeys(t)
-	for _, k := range []string{"chrome.time_left", "keypad.delete", "done.reference", "format.money"} {
+	for _, k := range []string{"chrome.time_left", "keypad.delete", "done.reference"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("key scan missed %q", k)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/boombuler/barcode"
 	"github.com/boombuler/barcode/qr"
 
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -67,7 +68,7 @@ func bigIcon(r fyne.Resource, size float32) fyne.CanvasObject {
 
 // message is the layout of the simple screens: icon, title, one or two lines, button.
 func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string) fyne.CanvasObject {
-	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, screenKey(s.State)))}
+	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
 	if line1 != "" {
 		items = append(items, subheading(u.t(s, line1)))
 	}
@@ -91,7 +92,7 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 	var langs []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
 		l := l
-		b := bigButton(u.tr.T(l, langKey(l), nil), widget.HighImportance, func() {
+		b := bigButton(u.tr.T(l, i18n.LangKey(l), nil), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvStart, Language: l})
 		})
 		langs = append(langs, container.New(minSize{440, 160}, b))
@@ -101,7 +102,7 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 		invites = append(invites, subheading(u.tr.T(l, "attract.choose_language", nil)))
 	}
 	items := []fyne.CanvasObject{
-		heading(u.t(s, screenKey(s.State)) + " · " + u.t(s, "app.title")),
+		heading(u.t(s, string(kiosk.ScreenKey(s.State))) + " · " + u.t(s, "app.title")),
 		container.NewVBox(invites...),
 		container.NewCenter(container.NewHBox(langs...)),
 		body(u.t(s, "attract.services")),
@@ -121,7 +122,7 @@ func (u *UI) reading(s kiosk.Snapshot) fyne.CanvasObject {
 	u.onLive(func(s kiosk.Snapshot) { bar.SetValue(s.Progress) })
 	items := []fyne.CanvasObject{
 		bigIcon(iconReading.in(fg()), 220),
-		heading(u.t(s, screenKey(s.State))),
+		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
 		container.New(minSize{900, 60}, bar),
 		subheading(u.t(s, "reading.keep_card")),
 	}
@@ -133,7 +134,7 @@ func (u *UI) busyScreen(s kiosk.Snapshot) fyne.CanvasObject {
 	act.Start()
 	items := []fyne.CanvasObject{
 		container.NewCenter(container.New(minSize{160, 160}, act)),
-		heading(u.t(s, screenKey(s.State))),
+		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
 		subheading(u.t(s, "chrome.busy")),
 	}
 	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
@@ -173,12 +174,12 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 	if icon, ok := guidanceIcons[g]; ok && s.Face.Challenge == "" {
 		right = append(right, container.NewCenter(bigIcon(icon.in(guideColour(g)), 120)))
 	}
-	right = append(right, subheading(u.t(s, guideKey(g))))
+	right = append(right, subheading(u.t(s, string(kiosk.GuidanceKey(g)))))
 	if s.Face.Challenge != "" {
 		if icon, ok := challengeIcons[s.Face.Challenge]; ok {
 			right = append(right, container.NewCenter(bigIcon(icon.in(primary()), 150)))
 		}
-		right = append(right, heading(u.t(s, challengeKey(s.Face.Challenge))))
+		right = append(right, heading(u.t(s, string(kiosk.ChallengeKey(s.Face.Challenge)))))
 		secs := canvas.NewText("", theme.Color(theme.ColorNamePrimary))
 		secs.TextSize = 80
 		secs.TextStyle = fyne.TextStyle{Bold: true}
@@ -271,7 +272,7 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 			button = "face_result.try_again"
 		}
 	}
-	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, screenKey(s.State))), subheading(u.t(s, line1))}
+	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, string(kiosk.ScreenKey(s.State)))), subheading(u.t(s, line1))}
 	if line2 != "" {
 		items = append(items, body(line2))
 	}
@@ -280,7 +281,7 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 }
 
 func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
-	left := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State))), body(u.t(s, "pin.hint"))}
+	left := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State)))), body(u.t(s, "pin.hint"))}
 	if s.Message != "" {
 		left = append(left, body(u.t(s, string(s.Message))))
 	}
@@ -326,7 +327,7 @@ func warning(text string) fyne.CanvasObject {
 
 // menu: every service, the ones the resident cannot use greyed out with the reason.
 func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
-	items := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State)))}
+	items := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
 	if s.Holder != nil {
 		name := s.Holder.NamePortuguese
 		if s.Language == kiosk.LangZhHant && s.Holder.NameChinese != "" {
@@ -345,9 +346,9 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 		sv := sv
 		fee := u.t(s, "menu.free")
 		if sv.Fee > 0 {
-			fee = u.tr.money(s.Language, sv.Fee)
+			fee = u.tr.Money(s.Language, sv.Fee)
 		}
-		b := bigButtonOpt(u.t(s, serviceKey(sv.ID)), widget.HighImportance, func() {
+		b := bigButtonOpt(u.t(s, string(kiosk.ServiceKey(sv.ID))), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvChooseService, Service: sv.ID})
 		}, !sv.Eligible)
 		var side fyne.CanvasObject
@@ -369,7 +370,7 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 // at a time, for the field in focus: the first typed field not yet complete unless the
 // resident touched another.
 func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
-	title := heading(u.t(s, serviceKey(s.Service)))
+	title := heading(u.t(s, string(kiosk.ServiceKey(s.Service))))
 	if len(s.Form) == 0 {
 		return u.formNotReady(s, title)
 	}
@@ -378,7 +379,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 	var pad fyne.CanvasObject
 	for _, f := range s.Form {
 		f := f
-		label := widget.NewLabel(u.t(s, fieldKey(f.Name)))
+		label := widget.NewLabel(u.t(s, string(kiosk.FieldKey(f.Name))))
 		label.TextStyle = fyne.TextStyle{Bold: true}
 		var input fyne.CanvasObject
 		switch f.Kind {
@@ -386,7 +387,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 			var opts []fyne.CanvasObject
 			for _, o := range f.Options {
 				o := o
-				b := touchButton(u.t(s, optionKey(f.Name, o)), widget.MediumImportance, func() {
+				b := touchButton(u.t(s, string(kiosk.OptionKey(f.Name, o))), widget.MediumImportance, func() {
 					u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: o})
 				})
 				if f.Value == o {
@@ -400,7 +401,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		case kiosk.FieldPhone, kiosk.FieldPassword:
 			var shown fyne.CanvasObject
 			if f.Kind == kiosk.FieldPassword {
-				shown = dots(f.Length, passwordDigits)
+				shown = dots(f.Length, max(f.MaxLen, f.Length))
 			} else {
 				t := widget.NewLabel(f.Value)
 				t.SizeName = theme.SizeNameSubHeadingText
@@ -415,17 +416,6 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 			// The whole box is one touch target that moves the keypad to this field.
 			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
 			input = container.NewStack(touch(tap), container.NewPadded(shown))
-		default:
-			// Free Latin text (a kind the services may add): our own keyboard.
-			t := widget.NewLabel(f.Value)
-			t.SizeName = theme.SizeNameSubHeadingText
-			imp := widget.LowImportance
-			if f.Name == focus {
-				imp = widget.MediumImportance
-				pad = u.fieldKeyboard(s, f)
-			}
-			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
-			input = container.NewStack(touch(tap), container.NewPadded(t))
 		}
 		parts := []fyne.CanvasObject{label, input}
 		if f.Error != "" {
@@ -443,9 +433,6 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		container.NewCenter(container.New(minSize{1000, 0}, left)), nil,
 		container.NewCenter(pad))
 }
-
-// passwordDigits is the eID service password's length (4 digits, public record).
-const passwordDigits = 4
 
 func (u *UI) formNotReady(s kiosk.Snapshot, title fyne.CanvasObject) fyne.CanvasObject {
 	u.backAction(s)
@@ -479,14 +466,10 @@ func (u *UI) formFocus(s kiosk.Snapshot) string {
 	return ""
 }
 
+// fieldComplete: a typed field is complete at its length (kiosk.FieldSpec.MaxLen, in
+// the snapshot), so the keypad moves on to the next field.
 func fieldComplete(f kiosk.FieldView) bool {
-	switch f.Kind {
-	case kiosk.FieldPhone:
-		return f.Length >= 8 // Macau mobile numbers
-	case kiosk.FieldPassword:
-		return f.Length >= passwordDigits
-	}
-	return true
+	return f.Kind == kiosk.FieldChoice || f.MaxLen == 0 || f.Length >= f.MaxLen
 }
 
 // fieldKeypad posts the whole new value of a typed field, as the flow expects. For a
@@ -517,14 +500,10 @@ func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject 
 		}
 		u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: string(v)})
 	}
-	max := 8
-	if f.Kind == kiosk.FieldPassword {
-		max = passwordDigits
-	}
 	kp := keypad{
 		OnDigit: func(d string) {
 			b := cur()
-			if len(b) >= max {
+			if f.MaxLen > 0 && len(b) >= f.MaxLen {
 				return
 			}
 			set(append(append([]byte(nil), b...), d...))
@@ -541,27 +520,6 @@ func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject 
 	return kp.build(u.keypadLabels(s))
 }
 
-// textMax bounds free text typed on the keyboard (names on Macau documents are
-// shorter).
-const textMax = 60
-
-// fieldKeyboard types free Latin text into a field, posting the whole new value.
-func (u *UI) fieldKeyboard(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject {
-	kb := keyboard{
-		OnKey: func(r rune) {
-			if len([]rune(f.Value)) < textMax {
-				u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: f.Value + string(r)})
-			}
-		},
-		OnDelete: func() {
-			if r := []rune(f.Value); len(r) > 0 {
-				u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: string(r[:len(r)-1])})
-			}
-		},
-	}
-	return kb.build(u.t(s, "keyboard.space"), u.t(s, "keypad.delete"))
-}
-
 // rerender draws the current snapshot again after a presentation-only change.
 func (u *UI) rerender() {
 	u.haveShown = false
@@ -569,7 +527,7 @@ func (u *UI) rerender() {
 }
 
 func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
-	items := []fyne.CanvasObject{heading(u.t(s, screenKey(s.State)))}
+	items := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
 	grid := container.NewGridWithColumns(2)
 	if s.Summary != nil {
 		for _, line := range s.Summary.Lines {
@@ -588,7 +546,7 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 		fee.TextStyle = fyne.TextStyle{Bold: true}
 		amount := u.t(s, "menu.free")
 		if s.Summary.Fee > 0 {
-			amount = u.tr.money(s.Language, s.Summary.Fee)
+			amount = u.tr.Money(s.Language, s.Summary.Fee)
 		}
 		feeV := widget.NewLabel(amount)
 		feeV.SizeName = theme.SizeNameSubHeadingText
@@ -609,7 +567,7 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	ref.Alignment = fyne.TextAlignCenter
 	left := []fyne.CanvasObject{
 		bigIcon(iconOK.in(success()), 160),
-		heading(u.t(s, screenKey(s.State))),
+		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
 		body(u.t(s, "done.reference")),
 		ref,
 		body(u.t(s, "done.scan")),

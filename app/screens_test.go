@@ -21,7 +21,7 @@ func newTestUI(t testing.TB, flow kiosk.Flow) (*UI, fyne.Window) {
 	t.Helper()
 	a := test.NewTempApp(t)
 	tr := loadTranslator(t)
-	tr.missing = func(l kiosk.Language, key string) { t.Errorf("missing translation %s in %s", key, l) }
+	tr.Missing = func(l kiosk.Language, key string) { t.Errorf("missing translation %s in %s", key, l) }
 	w := test.NewTempWindow(t, nil)
 	w.SetPadded(false)
 	w.Resize(kioskSize)

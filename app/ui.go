@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -30,7 +31,7 @@ type DemoControls interface {
 type UI struct {
 	app  fyne.App
 	win  fyne.Window
-	tr   *Translator
+	tr   *i18n.Translator
 	flow kiosk.Flow
 	demo DemoControls
 
@@ -52,7 +53,7 @@ type UI struct {
 }
 
 // New makes the UI; call Start to follow the flow.
-func New(a fyne.App, w fyne.Window, tr *Translator, flow kiosk.Flow, demo DemoControls) *UI {
+func New(a fyne.App, w fyne.Window, tr *i18n.Translator, flow kiosk.Flow, demo DemoControls) *UI {
 	return &UI{app: a, win: w, tr: tr, flow: flow, demo: demo}
 }
 
@@ -177,7 +178,7 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 	if s.State != kiosk.StateOutOfService {
 		for _, l := range kiosk.Languages {
 			l := l
-			b := touchButton(u.t(s, langKey(l)), widget.LowImportance, func() {
+			b := touchButton(u.t(s, i18n.LangKey(l)), widget.LowImportance, func() {
 				u.post(kiosk.Event{Kind: kiosk.EvSetLanguage, Language: l})
 			})
 			if l == s.Language {

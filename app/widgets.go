@@ -140,33 +140,6 @@ func (k keypad) build(l keypadLabels) fyne.CanvasObject {
 	return container.NewVBox(grid, touch(ok))
 }
 
-// keyboard is our own on-screen keyboard for Latin text (names, e-mail-free forms):
-// letters, space, hyphen and apostrophe, which is what Portuguese and English names
-// on Macau documents use after the MRZ's transliteration.
-type keyboard struct {
-	OnKey    func(r rune)
-	OnDelete func()
-}
-
-var keyboardRows = []string{"QWERTYUIOP", "ASDFGHJKL'", "ZXCVBNM-"}
-
-func (k keyboard) build(space, del string) fyne.CanvasObject {
-	var rows []fyne.CanvasObject
-	for _, row := range keyboardRows {
-		var keys []fyne.CanvasObject
-		for _, r := range row {
-			r := r
-			b := touchButton(string(r), widget.MediumImportance, func() { k.OnKey(r) })
-			keys = append(keys, container.New(minSize{minTouch, minTouch}, b))
-		}
-		rows = append(rows, container.NewCenter(container.NewHBox(keys...)))
-	}
-	sp := touchButton(space, widget.MediumImportance, func() { k.OnKey(' ') })
-	dl := touchButton(del, widget.MediumImportance, k.OnDelete)
-	rows = append(rows, container.NewCenter(container.NewHBox(touchW(sp, 6*minTouch), touchW(dl, 2*minTouch))))
-	return container.NewVBox(rows...)
-}
-
 // coloured is a rectangle behind an object (banners, panels).
 func coloured(c color.Color, o fyne.CanvasObject) fyne.CanvasObject {
 	bg := canvas.NewRectangle(c)

@@ -186,6 +186,7 @@ type FieldView struct {
 	Kind     FieldKind //
 	Value    string    // current value; "••••" style mask for passwords
 	Length   int       // characters typed (for masked fields)
+	MaxLen   int       // the field's length limit (FieldSpec.MaxLen): the keypad stops there
 	Required bool
 	Options  []string // for FieldChoice: option ids, label keys "option.<name>.<id>"
 	Error    MsgKey   // validation problem after "continue", "" if fine

@@ -33,10 +33,16 @@ const (
 	FormChoiceInvalid    MsgKey = "form.choice_invalid"
 )
 
+// Field lengths: the one home of each; they reach the screen as FieldView.MaxLen.
+const (
+	macauMobileDigits   = 8 // Macau mobile numbers: 8 digits starting with 6
+	servicePasswordSize = 4 // the eID service password (public record: 4 digits)
+)
+
 // FormFor returns the fields of a service's form.
 func FormFor(s ServiceID) []FieldSpec {
 	office := FieldSpec{Name: FieldCollectionOffice, Kind: FieldChoice, Required: true, Options: CollectionOffices}
-	phone := FieldSpec{Name: FieldPhoneNumber, Kind: FieldPhone, Required: true, MaxLen: 8}
+	phone := FieldSpec{Name: FieldPhoneNumber, Kind: FieldPhone, Required: true, MaxLen: macauMobileDigits}
 	switch s {
 	case ServiceIDRenewal, ServicePassport, ServiceTravelPermit:
 		// The phone number is for the "ready to collect" SMS.
@@ -44,8 +50,8 @@ func FormFor(s ServiceID) []FieldSpec {
 	case ServiceOneAccount:
 		return []FieldSpec{
 			phone,
-			{Name: FieldServicePassword, Kind: FieldPassword, MaxLen: 4},
-			{Name: FieldPasswordConfirm, Kind: FieldPassword, MaxLen: 4},
+			{Name: FieldServicePassword, Kind: FieldPassword, MaxLen: servicePasswordSize},
+			{Name: FieldPasswordConfirm, Kind: FieldPassword, MaxLen: servicePasswordSize},
 		}
 	}
 	return nil
@@ -101,7 +107,7 @@ func ValidateForm(s ServiceID, values map[string]string) map[string]MsgKey {
 			}
 		case FieldServicePassword:
 			switch {
-			case len(v) != 4 || !allDigits(v):
+			case len(v) != servicePasswordSize || !allDigits(v):
 				problems[f.Name] = FormPasswordLength
 			case weakPassword(v):
 				problems[f.Name] = FormPasswordWeak
@@ -121,7 +127,7 @@ func ValidateForm(s ServiceID, values map[string]string) map[string]MsgKey {
 
 // validMacauMobile: Macau mobile numbers have 8 digits and start with 6.
 func validMacauMobile(v string) bool {
-	return len(v) == 8 && v[0] == '6' && allDigits(v)
+	return len(v) == macauMobileDigits && v[0] == '6' && allDigits(v)
 }
 
 func allDigits(v string) bool {

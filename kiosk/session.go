@@ -971,7 +971,7 @@ func (m *Machine) build(now time.Time) Snapshot {
 		s.Service = m.service
 		for _, f := range FormFor(m.service) {
 			v := m.form[f.Name]
-			fv := FieldView{Name: f.Name, Kind: f.Kind, Value: v, Length: len(v), Required: f.Required,
+			fv := FieldView{Name: f.Name, Kind: f.Kind, Value: v, Length: len(v), MaxLen: f.MaxLen, Required: f.Required,
 				Options: append([]string(nil), f.Options...), Error: m.formErrs[f.Name]}
 			if f.Kind == FieldPassword {
 				fv.Value = strings.Repeat("•", len(v))

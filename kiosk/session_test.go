@@ -79,6 +79,12 @@ func TestHappyPathPerService(t *testing.T) {
 			if len(form.Form) != len(kiosk.FormFor(c.service)) {
 				t.Fatalf("form fields %+v", form.Form)
 			}
+			// Each field's length limit travels to the screen from its one home.
+			for i, spec := range kiosk.FormFor(c.service) {
+				if form.Form[i].MaxLen != spec.MaxLen {
+					t.Errorf("field %s: MaxLen %d in the snapshot, %d in FormFor", spec.Name, form.Form[i].MaxLen, spec.MaxLen)
+				}
+			}
 			// Continue on an empty form shows what is missing and stays.
 			h.Press(kiosk.EvContinue)
 			s = h.Wait("form errors", func(s kiosk.Snapshot) bool { return s.State == kiosk.StateServiceForm && s.Form[0].Error != "" })

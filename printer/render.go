@@ -22,34 +22,35 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// Translator gives the words of the receipt in its language; *app.Translator is one.
+// Translator gives the words of the receipt in its language; *i18n.Translator is one,
+// the same the screens use, so an amount reads the same on screen and on paper.
 type Translator interface {
 	T(l kiosk.Language, key string, data map[string]any) string
+	Money(l kiosk.Language, avos int) string
 }
 
 // Translation keys the receipt uses. app's translation test requires Keys() in every
 // language and refuses receipt keys nobody asks for.
 const (
-	keyBureau     = "receipt.bureau"
-	keyHeading    = "receipt.heading"
-	keyService    = "receipt.service"
-	keyFee        = "receipt.fee"
-	keyFree       = "receipt.free"
-	keyAt         = "receipt.at"
-	keyKiosk      = "receipt.kiosk"
-	keyReference  = "receipt.reference"
-	keyKeep       = "receipt.keep"
-	keyDecimalSep = "format.decimal_separator"
-	keyMoney      = "format.money"
+	keyBureau    = "receipt.bureau"
+	keyHeading   = "receipt.heading"
+	keyService   = "receipt.service"
+	keyFee       = "receipt.fee"
+	keyFree      = "receipt.free"
+	keyAt        = "receipt.at"
+	keyKiosk     = "receipt.kiosk"
+	keyReference = "receipt.reference"
+	keyKeep      = "receipt.keep"
 )
 
 // serviceNameKey names a service as a receipt states it ("Identity card renewal"),
 // not as the menu offers it ("Renew my identity card").
 func serviceNameKey(s kiosk.ServiceID) string { return "receipt.service_name." + string(s) }
 
-// Keys lists every translation key the receipt can ask for.
+// Keys lists every translation key the receipt asks for itself (amounts come from
+// Translator.Money, whose keys are i18n.FormatKeys).
 func Keys() []string {
-	keys := []string{keyBureau, keyHeading, keyService, keyFee, keyFree, keyAt, keyKiosk, keyReference, keyKeep, keyDecimalSep, keyMoney}
+	keys := []string{keyBureau, keyHeading, keyService, keyFee, keyFree, keyAt, keyKiosk, keyReference, keyKeep}
 	for _, s := range kiosk.Services {
 		keys = append(keys, serviceNameKey(s))
 	}
@@ -185,18 +186,12 @@ type layout struct {
 
 func (l layout) t(key string) string { return l.words.T(l.r.Language, key, nil) }
 
-// money formats avos as the language writes amounts, with the same keys as the
-// screens ("MOP 120.00", "120,00 patacas", "澳門元 120.00").
+// money is the fee as the screens write it; a free service says so in words.
 func (l layout) money(avos int) string {
 	if avos == 0 {
 		return l.t(keyFree)
 	}
-	neg := ""
-	if avos < 0 {
-		neg, avos = "-", -avos
-	}
-	amount := fmt.Sprintf("%s%d%s%02d", neg, avos/100, l.t(keyDecimalSep), avos%100)
-	return l.words.T(l.r.Language, keyMoney, map[string]any{"Amount": amount})
+	return l.words.Money(l.r.Language, avos)
 }
 
 // lineHeight is the advance of one line of text at size pt, in mm.

@@ -17,14 +17,14 @@ import (
 
 	"github.com/boombuler/barcode/qr"
 
-	"github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-func translator(t testing.TB) *app.Translator {
+func translator(t testing.TB) *i18n.Translator {
 	t.Helper()
-	tr, err := app.NewTranslator(assets.Translations())
+	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestRenderRefusesBadReceipts(t *testing.T) {
 
 // recorder notes every key the receipt asks for.
 type recorder struct {
-	*app.Translator
+	*i18n.Translator
 	asked map[string]bool
 }
 

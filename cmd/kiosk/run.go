@@ -21,6 +21,7 @@ import (
 	kioskapp "github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
@@ -136,7 +137,7 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if err != nil {
 		return fmt.Errorf("kiosk run: %w", err)
 	}
-	tr, err := kioskapp.NewTranslator(assets.Translations())
+	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		return fmt.Errorf("kiosk run: %w", err)
 	}
@@ -183,7 +184,7 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 // runTour shows kiosktest's sample snapshot of every state in every language in the
 // real window, stepping on stdin, for packaging/screenshots.sh.
 func runTour(cfg config.Config, o runOptions) error {
-	tr, err := kioskapp.NewTranslator(assets.Translations())
+	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		return fmt.Errorf("kiosk run --tour: %w", err)
 	}

@@ -10,13 +10,13 @@ import (
 	"strings"
 	"time"
 
-	kioskapp "github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/cardio"
 	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/facematch"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/printer"
 	"github.com/macau-dsi/kiosk/store"
@@ -111,7 +111,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 			Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
 		}}
 	}
-	words, err := kioskapp.NewTranslator(assets.Translations())
+	words, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		return devs, fmt.Errorf("receipt printer: %w", err)
 	}

@@ -1,4 +1,8 @@
-package app
+// Package i18n gives every word a resident reads, in Traditional Chinese, Portuguese
+// or English: the screens (app), the printed receipt (printer) and any spoken prompt
+// use this one Translator, and money is formatted here once. It is Fyne-free, so the
+// receipt printer does not link the UI toolkit.
+package i18n
 
 import (
 	"encoding/json"
@@ -7,7 +11,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/nicksnyder/go-i18n/v2/i18n"
+	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
 
 	"github.com/macau-dsi/kiosk/kiosk"
@@ -16,20 +20,20 @@ import (
 // Translator turns message keys into words in the resident's language. Every string a
 // resident reads comes from assets/i18n/<language>.json; the code holds keys only.
 type Translator struct {
-	bundle *i18n.Bundle
-	locs   map[kiosk.Language]*i18n.Localizer
+	bundle *goi18n.Bundle
+	locs   map[kiosk.Language]*goi18n.Localizer
 	keys   map[kiosk.Language]map[string]bool
 	plural map[string]bool // keys with plural forms (in any language)
-	// missing receives keys that were asked for but not found (tests watch it; the
-	// kiosk logs the key, never data).
-	missing func(lang kiosk.Language, key string)
+	// Missing, if set, receives keys that were asked for but not found (tests watch
+	// it; the kiosk logs the key, never data).
+	Missing func(lang kiosk.Language, key string)
 }
 
 // NewTranslator loads one <language>.json per kiosk language from fsys.
 func NewTranslator(fsys fs.FS) (*Translator, error) {
-	b := i18n.NewBundle(language.English)
+	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("json", json.Unmarshal)
-	t := &Translator{bundle: b, locs: map[kiosk.Language]*i18n.Localizer{}, keys: map[kiosk.Language]map[string]bool{}, plural: map[string]bool{}}
+	t := &Translator{bundle: b, locs: map[kiosk.Language]*goi18n.Localizer{}, keys: map[kiosk.Language]map[string]bool{}, plural: map[string]bool{}}
 	for _, l := range kiosk.Languages {
 		name := string(l) + ".json"
 		data, err := fs.ReadFile(fsys, name)
@@ -48,7 +52,7 @@ func NewTranslator(fsys fs.FS) (*Translator, error) {
 			}
 		}
 		t.keys[l] = keys
-		t.locs[l] = i18n.NewLocalizer(b, string(l))
+		t.locs[l] = goi18n.NewLocalizer(b, string(l))
 	}
 	return t, nil
 }
@@ -71,7 +75,7 @@ func (t *Translator) Has(l kiosk.Language, key string) bool { return t.keys[l][k
 
 // T translates key with optional template data ("Seconds", "Name", ...).
 func (t *Translator) T(l kiosk.Language, key string, data map[string]any) string {
-	return t.localize(l, &i18n.LocalizeConfig{MessageID: key, TemplateData: data})
+	return t.localize(l, &goi18n.LocalizeConfig{MessageID: key, TemplateData: data})
 }
 
 // N translates a key with plural forms for count (available as {{.Count}}).
@@ -80,18 +84,18 @@ func (t *Translator) N(l kiosk.Language, key string, count int, data map[string]
 	for k, v := range data {
 		d[k] = v
 	}
-	return t.localize(l, &i18n.LocalizeConfig{MessageID: key, TemplateData: d, PluralCount: count})
+	return t.localize(l, &goi18n.LocalizeConfig{MessageID: key, TemplateData: d, PluralCount: count})
 }
 
-func (t *Translator) localize(l kiosk.Language, lc *i18n.LocalizeConfig) string {
+func (t *Translator) localize(l kiosk.Language, lc *goi18n.LocalizeConfig) string {
 	loc, ok := t.locs[l]
 	if !ok {
 		loc = t.locs[kiosk.LangEN]
 	}
 	s, err := loc.Localize(lc)
 	if err != nil || !t.keys[l][lc.MessageID] {
-		if t.missing != nil {
-			t.missing(l, lc.MessageID)
+		if t.Missing != nil {
+			t.Missing(l, lc.MessageID)
 		}
 		if s == "" {
 			// Show the key rather than nothing: a blank button is worse than an
@@ -102,27 +106,32 @@ func (t *Translator) localize(l kiosk.Language, lc *i18n.LocalizeConfig) string 
 	return s
 }
 
-// money formats avos (1/100 MOP) as the language writes amounts: "MOP 120.00",
-// "120,00 patacas", "澳門元 120.00".
-func (t *Translator) money(l kiosk.Language, avos int) string {
-	sep := t.T(l, "format.decimal_separator", nil)
+// Money formats avos (1/100 MOP) as the language writes amounts: "MOP 120.00",
+// "120,00 patacas", "澳門元 120.00". Screens and receipts both use it.
+func (t *Translator) Money(l kiosk.Language, avos int) string {
+	sep := t.T(l, KeyDecimalSeparator, nil)
 	neg := ""
 	if avos < 0 {
 		neg, avos = "-", -avos
 	}
 	amount := fmt.Sprintf("%s%d%s%02d", neg, avos/100, sep, avos%100)
-	return t.T(l, "format.money", map[string]any{"Amount": amount})
+	return t.T(l, KeyMoney, map[string]any{"Amount": amount})
 }
 
-// Dynamic keys: the domain names a state, a guidance, a challenge, a service or a
-// reason, and the UI builds the key from it. The translation test enumerates these.
-func screenKey(s kiosk.State) string        { return "screen." + string(s) }
-func langKey(l kiosk.Language) string       { return "lang." + string(l) }
-func guideKey(g kiosk.Guidance) string      { return "guide." + string(g) }
-func challengeKey(c kiosk.Challenge) string { return "challenge." + string(c) }
-func serviceKey(s kiosk.ServiceID) string   { return "service." + string(s) }
-func fieldKey(name string) string           { return "field." + name }
-func optionKey(field, option string) string { return "option." + field + "." + option }
-func isDynamicKey(key string) bool {
+// Keys of the formats above; every language file has them.
+const (
+	KeyDecimalSeparator = "format.decimal_separator"
+	KeyMoney            = "format.money"
+)
+
+// FormatKeys lists the keys Money needs.
+func FormatKeys() []string { return []string{KeyDecimalSeparator, KeyMoney} }
+
+// LangKey names a language in its own words ("lang.pt" is "Português").
+func LangKey(l kiosk.Language) string { return "lang." + string(l) }
+
+// IsDynamicKey reports keys built at run time from form data (field and option
+// names), which a scan of the code's literals cannot see.
+func IsDynamicKey(key string) bool {
 	return strings.HasPrefix(key, "field.") || strings.HasPrefix(key, "option.")
 }
