@@ -50,7 +50,7 @@ lint:
 eval-face: setup build
 	$(BIN) face eval --json=false --report docs/face-eval.md
 
-screenshots: setup build
+screenshots: setup
 	bash packaging/screenshots.sh
 
 doctor: build

@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
 # Screenshots of every kiosk screen in every language, taken from the real binary in
-# its real (OpenGL) window under Xvfb: `kiosk run --tour` shows the sample snapshot of
+# its real (OpenGL) window under Xvfb: cmd/kiosk-tour shows the sample snapshot of
 # each screen (kiosk/kiosktest.Samples) and announces it on stdout; this script grabs
-# the X screen with ImageMagick's `import` and tells the kiosk to go on.
+# the X screen with ImageMagick's `import` and tells the tour to go on. The tour is its
+# own binary so that the kiosk's production binary does not link test code.
 #
-#   packaging/screenshots.sh [OUT_DIR] [KIOSK_BINARY]
+#   packaging/screenshots.sh [OUT_DIR] [TOUR_BINARY]
 #
-# Defaults: docs/screenshots and bin/kiosk (built if missing). Needs xvfb, imagemagick
+# Defaults: docs/screenshots and bin/kiosk-tour (built from ./cmd/kiosk-tour when not
+# given, so the pictures show the current code). Needs xvfb, imagemagick
 # and Mesa's software OpenGL (packaging/setup-debian.sh installs them).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 out=${1:-docs/screenshots}
-bin=${2:-bin/kiosk}
-if [[ ! -x $bin ]]; then
-	go build -o "$bin" ./cmd/kiosk
+bin=${2:-}
+if [[ -z $bin ]]; then
+	bin=bin/kiosk-tour
+	go build -o "$bin" ./cmd/kiosk-tour
 fi
 for tool in Xvfb import; do
 	command -v "$tool" >/dev/null || { echo "screenshots: $tool is missing (apt-get install xvfb imagemagick)" >&2; exit 1; }
@@ -36,7 +39,7 @@ trap cleanup EXIT
 for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$disp ]] && break; sleep 0.1; done
 export DISPLAY=":$disp" LIBGL_ALWAYS_SOFTWARE=1
 
-coproc KIOSK { exec "$bin" run --tour 2>/tmp/kiosk-screenshots.$$.log; }
+coproc KIOSK { exec "$bin" 2>/tmp/kiosk-screenshots.$$.log; }
 kiosk=$KIOSK_PID
 n=0
 while IFS= read -r -t 60 line <&"${KIOSK[0]}"; do
@@ -53,7 +56,7 @@ done
 wait "$kiosk" 2>/dev/null || true
 kiosk=""
 if ((n == 0)); then
-	echo "screenshots: the kiosk showed no screen; its log:" >&2
+	echo "screenshots: the tour showed no screen; its log:" >&2
 	cat /tmp/kiosk-screenshots.$$.log >&2 || true
 	rm -f /tmp/kiosk-screenshots.$$.log
 	exit 1

@@ -48,3 +48,21 @@ func TestOnlyCmdImportsConfig(t *testing.T) {
 		}
 	}
 }
+
+// TestKioskBinaryDoesNotLinkTesting: the production binary must not link the testing
+// package (kiosk/kiosktest imports it; the screenshot tour that used kiosktest is
+// cmd/kiosk-tour now). The failure names the package that brings it in.
+func TestKioskBinaryDoesNotLinkTesting(t *testing.T) {
+	deps := goList(t, "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`, "./cmd/kiosk")
+	if len(deps) < 50 {
+		t.Fatalf("go list -deps found only %d packages", len(deps))
+	}
+	for _, line := range deps {
+		f := strings.Fields(line)
+		for _, imp := range f[1:] {
+			if imp == "testing" || strings.HasPrefix(imp, "testing/") {
+				t.Errorf("cmd/kiosk links %s through %s", imp, f[0])
+			}
+		}
+	}
+}

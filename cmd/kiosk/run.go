@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"math"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -23,7 +18,6 @@ import (
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
-	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
 
 // runOptions are the flags of `kiosk run`.
@@ -31,10 +25,6 @@ type runOptions struct {
 	windowed bool
 	demo     bool
 	camera   int // -1: the configured camera (or the recorded one in demo mode)
-	// tour shows sample snapshots of every screen in every language, one per line read
-	// from stdin, announcing each as "SCREEN <lang>_<state>" on stdout, for
-	// packaging/screenshots.sh. Hidden: it is a tool, not a mode of the kiosk.
-	tour bool
 }
 
 func init() {
@@ -67,8 +57,6 @@ func init() {
 	cmd.Flags().BoolVar(&o.windowed, "windowed", false, "a normal window instead of full screen (development)")
 	cmd.Flags().BoolVar(&o.demo, "demo", false, "run with emulated devices under a DEMO banner")
 	cmd.Flags().IntVar(&o.camera, "camera", -1, "webcam index to use instead of the configured (or, in demo, recorded) camera")
-	cmd.Flags().BoolVar(&o.tour, "tour", false, "show every screen in every language from sample data, stepping on each line of stdin (screenshots)")
-	_ = cmd.Flags().MarkHidden("tour")
 	rootCmd.AddCommand(cmd)
 }
 
@@ -89,41 +77,11 @@ func wireDevices(ctx context.Context, cfg config.Config, o runOptions) (devices,
 	return hardware(ctx, cfg, o)
 }
 
-// demoFrame draws a stand-in camera picture: a grey room and, when present, an
-// outline of a head offset by dx (fraction of the width) and scaled.
-func demoFrame(face bool, dx, scale float64) image.Image {
-	const w, h = 640, 480
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	cx, cy := w/2+dx*w, h/2.0
-	rx, ry := 95*scale, 125*scale
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			v := uint8(60 + 40*y/h)
-			c := color.NRGBA{v, v, v + 10, 0xff}
-			if face {
-				ex, ey := (float64(x)-cx)/rx, (float64(y)-cy)/ry
-				d := math.Sqrt(ex*ex + ey*ey)
-				switch {
-				case d < 1:
-					c = color.NRGBA{0xc8, 0xa0, 0x82, 0xff}
-				case float64(y) > cy+ry*0.8 && math.Abs(float64(x)-cx) < rx*1.8:
-					c = color.NRGBA{0x30, 0x40, 0x70, 0xff} // shoulders
-				}
-			}
-			img.SetNRGBA(x, y, c)
-		}
-	}
-	return img
-}
-
 // runKiosk builds the session and the window and runs until the window closes or
 // the process is told to stop.
 func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if parent == nil {
 		parent = context.Background()
-	}
-	if o.tour {
-		return runTour(cfg, o)
 	}
 	if o.demo {
 		cfg = demoConfig(cfg)
@@ -178,69 +136,5 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("kiosk run: %w", err)
 	}
-	return nil
-}
-
-// runTour shows kiosktest's sample snapshot of every state in every language in the
-// real window, stepping on stdin, for packaging/screenshots.sh.
-func runTour(cfg config.Config, o runOptions) error {
-	tr, err := i18n.NewTranslator(assets.Translations())
-	if err != nil {
-		return fmt.Errorf("kiosk run --tour: %w", err)
-	}
-	type stop struct {
-		name string
-		snap kiosk.Snapshot
-	}
-	var stops []stop
-	for _, l := range kiosk.Languages {
-		samples := kiosktest.Samples(l)
-		for _, st := range kiosk.States {
-			s, ok := samples[st]
-			if !ok {
-				continue
-			}
-			if st == kiosk.StateFace {
-				s.Face.Frame = &kiosk.Frame{Image: demoFrame(true, 0, 1), Seq: 1}
-			}
-			stops = append(stops, stop{string(l) + "_" + string(st), s})
-		}
-		// The display modes, once per language, on the menu.
-		m := samples[kiosk.StateServiceMenu]
-		m.LargeText = true
-		stops = append(stops, stop{string(l) + "_service_menu_large", m})
-		m.LargeText, m.HighContrast = false, true
-		stops = append(stops, stop{string(l) + "_service_menu_contrast", m})
-		d := samples[kiosk.StateAttract]
-		d.Demo = true
-		stops = append(stops, stop{string(l) + "_attract_demo", d})
-	}
-	flow := kiosktest.NewFlow(stops[0].snap)
-	a := fyneapp.NewWithID("mo.gov.dsi.kiosk")
-	w := a.NewWindow("kiosk tour")
-	ui := kioskapp.New(a, w, tr, flow, nil)
-	w.SetPadded(false)
-	if o.windowed {
-		w.Resize(fyne.NewSize(1920, 1080))
-	} else {
-		w.SetFullScreen(true)
-	}
-	go func() {
-		in := bufio.NewScanner(os.Stdin)
-		for _, s := range stops {
-			flow.Set(s.snap)
-			// Let the driver draw a few frames before the picture is taken.
-			time.Sleep(700 * time.Millisecond)
-			fmt.Println("SCREEN " + s.name)
-			if !in.Scan() {
-				break
-			}
-		}
-		fmt.Println("DONE")
-		fyne.Do(func() { a.Quit() })
-	}()
-	ui.Start()
-	w.ShowAndRun()
-	ui.Stop()
 	return nil
 }

@@ -1,0 +1,32 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
+)
+
+// TestTourVisitsEveryScreen: every sample state in every language, plus three extra
+// stops per language, each with a unique name (the screenshot's file name).
+func TestTourVisitsEveryScreen(t *testing.T) {
+	stops := tourStops()
+	want := 0
+	for _, l := range kiosk.Languages {
+		want += len(kiosktest.Samples(l)) + 3
+	}
+	if len(stops) != want {
+		t.Fatalf("%d stops, want %d", len(stops), want)
+	}
+	seen := map[string]bool{}
+	for _, s := range stops {
+		if seen[s.name] || strings.ContainsAny(s.name, "/ ") {
+			t.Errorf("bad or repeated stop name %q", s.name)
+		}
+		seen[s.name] = true
+		if strings.HasSuffix(s.name, "_"+string(kiosk.StateFace)) && (s.snap.Face.Frame == nil || s.snap.Face.Frame.Image == nil) {
+			t.Errorf("%s: the face screen needs a camera picture", s.name)
+		}
+	}
+}
