@@ -1,0 +1,182 @@
+package office
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver
+)
+
+// DBFile is the back office's SQLite file inside its directory.
+const DBFile = "backoffice.db"
+
+const schema = `
+CREATE TABLE IF NOT EXISTS residents (
+	subject TEXT PRIMARY KEY,
+	label TEXT NOT NULL DEFAULT '',             -- seed profile, for testers' listings
+	residency TEXT NOT NULL,
+	nationality TEXT NOT NULL,
+	passport_expiry TEXT,
+	travel_permit_expiry TEXT,
+	my_photo INTEGER NOT NULL DEFAULT 0,
+	account_status TEXT NOT NULL DEFAULT 'none',
+	account_id TEXT,
+	account_phone TEXT,
+	account_kiosk TEXT,
+	account_created_at TEXT,
+	password_hash TEXT,
+	device_bound INTEGER NOT NULL DEFAULT 0,
+	password_locked_until TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS residents_account ON residents(account_id) WHERE account_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS seeded_pending (
+	subject TEXT NOT NULL,
+	service TEXT NOT NULL,
+	submitted_on TEXT NOT NULL,
+	PRIMARY KEY (subject, service)
+);
+CREATE TABLE IF NOT EXISTS applications (
+	reference TEXT PRIMARY KEY,
+	subject TEXT NOT NULL,
+	service TEXT NOT NULL,
+	kiosk_id TEXT NOT NULL,
+	language TEXT NOT NULL,
+	fee INTEGER NOT NULL,
+	verified TEXT NOT NULL,
+	form TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	received_at TEXT NOT NULL,
+	status TEXT NOT NULL,
+	anchor_seq INTEGER NOT NULL,
+	anchor_mac TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_anchors (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	kiosk_id TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	mac TEXT NOT NULL,
+	reference TEXT NOT NULL,
+	received_at TEXT NOT NULL,
+	regressed INTEGER NOT NULL DEFAULT 0        -- seq below the kiosk's previous head
+);
+CREATE INDEX IF NOT EXISTS audit_anchors_kiosk ON audit_anchors(kiosk_id, id);
+CREATE TABLE IF NOT EXISTS orders (
+	reference TEXT PRIMARY KEY,
+	service TEXT NOT NULL,
+	amount INTEGER NOT NULL,
+	kiosk_id TEXT NOT NULL,
+	status TEXT NOT NULL,
+	qr TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	expires_at TEXT NOT NULL,
+	paid_at TEXT,
+	refunded_at TEXT,
+	refund_reason TEXT
+);
+CREATE TABLE IF NOT EXISTS otp (
+	id TEXT PRIMARY KEY,
+	subject TEXT NOT NULL,
+	phone TEXT NOT NULL,
+	code TEXT NOT NULL,                         -- plain: this is a simulator, sms last shows it
+	created_at TEXT NOT NULL,
+	expires_at TEXT NOT NULL,
+	attempts_left INTEGER NOT NULL,
+	verified INTEGER NOT NULL DEFAULT 0,
+	used INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS bindings (
+	id TEXT PRIMARY KEY,
+	subject TEXT NOT NULL,
+	kiosk_id TEXT NOT NULL,
+	status TEXT NOT NULL,
+	created_at TEXT NOT NULL,
+	expires_at TEXT NOT NULL,
+	bound_at TEXT
+);
+CREATE TABLE IF NOT EXISTS eid_nonces (
+	nonce TEXT PRIMARY KEY,
+	used_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS idempotency (
+	kiosk_id TEXT NOT NULL,
+	key TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	status INTEGER NOT NULL,
+	content_type TEXT NOT NULL,
+	body BLOB NOT NULL,
+	created_at TEXT NOT NULL,
+	PRIMARY KEY (kiosk_id, key)
+);
+`
+
+// DB is the back office's SQLite database.
+type DB struct{ *sql.DB }
+
+// OpenDB opens (creating with mode 0600) dir/backoffice.db and applies the schema.
+// The server and the CLI commands (pay, app scan, list) open the same file; WAL and
+// a busy timeout let them work side by side.
+func OpenDB(dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	path := filepath.Join(dir, DBFile)
+	// Create the file ourselves so that it is 0600 from its first byte (SQLite
+	// gives its -wal and -shm files the database file's mode).
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", path, err)
+	}
+	f.Close()
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?_busy_timeout=5000&_journal_mode=WAL&_txlock=immediate&_synchronous=NORMAL")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.ExecContext(context.Background(), schema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: applying schema: %w", path, err)
+	}
+	return &DB{db}, nil
+}
+
+// ts formats a time for the database (UTC, RFC 3339 with nanoseconds).
+func ts(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
+// parseTS reads a time written by ts.
+func parseTS(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func nullTS(s sql.NullString) *time.Time {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	t := parseTS(s.String)
+	return &t
+}
+
+// withTx runs f in one IMMEDIATE transaction (the DSN's _txlock), so that a check
+// and the write that depends on it cannot interleave with another writer.
+func (d *DB) withTx(ctx context.Context, f func(*sql.Tx) error) error {
+	tx, err := d.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := f(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+var errNoRows = sql.ErrNoRows
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
