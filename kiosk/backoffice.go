@@ -36,6 +36,10 @@ type ApplicationMessage struct {
 	CreatedAt string            `json:"created_at"` // RFC 3339, UTC
 	// Verified says how the resident proved who they are: "face" or "pin".
 	Verified string `json:"verified"`
+	// AuditHead ("row:mac") is the kiosk's audit chain head when the message was
+	// queued; the back office keeps it so the kiosk's log can be checked against a
+	// copy held outside the kiosk. Set by the Deliverer, not part of the payload.
+	AuditHead string `json:"audit_head,omitempty"`
 }
 
 // OutboxMessage is one queued message for the back office, as the store returns it.
@@ -45,6 +49,7 @@ type OutboxMessage struct {
 	Kind           string
 	Payload        []byte
 	Attempts       int
+	AuditHead      string // audit chain head when queued (see ApplicationMessage.AuditHead)
 }
 
 // OutboxQueue is the delivery side of the outbox: the store keeps the messages, their
@@ -122,6 +127,7 @@ func (d *Deliverer) deliver(ctx context.Context, m OutboxMessage) error {
 		if msg.Reference != m.IdempotencyKey {
 			return fmt.Errorf("application %s queued under key %s", msg.Reference, m.IdempotencyKey)
 		}
+		msg.AuditHead = m.AuditHead
 		return d.BackOffice.Submit(ctx, m.IdempotencyKey, msg)
 	}
 	return fmt.Errorf("%w: %q", ErrUnknownOutboxKind, m.Kind)

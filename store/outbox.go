@@ -30,14 +30,17 @@ func enqueue(ctx context.Context, x execer, key, kind string, payload []byte, no
 	if key == "" || kind == "" {
 		return errors.New("idempotency key and kind are required")
 	}
-	_, err := x.ExecContext(ctx, `INSERT INTO outbox(idempotency_key, kind, payload, created_at, next_attempt_at)
-		VALUES (?, ?, ?, ?, ?) ON CONFLICT(idempotency_key) DO NOTHING`, key, kind, payload, now, now)
+	// The message carries the audit head of its own transaction (for an application:
+	// its own audit row), for the back office to keep outside the kiosk.
+	_, err := x.ExecContext(ctx, `INSERT INTO outbox(idempotency_key, kind, payload, created_at, next_attempt_at, audit_head)
+		VALUES (?, ?, ?, ?, ?, coalesce((SELECT seq || ':' || hash FROM audit ORDER BY seq DESC LIMIT 1), ''))
+		ON CONFLICT(idempotency_key) DO NOTHING`, key, kind, payload, now, now)
 	return classify(err)
 }
 
 // Due returns undelivered messages whose next attempt is due, oldest first.
 func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) {
-	rows, err := d.db.QueryContext(ctx, `SELECT id, idempotency_key, kind, payload, attempts FROM outbox
+	rows, err := d.db.QueryContext(ctx, `SELECT id, idempotency_key, kind, payload, attempts, audit_head FROM outbox
 		WHERE delivered_at IS NULL AND next_attempt_at <= ? ORDER BY id LIMIT ?`, d.now(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", classify(err))
@@ -46,7 +49,7 @@ func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) 
 	var out []kiosk.OutboxMessage
 	for rows.Next() {
 		var m kiosk.OutboxMessage
-		if err := rows.Scan(&m.ID, &m.IdempotencyKey, &m.Kind, &m.Payload, &m.Attempts); err != nil {
+		if err := rows.Scan(&m.ID, &m.IdempotencyKey, &m.Kind, &m.Payload, &m.Attempts, &m.AuditHead); err != nil {
 			return nil, fmt.Errorf("outbox: %w", classify(err))
 		}
 		out = append(out, m)

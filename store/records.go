@@ -32,14 +32,15 @@ func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application, e kiosk.A
 			return fmt.Errorf("%s: %w", what, classify(err))
 		}
 		d.testStep("application")
-		if err := enqueue(ctx, tx, a.Reference, kiosk.OutboxKindApplication, payload, d.now()); err != nil {
-			return fmt.Errorf("%s: %w", what, err)
-		}
-		d.testStep("outbox")
 		if err := d.appendAudit(ctx, tx, e); err != nil {
 			return fmt.Errorf("%s: %w", what, err)
 		}
 		d.testStep("audit")
+		// After the audit row, so that the message carries it as its audit head.
+		if err := enqueue(ctx, tx, a.Reference, kiosk.OutboxKindApplication, payload, d.now()); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		d.testStep("outbox")
 		return nil
 	})
 }

@@ -8,6 +8,7 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"embed"
 	"errors"
@@ -15,8 +16,10 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -45,6 +48,15 @@ type DB struct {
 	clock kiosk.Clock
 	// onStep, set only by tests, is called between the statements of a write.
 	onStep func(step string)
+
+	auditKey     []byte // nil when a read-only open found no key file
+	auditKeyFile string
+	anchorPath   string // "" for an in-memory database
+	anchorLk     *anchorLock
+	writeMu      sync.Mutex     // one write transaction at a time in this process
+	pending      *pendingAppend // the audit row the open transaction appended
+	anchorMu     sync.Mutex
+	anchorErr    error
 }
 
 var _ kiosk.Store = (*DB)(nil)
@@ -55,6 +67,9 @@ type Options struct {
 	Clock    kiosk.Clock // defaults to the system clock
 	// Warn receives what Open repaired (a folder or file open to others); nil: dropped.
 	Warn func(msg string)
+	// AuditKeyFile holds the audit chain's key (created 0600 on first use); the head is
+	// anchored beside it (AnchorPath). Default: audit.key beside the database.
+	AuditKeyFile string
 }
 
 // Open opens (creating if needed) the database at path, sets WAL mode and runs any
@@ -93,17 +108,59 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, classify(err))
 	}
+	if err := d.openAuditKey(ctx, opt); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	if !opt.ReadOnly {
 		if err := d.migrate(ctx); err != nil {
-			sqlDB.Close()
+			d.Close()
 			return nil, err
 		}
 	}
 	return d, nil
 }
 
+// openAuditKey loads the audit key (creating it on a read-write open) and the anchor
+// lock. A missing key is created only while the chain has no keyed row: a new key for
+// an existing keyed chain would hide whatever was done to it.
+func (d *DB) openAuditKey(ctx context.Context, opt Options) error {
+	if d.path == ":memory:" && opt.AuditKeyFile == "" {
+		d.auditKey = make([]byte, auditKeyLen) // the chain lives and dies with the process
+		_, err := rand.Read(d.auditKey)
+		return err
+	}
+	d.auditKeyFile = opt.AuditKeyFile
+	if d.auditKeyFile == "" {
+		d.auditKeyFile = filepath.Join(filepath.Dir(d.path), "audit.key")
+	}
+	d.anchorPath = AnchorPath(d.auditKeyFile)
+	_, statErr := os.Stat(d.auditKeyFile)
+	if errors.Is(statErr, os.ErrNotExist) {
+		if opt.ReadOnly {
+			return nil // VerifyAudit says the key is missing; exports still work
+		}
+		var keyed int64
+		// Fails harmlessly (no such column) before migration 3: then no row is keyed.
+		if d.db.QueryRowContext(ctx, `SELECT count(*) FROM audit WHERE keyed = 1`).Scan(&keyed); keyed > 0 {
+			return fmt.Errorf("audit key %s is missing but the audit log has %d keyed rows: restore the key from backup "+
+				"(a new key would make the whole log unverifiable)", d.auditKeyFile, keyed)
+		}
+	}
+	key, err := loadOrCreateKey(d.auditKeyFile, "audit key", !opt.ReadOnly)
+	if err != nil {
+		return err
+	}
+	d.auditKey = key
+	d.anchorLk, err = openAnchorLock(d.anchorPath, opt.ReadOnly)
+	return err
+}
+
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.anchorLk.close()
+	return d.db.Close()
+}
 
 // Path is the database file.
 func (d *DB) Path() string { return d.path }
@@ -149,6 +206,9 @@ func (d *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	defer d.anchorLk.lock(true)()
 	for _, m := range ms {
 		var n int
 		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
@@ -161,9 +221,16 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, classify(err))
 		}
+		d.pending = nil
 		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, classify(err))
+		}
+		if hook := migrationHooks[m.version]; hook != nil {
+			if err := hook(d, ctx, tx); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("migration %s: %w", m.name, err)
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)`,
 			m.version, m.name, d.now()); err != nil {
@@ -173,8 +240,14 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err := tx.Commit(); err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, classify(err))
 		}
+		d.anchorPending(ctx)
 	}
 	return nil
+}
+
+// migrationHooks run Go code inside a migration's own transaction.
+var migrationHooks = map[int]func(d *DB, ctx context.Context, tx *sql.Tx) error{
+	3: (*DB).rekeyLegacyChain,
 }
 
 // SchemaVersion reports the applied and the latest known migration versions.

@@ -507,8 +507,9 @@ func TestKilledSubmissionIsAllOrNothing(t *testing.T) {
 		want   int // rows of each kind after the restart
 	}{
 		{"application", 0},
-		{"outbox", 0},
 		{"audit", 0},
+		{"outbox", 0},
+		{"committed-before-anchor", 1}, // the crash window: one row past the anchor
 		{"committed", 1},
 	} {
 		t.Run(tc.killAt, func(t *testing.T) {
@@ -550,6 +551,11 @@ func TestKilledSubmissionIsAllOrNothing(t *testing.T) {
 			if apps != tc.want || queued != tc.want || audited != int64(tc.want) {
 				t.Errorf("killed at %s: %d applications, %d queued, %d audit rows; want %d of each",
 					tc.killAt, apps, queued, audited, tc.want)
+			}
+			// The next append anchors the head again and the chain stays whole.
+			appendAudit(t, db, 2)
+			if n, err := db.VerifyAudit(ctx); err != nil || n != int64(tc.want+2) || db.AnchorError() != nil {
+				t.Errorf("after the restart and two appends: %d rows, %v (anchor: %v)", n, err, db.AnchorError())
 			}
 		})
 	}
