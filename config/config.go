@@ -38,17 +38,20 @@ type Config struct {
 	UI    UIConfig    `mapstructure:"ui" yaml:"ui"`
 	// Printer is the receipt printer (config/printer.go).
 	Printer PrinterConfig `mapstructure:"printer" yaml:"printer"`
+	// BackOffice is DSI's back office (config/backoffice.go).
+	BackOffice BackOfficeConfig `mapstructure:"backoffice" yaml:"backoffice"`
 }
 
 // Default returns the embedded defaults.
 func Default() Config {
 	return Config{
-		Kiosk:   defaultKiosk(),
-		Card:    defaultCard(),
-		Face:    defaultFace(),
-		Store:   defaultStore(),
-		UI:      defaultUI(),
-		Printer: defaultPrinter(),
+		Kiosk:      defaultKiosk(),
+		Card:       defaultCard(),
+		Face:       defaultFace(),
+		Store:      defaultStore(),
+		UI:         defaultUI(),
+		Printer:    defaultPrinter(),
+		BackOffice: defaultBackOffice(),
 	}
 }
 
@@ -295,6 +298,7 @@ func (c Config) validateSections() Problems {
 	ps = append(ps, c.Face.validate()...)
 	ps = append(ps, c.Store.validate()...)
 	ps = append(ps, c.UI.validate()...)
+	ps = append(ps, c.BackOffice.validate()...)
 	ps = append(ps, c.Printer.validate(c.Kiosk.Mode)...)
 	// Demo and virtual devices can never be enabled by accident in production.
 	if c.Kiosk.Mode == ModeProduction {

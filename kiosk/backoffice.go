@@ -33,6 +33,9 @@ type ApplicationMessage struct {
 	Language  Language          `json:"language"`
 	Fee       int               `json:"fee_avos"`
 	Form      map[string]string `json:"form"`
+	// Sealed holds the secret fields (passwords) sealed to the back office's key, as
+	// base64; they never appear in Form. See SecretSealer.
+	Sealed    map[string]string `json:"sealed,omitempty"`
 	CreatedAt string            `json:"created_at"` // RFC 3339, UTC
 	// Verified says how the resident proved who they are: "face" or "pin".
 	Verified string `json:"verified"`
@@ -197,4 +200,12 @@ func (b *DemoBackOffice) Submitted() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return len(b.submitted)
+}
+
+// SecretSealer encrypts a resident's secret (the One Account service password) to the
+// back office's public key, so the kiosk never writes it in a form it could read back:
+// the application, the outbox, the WAL and the logs only ever hold the ciphertext.
+// context binds the ciphertext to one application (its reference).
+type SecretSealer interface {
+	Seal(secret []byte, context string) ([]byte, error)
 }

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -87,6 +88,7 @@ type Deps struct {
 	Clock      Clock
 	Rand       io.Reader // crypto/rand.Reader in production
 	Subjects   SubjectHasher
+	Sealer     SecretSealer // seals passwords to the back office: never stored in clear
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
@@ -164,6 +166,8 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 		return nil, errors.New("session: no randomness")
 	case deps.Subjects == nil:
 		return nil, errors.New("session: no subject hasher")
+	case deps.Sealer == nil:
+		return nil, errors.New("session: no secret sealer (the back office's public key)")
 	}
 	if deps.Printer == nil {
 		deps.Printer = NoPrinter{}
@@ -863,15 +867,14 @@ func (m *Machine) startSubmit(now time.Time) {
 		fail(err)
 		return
 	}
-	form := make(map[string]string, len(m.form))
-	for k, v := range m.form {
-		if k != FieldPasswordConfirm {
-			form[k] = v
-		}
+	form, sealed, err := m.sealForm(ref)
+	if err != nil {
+		fail(err)
+		return
 	}
 	msg := ApplicationMessage{
 		Reference: ref, Service: m.service, Subject: m.subject, KioskID: m.cfg.KioskID,
-		Language: m.lang, Fee: m.cfg.Fees[m.service], Form: form,
+		Language: m.lang, Fee: m.cfg.Fees[m.service], Form: form, Sealed: sealed,
 		CreatedAt: now.UTC().Format(time.RFC3339), Verified: m.verifiedBy,
 	}
 	payload, err := json.Marshal(msg)
@@ -903,6 +906,34 @@ func (m *Machine) startSubmit(now time.Time) {
 		}
 		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice, Service: service, subject: subject})
 	})
+}
+
+// sealForm splits the form into what the back office may read (the plain values) and
+// the secrets, each sealed to the back office's key and bound to the reference, so no
+// password ever reaches the database, the outbox or a log in clear. The confirmation
+// field only served the check on screen and is dropped.
+func (m *Machine) sealForm(ref string) (plain, sealed map[string]string, err error) {
+	plain = map[string]string{}
+	for _, f := range FormFor(m.service) {
+		v := m.form[f.Name]
+		switch {
+		case f.Name == FieldPasswordConfirm || v == "":
+		case f.Kind == FieldPassword:
+			secret := []byte(v)
+			ct, err := m.deps.Sealer.Seal(secret, ref)
+			clear(secret)
+			if err != nil {
+				return nil, nil, fmt.Errorf("sealing %s: %w", f.Name, err)
+			}
+			if sealed == nil {
+				sealed = map[string]string{}
+			}
+			sealed[f.Name] = base64.StdEncoding.EncodeToString(ct)
+		default:
+			plain[f.Name] = v
+		}
+	}
+	return plain, sealed, nil
 }
 
 // --- output ----------------------------------------------------------------

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
+	"github.com/macau-dsi/kiosk/sealbox"
 )
 
 const doc = "1234567(8)"
@@ -126,6 +128,29 @@ func TestHappyPathPerService(t *testing.T) {
 			}
 			if _, ok := msg.Form[kiosk.FieldPasswordConfirm]; ok {
 				t.Error("payload carries the password confirmation")
+			}
+			// The service password is never in the payload in clear: only sealed to the
+			// back office's key, and bound to this application's reference.
+			if strings.Contains(string(a.Payload), "3971") {
+				t.Errorf("payload holds the password in clear: %s", a.Payload)
+			}
+			if _, ok := msg.Form[kiosk.FieldServicePassword]; ok {
+				t.Error("payload's form carries the service password")
+			}
+			if c.service == kiosk.ServiceOneAccount {
+				ct, err := base64.StdEncoding.DecodeString(msg.Sealed[kiosk.FieldServicePassword])
+				if err != nil {
+					t.Fatalf("sealed password: %v", err)
+				}
+				pw, err := sealbox.Open(h.SealKey, ct, ref)
+				if err != nil || string(pw) != "3971" {
+					t.Errorf("the back office opens %q, %v", pw, err)
+				}
+				if _, err := sealbox.Open(h.SealKey, ct, "260514-OTHER"); err == nil {
+					t.Error("a sealed password opens for another application")
+				}
+			} else if len(msg.Sealed) != 0 {
+				t.Errorf("sealed fields for %s: %v", c.service, msg.Sealed)
 			}
 			noPersonalData(t, "payload", string(a.Payload))
 			ob := h.Store.Outbox()
@@ -780,8 +805,9 @@ func TestManySessionsNoLeak(t *testing.T) {
 
 func TestNewMachineChecksPorts(t *testing.T) {
 	h := kiosktest.NewHarness(t)
+	sealer, _ := kiosktest.NewSealer(t)
 	full := kiosk.Deps{Card: h.Card, Face: h.Face, Store: h.Store, BackOffice: h.BackOffice,
-		Clock: h.Clock, Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}}
+		Clock: h.Clock, Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}, Sealer: sealer}
 	if _, err := kiosk.NewMachine(kiosk.MachineConfig{}, full); err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
@@ -790,6 +816,7 @@ func TestNewMachineChecksPorts(t *testing.T) {
 		func(d *kiosk.Deps) { d.Store = nil },
 		func(d *kiosk.Deps) { d.BackOffice = nil }, func(d *kiosk.Deps) { d.Clock = nil },
 		func(d *kiosk.Deps) { d.Rand = nil }, func(d *kiosk.Deps) { d.Subjects = nil },
+		func(d *kiosk.Deps) { d.Sealer = nil },
 	} {
 		d := full
 		drop(&d)

@@ -19,6 +19,7 @@ import (
 	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/printer"
+	"github.com/macau-dsi/kiosk/sealbox"
 	"github.com/macau-dsi/kiosk/store"
 )
 
@@ -120,11 +121,23 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		pc.Folder = filepath.Join(filepath.Dir(cfg.Store.Path), "receipts") // beside the demo database
 	}
 	receipts := printer.New(printerOptions(pc), words) // CUPS with a queue, a PDF folder, else kiosk.NoPrinter
+	sealKey := cfg.BackOffice.SealKeyFile
+	if o.demo {
+		// The demo is its own back office: its key pair lives beside the demo database.
+		sealKey = filepath.Join(filepath.Dir(cfg.Store.Path), "backoffice-seal.pub")
+		if err := ensureDemoSealKey(sealKey); err != nil {
+			return devs, err
+		}
+	}
+	sealer, err := sealbox.LoadSealer(sealKey)
+	if err != nil {
+		return devs, fmt.Errorf("%w (set backoffice.seal_key_file to the back office's public key)", err)
+	}
 	onError := func(err error) { slog.Warn("session", "error", err) }
 	devs.deps = kiosk.Deps{
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
-		OnError: onError,
+		Sealer: sealer, OnError: onError,
 	}
 	devs.background = func(ctx context.Context, post func(kiosk.Event)) {
 		go runHealth(ctx, cfg, db)
@@ -132,6 +145,25 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		go watchMaintenance(ctx, db, post)
 	}
 	return devs, nil
+}
+
+// ensureDemoSealKey makes the demo back office's key pair once: the public key at
+// pubPath, the private key beside it (0600) for whoever plays the back office.
+func ensureDemoSealKey(pubPath string) error {
+	if _, err := os.Stat(pubPath); err == nil {
+		return nil
+	}
+	priv, pub, err := sealbox.GenerateKeyPair()
+	if err != nil {
+		return fmt.Errorf("demo back-office key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(pubPath), 0o700); err != nil {
+		return fmt.Errorf("demo back-office key: %w", err)
+	}
+	if err := os.WriteFile(strings.TrimSuffix(pubPath, ".pub")+".key", priv, 0o600); err != nil {
+		return fmt.Errorf("demo back-office key: %w", err)
+	}
+	return os.WriteFile(pubPath, pub, 0o644)
 }
 
 // watchMaintenance posts the staff's maintenance switch to the session.

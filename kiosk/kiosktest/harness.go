@@ -2,11 +2,14 @@ package kiosktest
 
 import (
 	"context"
+	"crypto/ecdh"
+	"crypto/rand"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/sealbox"
 )
 
 // Day is a calendar date at midnight UTC, as card dates are parsed.
@@ -40,8 +43,12 @@ type Harness struct {
 	Store      *Store
 	BackOffice *BackOffice
 	Printer    *Printer
-	Config     kiosk.MachineConfig
-	M          *kiosk.Machine
+	// StorePort, if set before Start, replaces the fake Store (a real database).
+	StorePort kiosk.Store
+	// SealKey is the back office's private key that the machine seals passwords to.
+	SealKey *ecdh.PrivateKey
+	Config  kiosk.MachineConfig
+	M       *kiosk.Machine
 
 	mu     sync.Mutex
 	snaps  []kiosk.Snapshot
@@ -80,9 +87,15 @@ func (h *Harness) Subject(doc string) string { return Subjects{}.Hash(doc) }
 // Start builds and runs the machine; the test's cleanup stops it.
 func (h *Harness) Start() *Harness {
 	h.T.Helper()
+	var store kiosk.Store = h.Store
+	if h.StorePort != nil {
+		store = h.StorePort
+	}
+	sealer, priv := NewSealer(h.T)
+	h.SealKey = priv
 	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
-		Card: h.Card, Face: h.Face, Store: h.Store, BackOffice: h.BackOffice,
-		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{},
+		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
+		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer,
 		OnError: func(err error) {
 			h.mu.Lock()
 			h.errs = append(h.errs, err)
@@ -109,6 +122,20 @@ func (h *Harness) Start() *Harness {
 	h.T.Cleanup(h.Stop)
 	h.WaitState(kiosk.StateAttract)
 	return h
+}
+
+// NewSealer makes a back-office key pair and a real sealer to its public key.
+func NewSealer(t testing.TB) (*sealbox.Sealer, *ecdh.PrivateKey) {
+	t.Helper()
+	priv, err := ecdh.X25519().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := sealbox.NewSealer(priv.PublicKey())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer, priv
 }
 
 // Stop ends the machine and waits for it.
