@@ -106,13 +106,11 @@ type CardReader interface {
 
 // Errors a card can give, as residents are told them. Adapters wrap these.
 var (
-	ErrNoCard         = errors.New("no card in the reader")
-	ErrCardRemoved    = errors.New("card removed during the operation")
-	ErrCardNotGenuine = errors.New("card could not be verified")
-	ErrCardExpired    = errors.New("card has expired")
-	ErrWrongPIN       = errors.New("wrong PIN")
-	ErrCardBlocked    = errors.New("card PIN is blocked")
-	ErrReaderGone     = errors.New("card reader not available")
+	ErrNoCard      = errors.New("no card in the reader")
+	ErrCardRemoved = errors.New("card removed during the operation")
+	ErrWrongPIN    = errors.New("wrong PIN")
+	ErrCardBlocked = errors.New("card PIN is blocked")
+	ErrReaderGone  = errors.New("card reader not available")
 )
 
 // WrongPINError carries the number of tries left; it unwraps to ErrWrongPIN.

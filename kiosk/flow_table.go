@@ -8,7 +8,7 @@ package kiosk
 const AnyState State = "*"
 
 // Guard names a condition the machine evaluates for the event at hand. The empty
-// guard always holds; "!" + guard negates it.
+// guard always holds.
 type Guard string
 
 const (
@@ -21,9 +21,6 @@ const (
 	GuardFormValid       Guard = "form_valid"        // the form validates
 	GuardInService       Guard = "in_service"        // reader present and not in maintenance
 )
-
-// Not negates a guard.
-func Not(g Guard) Guard { return "!" + g }
 
 // Action names one effect of a transition. Entry actions of the target state (see
 // OnEnter) run after the rule's own actions.
@@ -247,20 +244,14 @@ var activity = map[EventKind]bool{
 type GuardFunc func(g Guard) bool
 
 // Match finds the rule for an event in state from. guard answers the non-empty
-// guards (without "!"). ok is false when the event does nothing in that state.
+// guards. ok is false when the event does nothing in that state.
 func Match(table []Rule, from State, on EventKind, guard GuardFunc) (Rule, bool) {
 	for _, r := range table {
 		if r.On != on || (r.From != from && r.From != AnyState) {
 			continue
 		}
-		if r.If != GuardNone {
-			g, neg := r.If, false
-			if g[0] == '!' {
-				g, neg = g[1:], true
-			}
-			if guard(g) == neg {
-				continue
-			}
+		if r.If != GuardNone && !guard(r.If) {
+			continue
 		}
 		return r, true
 	}

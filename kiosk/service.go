@@ -224,53 +224,6 @@ func (f Fees) Validate() error {
 	return nil
 }
 
-// ServicePasswordGuard counts wrong tries of the eID service password and locks it for
-// ServicePasswordLock after MaxTries wrong ones. The back office owns the real
-// counter; this is the rule, shared by its adapter and by the test fake.
-type ServicePasswordGuard struct {
-	MaxTries    int // wrong tries that lock; 0 means DefaultServicePasswordTries
-	wrong       int
-	lockedUntil time.Time
-}
-
-// DefaultServicePasswordTries is a placeholder: the public record says "too many wrong
-// tries" without a number.
-const DefaultServicePasswordTries = 5
-
-// LockedUntil returns the end of the lock, or the zero time when not locked at now.
-func (g *ServicePasswordGuard) LockedUntil(now time.Time) time.Time {
-	if now.Before(g.lockedUntil) {
-		return g.lockedUntil
-	}
-	return time.Time{}
-}
-
-// Try records the outcome of one try at now. It returns ErrPasswordLocked (without
-// counting) while locked.
-func (g *ServicePasswordGuard) Try(now time.Time, correct bool) error {
-	if now.Before(g.lockedUntil) {
-		return ErrPasswordLocked
-	}
-	if !g.lockedUntil.IsZero() {
-		// The lock ran out: a fresh set of tries.
-		g.lockedUntil, g.wrong = time.Time{}, 0
-	}
-	if correct {
-		g.wrong = 0
-		return nil
-	}
-	g.wrong++
-	max := g.MaxTries
-	if max <= 0 {
-		max = DefaultServicePasswordTries
-	}
-	if g.wrong >= max {
-		g.lockedUntil = now.Add(ServicePasswordLock)
-		return ErrPasswordLocked
-	}
-	return ErrWrongPassword
-}
-
 // Errors of the eID service password.
 var (
 	ErrWrongPassword  = errors.New("wrong service password")

@@ -127,43 +127,6 @@ func TestFees(t *testing.T) {
 	}
 }
 
-func TestServicePasswordGuard(t *testing.T) {
-	t0 := time.Date(2026, 5, 14, 10, 0, 0, 0, MacauTime)
-	var g ServicePasswordGuard
-	for i := 1; i < DefaultServicePasswordTries; i++ {
-		if err := g.Try(t0, false); !errors.Is(err, ErrWrongPassword) {
-			t.Fatalf("try %d: %v", i, err)
-		}
-	}
-	if err := g.Try(t0, false); !errors.Is(err, ErrPasswordLocked) {
-		t.Fatalf("last wrong try: %v", err)
-	}
-	if got := g.LockedUntil(t0); !got.Equal(t0.Add(60 * time.Minute)) {
-		t.Fatalf("locked until %v", got)
-	}
-	// Even the right password is refused while locked.
-	if err := g.Try(t0.Add(59*time.Minute), true); !errors.Is(err, ErrPasswordLocked) {
-		t.Fatalf("right password while locked: %v", err)
-	}
-	// After 60 minutes: a fresh set of tries.
-	t1 := t0.Add(60 * time.Minute)
-	if !g.LockedUntil(t1).IsZero() {
-		t.Fatal("still locked after 60 minutes")
-	}
-	if err := g.Try(t1, false); !errors.Is(err, ErrWrongPassword) {
-		t.Fatalf("first try after the lock: %v", err)
-	}
-	if err := g.Try(t1, true); err != nil {
-		t.Fatalf("right password: %v", err)
-	}
-	// A right password resets the count.
-	for i := 1; i < DefaultServicePasswordTries; i++ {
-		if err := g.Try(t1, false); !errors.Is(err, ErrWrongPassword) {
-			t.Fatalf("after reset, try %d: %v", i, err)
-		}
-	}
-}
-
 func TestValidateForm(t *testing.T) {
 	ok := map[string]string{FieldCollectionOffice: "office_central", FieldPhoneNumber: "66123456"}
 	cases := []struct {

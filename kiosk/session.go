@@ -704,15 +704,9 @@ func (m *Machine) startRead(now time.Time) {
 	})
 }
 
-func readReason(err error) MsgKey {
-	switch {
-	case errors.Is(err, ErrCardNotGenuine):
-		return ReasonCardNotGenuine
-	case errors.Is(err, ErrCardExpired):
-		return ReasonCardExpired
-	}
-	return ReasonCardUnreadable
-}
+// readReason: a card that reads but is not genuine or has expired is decided above from
+// the read itself (Verified, the expiry date); an error means the card could not be read.
+func readReason(error) MsgKey { return ReasonCardUnreadable }
 
 func (m *Machine) startFace(now time.Time) {
 	m.faceAttempt++

@@ -75,28 +75,6 @@ func (d *DB) CountApplications(ctx context.Context) (int, error) {
 	return n, classify(err)
 }
 
-// StartSession records the start of a resident session.
-func (d *DB) StartSession(ctx context.Context, id, kioskID string) error {
-	_, err := d.db.ExecContext(ctx, `INSERT INTO sessions(id, kiosk_id, started_at) VALUES (?, ?, ?)`, id, kioskID, d.now())
-	if err != nil {
-		return fmt.Errorf("starting session: %w", classify(err))
-	}
-	return nil
-}
-
-// EndSession records how a session ended and the keyed subject hash (if a card was read).
-func (d *DB) EndSession(ctx context.Context, id, outcome, subject string) error {
-	res, err := d.db.ExecContext(ctx, `UPDATE sessions SET ended_at = ?, outcome = ?, subject = ? WHERE id = ? AND ended_at IS NULL`,
-		d.now(), outcome, subject, id)
-	if err != nil {
-		return fmt.Errorf("ending session: %w", classify(err))
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("ending session %s: no open session with that id", id)
-	}
-	return nil
-}
-
 // HealthSample is one health reading.
 type HealthSample struct {
 	At        time.Time

@@ -379,18 +379,9 @@ func TestSubjectKey(t *testing.T) {
 	}
 }
 
-func TestSessionsAndHealth(t *testing.T) {
+func TestHealth(t *testing.T) {
 	db := openTemp(t)
 	ctx := context.Background()
-	if err := db.StartSession(ctx, "s1", "k1"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.EndSession(ctx, "s1", "done", "hash"); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.EndSession(ctx, "s1", "done", "hash"); err == nil {
-		t.Error("ending a session twice succeeded")
-	}
 	if err := db.RecordHealth(ctx, HealthSample{Component: "camera", OK: false, Detail: "no device"}); err != nil {
 		t.Fatal(err)
 	}
