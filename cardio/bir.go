@@ -319,6 +319,17 @@ func readLDS(ctx context.Context, t apdu.Transceiver, open opener, lim limits, o
 			continue
 		}
 		b, err := r.ReadFile(ctx, f, true)
+		if f.Name == lds.EFSOD.Name {
+			// A card without EF.SOD, or with an empty one, is still shown (marked
+			// unverified): passive authentication reports "EF.SOD not found" (nil)
+			// or "EF.SOD empty" (empty, not nil) in sod_parsed.
+			switch {
+			case errors.Is(err, apdu.ErrFileNotFound):
+				continue
+			case errors.Is(err, lds.ErrFileEmpty):
+				b, err = []byte{}, nil
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

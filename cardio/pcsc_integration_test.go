@@ -67,6 +67,12 @@ func TestPCSCReadProfiles(t *testing.T) {
 			if p.Faults.Signer == "expired" {
 				wantFail[lds.CheckDSValidity] = "expired signer"
 			}
+			if p.Faults.SOD != "" {
+				// No EF.SOD, or an empty one: sod_parsed fails, nothing else is checked.
+				for _, c := range read.PassiveAuth {
+					wantFail[c.Name] = "no EF.SOD"
+				}
+			}
 			for _, c := range read.PassiveAuth {
 				if c.OK == (wantFail[c.Name] != "") {
 					t.Errorf("check %s ok=%v (%s)", c.Name, c.OK, c.Detail)

@@ -114,7 +114,10 @@ func newProfileCard(t testing.TB, name string) (*Card, *Profile, *LDS) {
 		t.Fatal(err)
 	}
 	c.PowerOn()
-	l := &LDS{COM: c.files[FIDCOM].data, SOD: c.files[FIDSOD].data, CardInfo: c.files[FIDCardInfo].data, DG: map[int][]byte{}}
+	l := &LDS{COM: c.files[FIDCOM].data, CardInfo: c.files[FIDCardInfo].data, DG: map[int][]byte{}}
+	if f := c.files[FIDSOD]; f != nil {
+		l.SOD = f.data
+	}
 	for n, fid := range dgFID {
 		l.DG[n] = c.files[fid].data
 	}

@@ -73,6 +73,12 @@ func BuildLDS(p *Profile, signer crypto.Signer, signerCert *x509.Certificate, si
 	if l.SOD, err = EncodeSOD(l.DG, signer, signerCert, signingTime); err != nil {
 		return nil, fmt.Errorf("encoding EF.SOD: %w", err)
 	}
+	switch p.Faults.SOD {
+	case SODMissing:
+		l.SOD = nil // NewCard makes no file of nil content
+	case SODEmpty:
+		l.SOD = []byte{}
+	}
 	if n := p.Faults.TamperDG; n != 0 {
 		// Change one byte of the data group's content after signing: still well-formed
 		// TLV, but its hash no longer matches EF.SOD.

@@ -64,12 +64,22 @@ type Faults struct {
 	TamperDG int `yaml:"tamper_dg"`
 	// Signer picks the document signer of EF.SOD: "valid" (default) or "expired".
 	Signer string `yaml:"signer"`
+	// SOD is "missing" for a card without EF.SOD (SELECT and READ BINARY get
+	// 6A82) or "empty" for an EF.SOD of zero bytes (READ BINARY gets 6B00); empty
+	// (default) for a signed EF.SOD.
+	SOD string `yaml:"sod"`
 }
 
 // Signer choices.
 const (
 	SignerValid   = "valid"
 	SignerExpired = "expired"
+)
+
+// EF.SOD faults.
+const (
+	SODMissing = "missing"
+	SODEmpty   = "empty"
 )
 
 // PIN counter start value, per the card profile.
@@ -192,6 +202,11 @@ func (p *Profile) validate() error {
 	case SignerValid, SignerExpired:
 	default:
 		return p.bad("faults.signer", "valid or expired")
+	}
+	switch p.Faults.SOD {
+	case "", SODMissing, SODEmpty:
+	default:
+		return p.bad("faults.sod", "missing or empty (omit it for a signed EF.SOD)")
 	}
 	return nil
 }

@@ -163,6 +163,12 @@ func TestReadErrors(t *testing.T) {
 	if _, err := r.ReadFile(ctx, EFCardAccess, false); !errors.Is(err, apdu.ErrFileNotFound) {
 		t.Fatalf("EF.CardAccess: %v", err)
 	}
+	// A file with no byte at all is "empty" (the test card answers 6282 without
+	// data at offset 0; the emulator 6B00), not a malformed header.
+	c.LDS[EFSOD.FID] = []byte{}
+	if _, err := r.ReadFile(ctx, EFSOD, true); !errors.Is(err, ErrFileEmpty) {
+		t.Fatalf("empty EF.SOD: %v", err)
+	}
 	// A file announcing an absurd size is refused before any allocation.
 	c.LDS[DG11.FID] = []byte{0x6B, 0x84, 0x7F, 0xFF, 0xFF, 0xFF, 0x00}
 	if _, err := r.ReadFile(ctx, DG11, true); err == nil {
@@ -405,6 +411,22 @@ func TestPassiveAuth(t *testing.T) {
 	}
 	if _, ok := IssuingStateAlpha2("UTO"); ok {
 		t.Error("Utopia has an alpha-2 code")
+	}
+	// No EF.SOD (nil) and an empty one are told apart in sod_parsed; every other
+	// step says it was not checked, and why.
+	for _, tc := range []struct {
+		sod  []byte
+		want string
+	}{{nil, "EF.SOD not found"}, {[]byte{}, "EF.SOD empty"}} {
+		checks, ok := PassiveAuth(tc.sod, dgs, writeStore(t, good.CSCA.Raw), now)
+		if ok || len(checks) != 9 || checks[0].Name != CheckSOD || checks[0].OK || checks[0].Detail != tc.want {
+			t.Fatalf("sod %v: ok=%v %+v", tc.sod, ok, checks)
+		}
+		for _, c := range checks[1:] {
+			if c.OK || c.Detail != "not checked: "+tc.want {
+				t.Errorf("sod %v: %+v", tc.sod, c)
+			}
+		}
 	}
 	// A DG the SOD does not list is not verified.
 	extra := map[int][]byte{1: dgs[1], 3: {0x63, 0}}

@@ -164,12 +164,19 @@ const (
 // HashCheckName is the check name for data group n's hash.
 func HashCheckName(n int) string { return "dg" + strconv.Itoa(n) + "_hash" }
 
+// Reasons of a failed sod_parsed step when there is no security object at all.
+var (
+	ErrSODNotFound = errors.New("EF.SOD not found")
+	ErrSODEmpty    = errors.New("EF.SOD empty")
+)
+
 // PassiveAuth verifies EF.SOD and the data groups read against it (Doc 9303 Part 11
 // §5.1): the document signer's signature, its chain to a CSCA of the trust store
 // (both of the issuing state in DG1, dgs[1]), both certificates' validity at now,
 // and the hash of every data group in dgs. It
 // returns every step as a check and whether all passed. The data is never withheld:
-// the caller shows it marked as unverified when ok is false.
+// the caller shows it marked as unverified when ok is false. sod is nil when the card
+// has no EF.SOD (6A82) and empty, not nil, when the file holds no byte (ErrFileEmpty).
 func PassiveAuth(sod []byte, dgs map[int][]byte, ts *TrustStore, now time.Time) (checks []kiosk.Check, ok bool) {
 	nums := make([]int, 0, len(dgs))
 	for n := range dgs {
@@ -183,10 +190,22 @@ func PassiveAuth(sod []byte, dgs map[int][]byte, ts *TrustStore, now time.Time) 
 		}
 		checks = append(checks, c)
 	}
-	s, err := ParseSOD(sod)
+	var s *SOD
+	var err error
+	switch {
+	case sod == nil:
+		err = ErrSODNotFound
+	case len(sod) == 0:
+		err = ErrSODEmpty
+	default:
+		s, err = ParseSOD(sod)
+	}
 	add(CheckSOD, err)
 	if err != nil {
 		skipped := errors.New("not checked: EF.SOD could not be parsed")
+		if sod == nil || len(sod) == 0 {
+			skipped = fmt.Errorf("not checked: %w", err)
+		}
 		for _, n := range []string{CheckSignature, CheckChain, CheckDSValidity, CheckCSCAValidity} {
 			add(n, skipped)
 		}

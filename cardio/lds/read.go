@@ -58,6 +58,11 @@ var ErrExtendedRefused = errors.New("card refused extended-length APDUs")
 // ErrFileTooLarge is returned when a file announces a size beyond MaxFileSize.
 var ErrFileTooLarge = errors.New("file larger than allowed")
 
+// ErrFileEmpty is returned for a file that exists but holds no byte: the first READ
+// BINARY, at offset 0, gets no data (6B00, offset outside the EF; or 6282 or 9000
+// without data).
+var ErrFileEmpty = errors.New("file is empty")
+
 func (r *Reader) chunk() int {
 	switch {
 	case r.Extended && r.MaxResponse > 0:
@@ -133,6 +138,10 @@ func (r *Reader) ReadFile(ctx context.Context, f File, bySFI bool) ([]byte, erro
 		first.P1 = 0x80 | f.SFI
 	}
 	data, err := r.readAt(ctx, f, first)
+	var se *apdu.StatusError
+	if errors.As(err, &se) && (se.SW == 0x6B00 || se.SW == 0x6282) || err == nil && len(data) == 0 {
+		return nil, fmt.Errorf("reading %s: %w", f.Name, ErrFileEmpty)
+	}
 	if err != nil {
 		return nil, err
 	}

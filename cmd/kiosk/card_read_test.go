@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,7 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/macau-dsi/kiosk/cardio"
+	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
+	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
 
 func TestCardReadUsage(t *testing.T) {
@@ -91,6 +96,70 @@ func TestCardReadThroughPCSC(t *testing.T) {
 			}
 			if b, err := os.ReadFile(photo); err != nil || len(b) < 1000 {
 				t.Errorf("photo file: %v (%d bytes)", err, len(b))
+			}
+		})
+	}
+}
+
+// TestCardReadWithoutSOD: a card with no EF.SOD, or an empty one, whose DG1 and DG2
+// read fine. `card read` prints the data marked UNVERIFIED with sod_parsed failed
+// and the reason, exit 1; the kiosk's flow, given what the PC/SC reader returns,
+// refuses the card as not genuine.
+func TestCardReadWithoutSOD(t *testing.T) {
+	profiles := filepath.Join("..", "..", "cardio", "emulator", "testdata")
+	env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, "no-sod.yaml"), Timeout: 5 * time.Minute})
+	if env == nil {
+		return
+	}
+	trust, err := lds.LoadTrustStore(env.TrustStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]string{"KIOSK_KIOSK_MODE": "development", "KIOSK_CARD_TRUST_STORE": env.TrustStore}
+	for _, tc := range []struct{ profile, reason string }{
+		{"no-sod.yaml", "EF.SOD not found"},
+		{"empty-sod.yaml", "EF.SOD empty"},
+	} {
+		t.Run(tc.profile, func(t *testing.T) {
+			if err := env.Replace(filepath.Join(profiles, tc.profile)); err != nil {
+				t.Fatal(err)
+			}
+			stdout, stderr, code := run(t, vars, "card", "read", "--reader", env.ReaderName, "--allow-virtual", "--json")
+			if code != exitFailure {
+				t.Fatalf("exit %d, want %d\n%s\n%s", code, exitFailure, stdout, stderr)
+			}
+			var out cardReadOutput
+			if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+				t.Fatalf("JSON: %v\n%s", err, stdout)
+			}
+			if out.Verified || out.DocumentNumber != env.Profile.DocumentNumber || out.Photo.Bytes < 1000 || len(out.PassiveAuth) == 0 {
+				t.Fatalf("JSON %+v", out)
+			}
+			if c := out.PassiveAuth[0]; c.Name != lds.CheckSOD || c.OK || c.Detail != tc.reason {
+				t.Errorf("first step %+v, want %s failed with %q", c, lds.CheckSOD, tc.reason)
+			}
+			stdout, _, code = run(t, vars, "card", "read", "--reader", env.ReaderName, "--allow-virtual")
+			for _, want := range []string{"UNVERIFIED", env.Profile.DocumentNumber, "FAIL " + lds.CheckSOD, tc.reason, "Verified: NO"} {
+				if !strings.Contains(stdout, want) {
+					t.Errorf("text output lacks %q:\n%s", want, stdout)
+				}
+			}
+			if code != exitFailure {
+				t.Errorf("text: exit %d", code)
+			}
+
+			// The kiosk's flow with what the PC/SC reader returns for this card.
+			r := cardio.NewPCSCReader(cardio.PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: trust})
+			read, err := r.Read(context.Background(), nil)
+			if err != nil || read == nil || read.Verified {
+				t.Fatalf("PCSCReader.Read: %v, %+v", err, read)
+			}
+			h := kiosktest.NewHarness(t)
+			h.Card.SetRead(read, err)
+			h.Start()
+			h.Card.Insert()
+			if s := h.WaitState(kiosk.StateCardProblem); s.Message != kiosk.ReasonCardNotGenuine {
+				t.Errorf("kiosk: %q, want %q", s.Message, kiosk.ReasonCardNotGenuine)
 			}
 		})
 	}
