@@ -339,7 +339,18 @@ func (c *Client) Submit(ctx context.Context, key string, msg kiosk.ApplicationMe
 	if err != nil {
 		return fmt.Errorf("backoffice: reading the audit chain head: %w", err)
 	}
-	_, err = c.SubmitApplication(ctx, key, ApplicationSubmission{ApplicationMessage: msg, AuditAnchor: anchor})
+	// Through JSON: the submission is exactly the kiosk's message (the outbox
+	// payload, whatever fields it has) plus the anchor.
+	b, err := json.Marshal(msg)
+	if err != nil {
+		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
+	}
+	var sub ApplicationSubmission
+	if err := json.Unmarshal(b, &sub); err != nil {
+		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
+	}
+	sub.AuditAnchor = anchor
+	_, err = c.SubmitApplication(ctx, key, sub)
 	return err
 }
 

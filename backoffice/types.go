@@ -110,7 +110,12 @@ type AuditAnchor struct {
 // plus the audit chain head at delivery.
 type ApplicationSubmission struct {
 	kiosk.ApplicationMessage
-	AuditAnchor AuditAnchor `json:"audit_anchor"`
+	// Sealed holds secret fields sealed to the back office's key (base64), never in
+	// Form. Declared here as well as (soon) in kiosk.ApplicationMessage: the outer
+	// field wins in encoding/json, and Submit copies the message through JSON, so
+	// whatever the kiosk sealed is sent either way.
+	Sealed      map[string]string `json:"sealed,omitempty"`
+	AuditAnchor AuditAnchor       `json:"audit_anchor"`
 }
 
 // Application statuses.
