@@ -142,7 +142,7 @@ func serveCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			srv := office.NewHTTPServer(h, tlsConf, log.New(cmd.ErrOrStderr(), "http: ", 0))
+			srv := office.NewHTTPServer(h, tlsConf, log.New(cmd.ErrOrStderr(), "", 0))
 			fmt.Fprintf(out, "listening on https://%s (kiosk certificate %s, key %s, CA %s)\n", ln.Addr(),
 				filepath.Join(*dir, pki.KioskCert), filepath.Join(*dir, pki.KioskKey), filepath.Join(*dir, pki.CACert))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS applications (
 	fee INTEGER NOT NULL,
 	verified TEXT NOT NULL,
 	form TEXT NOT NULL,
+	sealed TEXT,                                -- sealed secrets as received (opaque here)
 	created_at TEXT NOT NULL,
 	received_at TEXT NOT NULL,
 	status TEXT NOT NULL,

@@ -165,9 +165,17 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, created_at, received_at, status, anchor_seq, anchor_mac)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.Reference, a.Subject, string(a.Service), a.KioskID, string(a.Language), a.Fee, a.Verified, string(form), a.CreatedAt, ts(q.now),
+		var sealed any
+		if len(a.Sealed) > 0 {
+			b, err := json.Marshal(a.Sealed)
+			if err != nil {
+				return err
+			}
+			sealed = string(b)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, sealed, created_at, received_at, status, anchor_seq, anchor_mac)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.Reference, a.Subject, string(a.Service), a.KioskID, string(a.Language), a.Fee, a.Verified, string(form), sealed, a.CreatedAt, ts(q.now),
 			backoffice.ApplicationReceived, a.AuditAnchor.Seq, a.AuditAnchor.MAC); err != nil {
 			return err
 		}
