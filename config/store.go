@@ -12,6 +12,9 @@ type StoreConfig struct {
 	// SubjectKeyFile holds the per-kiosk secret used to hash card numbers in the audit
 	// log and applications; created (0600) on first start if missing.
 	SubjectKeyFile string `mapstructure:"subject_key_file" yaml:"subject_key_file"`
+	// AuditKeyFile holds the key of the audit log's keyed hash chain; created (0600)
+	// on first start. The chain's head is anchored beside it (audit.head).
+	AuditKeyFile string `mapstructure:"audit_key_file" yaml:"audit_key_file"`
 	// HealthInterval is how often a health sample is stored.
 	HealthInterval time.Duration `mapstructure:"health_interval" yaml:"health_interval"`
 }
@@ -20,6 +23,7 @@ func defaultStore() StoreConfig {
 	return StoreConfig{
 		Path:           "/var/lib/dsi-kiosk/kiosk.db",
 		SubjectKeyFile: "/var/lib/dsi-kiosk/subject.key",
+		AuditKeyFile:   "/var/lib/dsi-kiosk/audit.key",
 		HealthInterval: 5 * time.Minute,
 	}
 }
@@ -31,6 +35,9 @@ func (s StoreConfig) validate() Problems {
 	}
 	if s.SubjectKeyFile == "" || !filepath.IsAbs(s.SubjectKeyFile) {
 		ps = append(ps, Problem{"store.subject_key_file", s.SubjectKeyFile, "an absolute file path"})
+	}
+	if s.AuditKeyFile == "" || !filepath.IsAbs(s.AuditKeyFile) {
+		ps = append(ps, Problem{"store.audit_key_file", s.AuditKeyFile, "an absolute file path"})
 	}
 	if s.HealthInterval < 10*time.Second || s.HealthInterval > 24*time.Hour {
 		ps = append(ps, Problem{"store.health_interval", s.HealthInterval.String(), "between 10s and 24h"})

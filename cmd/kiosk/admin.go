@@ -18,33 +18,39 @@ import (
 var staffIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{2,32}$`)
 
 func init() {
-	var dbPath string
+	var dbPath, auditKey string
 	adminCmd := &cobra.Command{
 		Use:   "admin",
 		Short: "Staff tasks: verify and export the audit log, maintenance mode",
 	}
 	adminCmd.PersistentFlags().StringVar(&dbPath, "db", "", "database file (default: store.path from the configuration)")
+	adminCmd.PersistentFlags().StringVar(&auditKey, "audit-key", "", "audit key file (default: store.audit_key_file, or audit.key beside --db)")
 
 	openDB := func(readOnly bool) (*store.DB, error) {
 		path := dbPath
+		opt := store.Options{AuditKeyFile: auditKey, Warn: func(msg string) { fmt.Fprintln(os.Stderr, "warning:", msg) }}
 		if path == "" {
 			cfg, err := loadConfig()
 			if err != nil {
 				return nil, err
 			}
 			path = cfg.Store.Path
+			if opt.AuditKeyFile == "" {
+				opt.AuditKeyFile = cfg.Store.AuditKeyFile
+			}
 		}
 		if readOnly {
 			if _, err := os.Stat(path); err != nil {
 				return nil, fmt.Errorf("database %s: %w", path, err)
 			}
 		}
-		return store.Open(context.Background(), path, store.Options{ReadOnly: readOnly})
+		opt.ReadOnly = readOnly
+		return store.Open(context.Background(), path, opt)
 	}
 
 	adminCmd.AddCommand(&cobra.Command{
 		Use:   "verify-audit",
-		Short: "Walk the audit hash chain and name the first row that does not fit",
+		Short: "Walk the keyed audit chain, check its end against the anchor, and name the first row that does not fit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			db, err := openDB(true)

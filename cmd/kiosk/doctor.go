@@ -244,7 +244,7 @@ func checkFont(_ context.Context, cfg config.Config) []doctorResult {
 
 func checkDatabase(ctx context.Context, cfg config.Config) []doctorResult {
 	r := doctorResult{Check: "database", Status: statusOK}
-	db, err := store.Open(ctx, cfg.Store.Path, store.Options{})
+	db, err := store.Open(ctx, cfg.Store.Path, storeOptions(cfg))
 	if err != nil {
 		r.Status, r.Detail, r.Fix = statusFail, err.Error(), "check store.path and that its folder is writable"
 		return []doctorResult{r}

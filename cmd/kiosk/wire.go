@@ -63,7 +63,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		cfg.Face.Camera = config.CameraConfig{Index: o.camera, Width: cfg.Face.Camera.Width, Height: cfg.Face.Camera.Height, FPS: cfg.Face.Camera.FPS}
 	}
 
-	db, err := store.Open(ctx, cfg.Store.Path, store.Options{})
+	db, err := store.Open(ctx, cfg.Store.Path, storeOptions(cfg))
 	if err != nil {
 		return devs, fmt.Errorf("database: %w", err)
 	}
@@ -329,5 +329,15 @@ func demoConfig(cfg config.Config) config.Config {
 	}
 	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
 	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
+	cfg.Store.AuditKeyFile = filepath.Join(dir, "audit.key")
 	return cfg
+}
+
+// storeOptions is how every command opens the database: with the configured audit
+// key, and with what Open repaired (files left open to others) logged.
+func storeOptions(cfg config.Config) store.Options {
+	return store.Options{
+		AuditKeyFile: cfg.Store.AuditKeyFile,
+		Warn:         func(msg string) { slog.Warn("database", "repaired", msg) },
+	}
 }
