@@ -70,6 +70,9 @@ type PCSCReader struct {
 	lastTriesReported int
 	// LastStats describes the last Read (APDU count, extended length).
 	LastStats Stats
+	// LastReader is the reader the last Read used (the configured one, or the one
+	// chosen because it held a card).
+	LastReader string
 }
 
 // NewPCSCReader makes a reader; nothing is opened until it is used.
@@ -336,8 +339,9 @@ func (r *PCSCReader) withCard(ctx context.Context, f func(ctx context.Context, c
 // context.DeadlineExceeded within cfg.ReadTimeout.
 func (r *PCSCReader) Read(ctx context.Context, progress func(kiosk.ReadProgress)) (*kiosk.CardRead, error) {
 	var (
-		read *kiosk.CardRead
-		st   Stats
+		read   *kiosk.CardRead
+		st     Stats
+		reader string
 	)
 	now := r.cfg.Clock.Now()
 	if progress != nil {
@@ -360,13 +364,14 @@ func (r *PCSCReader) Read(ctx context.Context, progress func(kiosk.ReadProgress)
 	}
 	err := r.exclusive(ctx, "reading the card", func(ctx context.Context, c *conn) error {
 		var err error
+		reader = c.name
 		read, st, err = ReadCard(ctx, c, ReadOptions{
 			Key: r.cfg.Key, CAN: r.cfg.CAN, Trust: r.cfg.Trust, Now: now, Rand: r.cfg.Rand,
 			ATR: c.atr, ForceShort: r.cfg.ShortAPDUs, Progress: progress,
 		})
 		return err
 	}, func(err error) {
-		r.LastStats = st
+		r.LastStats, r.LastReader = st, reader
 		if err == nil {
 			r.lastTriesReported = -1
 		}

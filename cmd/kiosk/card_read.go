@@ -169,7 +169,7 @@ func runCardRead(ctx context.Context, stdout, stderr io.Writer, f cardReadFlags)
 		BirthDate: day(h.BirthDate), IssueDate: day(h.IssueDate), ExpiryDate: day(h.ExpiryDate),
 		Photo:  photoOutput{Format: h.Photo.Format, Bytes: len(h.Photo.Data)},
 		Access: read.Access, PassiveAuth: read.PassiveAuth, Verified: read.Verified,
-		Reader: reader, APDUs: r.LastStats.APDUs, ExtendedLength: r.LastStats.Extended,
+		Reader: r.LastReader, APDUs: r.LastStats.APDUs, ExtendedLength: r.LastStats.Extended,
 		ElapsedMS: float64(elapsed.Microseconds()) / 1000,
 	}
 	if f.photo != "" {

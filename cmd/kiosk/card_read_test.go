@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,23 +46,28 @@ func TestCardReadThroughPCSC(t *testing.T) {
 		exit     int
 		access   string
 		stderr   string // expected in the error output when the read fails
+		noReader bool   // no --reader: the command picks the reader with the card
 	}{
-		{"adult.yaml", "", "", true, exitOK, "BAC", ""},
-		{"adult.yaml", "12345678,850314,340603", "", true, exitOK, "BAC", ""},
-		{"tampered-dg.yaml", "", "", false, exitFailure, "BAC", ""},
-		{"expired-signer.yaml", "", "", false, exitFailure, "BAC", ""},
-		{"pace.yaml", "", "314159", true, exitOK, "PACE", ""},
-		{"pace.yaml", "", "", true, exitOK, "BAC", ""}, // the kiosk's own flow: BAC via EF.CardInfo
-		{"pace.yaml", "", "314158", false, exitFailure, "", "card access number"},
-		{"adult.yaml", "", "314159", false, exitFailure, "", "does not offer PACE"},
+		{"adult.yaml", "", "", true, exitOK, "BAC", "", true},
+		{"adult.yaml", "", "", true, exitOK, "BAC", "", false},
+		{"adult.yaml", "12345678,850314,340603", "", true, exitOK, "BAC", "", false},
+		{"tampered-dg.yaml", "", "", false, exitFailure, "BAC", "", false},
+		{"expired-signer.yaml", "", "", false, exitFailure, "BAC", "", false},
+		{"pace.yaml", "", "314159", true, exitOK, "PACE", "", false},
+		{"pace.yaml", "", "", true, exitOK, "BAC", "", false}, // the kiosk's own flow: BAC via EF.CardInfo
+		{"pace.yaml", "", "314158", false, exitFailure, "", "card access number", false},
+		{"adult.yaml", "", "314159", false, exitFailure, "", "does not offer PACE", false},
 	} {
-		t.Run(tc.profile+tc.bac+tc.can, func(t *testing.T) {
+		t.Run(fmt.Sprintf("%s%s%s/pick-reader=%v", tc.profile, tc.bac, tc.can, tc.noReader), func(t *testing.T) {
 			env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, tc.profile), Timeout: 5 * time.Minute})
 			if env == nil {
 				return
 			}
 			photo := filepath.Join(t.TempDir(), "face.jpg")
-			args := []string{"card", "read", "--reader", env.ReaderName, "--allow-virtual", "--json", "--photo", photo}
+			args := []string{"card", "read", "--allow-virtual", "--json", "--photo", photo}
+			if !tc.noReader {
+				args = append(args, "--reader", env.ReaderName)
+			}
 			if tc.bac != "" {
 				args = append(args, "--bac", tc.bac)
 			}
@@ -89,6 +95,10 @@ func TestCardReadThroughPCSC(t *testing.T) {
 			}
 			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != tc.access || out["birth_date"] != env.Profile.BirthDate {
 				t.Errorf("JSON %v", out)
+			}
+			// The reader actually used, also when the command chose it.
+			if out["reader"] != env.ReaderName {
+				t.Errorf("reader %q, want %q", out["reader"], env.ReaderName)
 			}
 			steps := out["passive_auth"].([]any)
 			if len(steps) < 9 {
