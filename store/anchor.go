@@ -34,14 +34,15 @@ import (
 // right after such a crash, deleting that one unanchored row is not caught locally,
 // only by the back office's copy of the head.
 
-const auditKeyLen = 32
+// keyLen is the length of every key file the store keeps (audit and subject keys).
+const keyLen = 32
 
 // loadOrCreateKey reads a key file, creating it (0600, in a 0700 folder) when it is
 // missing and create is true.
 func loadOrCreateKey(path, what string, create bool) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) && create {
-		key := make([]byte, auditKeyLen)
+		key := make([]byte, keyLen)
 		if _, err := rand.Read(key); err != nil {
 			return nil, fmt.Errorf("creating %s: %w", what, err)
 		}
@@ -72,8 +73,8 @@ func loadOrCreateKey(path, what string, create bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s %s: %w", what, path, classify(err))
 	}
-	if len(b) != auditKeyLen {
-		return nil, fmt.Errorf("%s %s: want %d bytes, file has %d (restore it from backup)", what, path, auditKeyLen, len(b))
+	if len(b) != keyLen {
+		return nil, fmt.Errorf("%s %s: want %d bytes, file has %d (restore it from backup)", what, path, keyLen, len(b))
 	}
 	return b, nil
 }

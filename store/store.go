@@ -126,7 +126,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 // an existing keyed chain would hide whatever was done to it.
 func (d *DB) openAuditKey(ctx context.Context, opt Options) error {
 	if d.path == ":memory:" && opt.AuditKeyFile == "" {
-		d.auditKey = make([]byte, auditKeyLen) // the chain lives and dies with the process
+		d.auditKey = make([]byte, keyLen) // the chain lives and dies with the process
 		_, err := rand.Read(d.auditKey)
 		return err
 	}
