@@ -164,9 +164,14 @@ func TestAuditAnchorIsNotMovedOverDeletedRows(t *testing.T) {
 	db := openTemp(t)
 	appendAudit(t, db, 6)
 	mustExec(t, db, `DROP TRIGGER audit_no_delete`, `DELETE FROM audit WHERE seq >= 5`)
+	var warned []string
+	db.warn = func(msg string) { warned = append(warned, msg) }
 	appendAudit(t, db, 1) // the kiosk goes on: row 5 again, chained and keyed
 	if err := db.AnchorError(); err == nil || !strings.Contains(err.Error(), "rows were deleted") {
 		t.Errorf("AnchorError = %v, want the deletion reported", err)
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "rows were deleted") {
+		t.Errorf("warnings = %q, want the deletion logged once", warned)
 	}
 	if _, err := db.VerifyAudit(context.Background()); !errors.Is(err, ErrChainBroken) {
 		t.Errorf("VerifyAudit after delete and append: %v, want BROKEN", err)

@@ -121,6 +121,9 @@ func (d *DB) anchorPending(ctx context.Context) {
 		d.anchorMu.Lock()
 		d.anchorErr = err
 		d.anchorMu.Unlock()
+		if err != nil && d.warn != nil {
+			d.warn(err.Error())
+		}
 	}
 	old, err := readAnchor(d.anchorPath, d.auditKey)
 	switch {

@@ -1,5 +1,6 @@
 // Package store keeps the kiosk's work in SQLite (WAL mode): sessions, applications,
-// the outbox to the DSI back office, the hash-chained audit log and health samples.
+// the outbox to the DSI back office, the audit log (a hash chain keyed with a key kept
+// outside the database, its head anchored outside it: see anchor.go) and health samples.
 //
 // Migrations are embedded and each runs in its own transaction. Every error that a
 // full or read-only disk can cause comes back wrapped around ErrDiskFull or
@@ -57,6 +58,7 @@ type DB struct {
 	pending      *pendingAppend // the audit row the open transaction appended
 	anchorMu     sync.Mutex
 	anchorErr    error
+	warn         func(string)
 }
 
 var _ kiosk.Store = (*DB)(nil)
@@ -65,7 +67,9 @@ var _ kiosk.Store = (*DB)(nil)
 type Options struct {
 	ReadOnly bool        // open for reading only (verify-audit, exports)
 	Clock    kiosk.Clock // defaults to the system clock
-	// Warn receives what Open repaired (a folder or file open to others); nil: dropped.
+	// Warn receives what the store worked around, for the log (no personal data):
+	// a folder or file open to others that Open restricted, an audit anchor that could
+	// not be moved (AnchorError). nil: dropped.
 	Warn func(msg string)
 	// AuditKeyFile holds the audit chain's key (created 0600 on first use); the head is
 	// anchored beside it (AnchorPath). Default: audit.key beside the database.
@@ -103,7 +107,7 @@ func Open(ctx context.Context, path string, opt Options) (*DB, error) {
 	}
 	// One writer at a time keeps the audit chain linear; WAL lets readers go on.
 	sqlDB.SetMaxOpenConns(1)
-	d := &DB{db: sqlDB, path: path, clock: opt.Clock}
+	d := &DB{db: sqlDB, path: path, clock: opt.Clock, warn: opt.Warn}
 	if err := sqlDB.PingContext(ctx); err != nil {
 		sqlDB.Close()
 		return nil, fmt.Errorf("opening %s: %w", path, classify(err))
