@@ -281,3 +281,31 @@ func TestMigrationRekeysLegacyChain(t *testing.T) {
 		t.Errorf("old rows recomputed: %v, want BROKEN", err)
 	}
 }
+
+// captureOffice records what the Deliverer sends.
+type captureOffice struct {
+	kiosk.BackOffice // Lookup is not used here
+	got              []kiosk.ApplicationMessage
+}
+
+func (c *captureOffice) Submit(_ context.Context, _ string, msg kiosk.ApplicationMessage) error {
+	c.got = append(c.got, msg)
+	return nil
+}
+
+// The delivered application carries the audit head for the back office to keep.
+func TestDeliveryCarriesAuditHead(t *testing.T) {
+	db := openTemp(t)
+	ctx := context.Background()
+	if err := db.SaveApplication(ctx, kiosk.Application{Reference: "R1", Service: "passport", Subject: "s", Payload: []byte(`{"reference":"R1"}`)}, submitted("R1")); err != nil {
+		t.Fatal(err)
+	}
+	office := &captureOffice{}
+	if n, err := (&kiosk.Deliverer{Queue: db, BackOffice: office}).DeliverDue(ctx); err != nil || n != 1 {
+		t.Fatalf("delivered %d, %v", n, err)
+	}
+	head, err := readAnchor(AnchorPath(filepath.Join(filepath.Dir(db.Path()), "audit.key")), db.auditKey)
+	if err != nil || len(office.got) != 1 || office.got[0].AuditHead != head.String() {
+		t.Errorf("delivered %+v; want audit_head %s (%v)", office.got, head, err)
+	}
+}
