@@ -123,11 +123,16 @@ func New(o Options) (*Client, error) {
 		timeout = DefaultTimeout
 	}
 	tr := &http.Transport{
-		Proxy:                 nil, // the back office is reached directly, never through an environment proxy
-		DialContext:           (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
-		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{cert}},
-		TLSHandshakeTimeout:   timeout,
-		ForceAttemptHTTP2:     true,
+		Proxy:               nil, // the back office is reached directly, never through an environment proxy
+		DialContext:         (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSClientConfig:     &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: roots, Certificates: []tls.Certificate{cert}},
+		TLSHandshakeTimeout: timeout,
+		// HTTP/1.1 only: with TLS 1.3 the back office refuses a client certificate
+		// after the handshake, and HTTP/2's connection set-up then reports "client
+		// conn could not be established" without the alert; HTTP/1.1 reads the
+		// alert itself, so the error says what is wrong.
+		ForceAttemptHTTP2:     false,
+		TLSNextProto:          map[string]func(string, *tls.Conn) http.RoundTripper{},
 		MaxIdleConns:          4,
 		IdleConnTimeout:       90 * time.Second,
 		ResponseHeaderTimeout: timeout,
@@ -252,6 +257,12 @@ func expand(route string, segs []string) (string, error) {
 
 // transportError classifies a failure to get an answer.
 func (c *Client) transportError(op string, ctx context.Context, err error) *Error {
+	// *url.Error repeats the URL, which holds the subject or reference: keep only
+	// its cause, the route is in Op.
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
 	if isTLSError(err) {
 		return &Error{Op: op, kind: ErrTLS, Err: err}
 	}
@@ -277,6 +288,9 @@ func isTLSError(err error) bool {
 		return true
 	case errors.As(err, &opErr) && opErr.Op == "remote error":
 		// A TLS alert from the back office (it refused our certificate).
+		return true
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		// net/http's own words (a plain string error) for a plain HTTP server.
 		return true
 	}
 	return false

@@ -94,6 +94,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	msg := "backoffice: " + e.Op
+	switch {
+	case e.kind == ErrTLS:
+		msg += ": TLS handshake failed (check the kiosk's client certificate and key, and the back office CA)"
+	case e.kind == ErrUnavailable && e.Status == 0:
+		msg += ": back office unavailable"
+	}
 	if e.Status != 0 {
 		msg += fmt.Sprintf(": %d", e.Status)
 	}
