@@ -1,0 +1,251 @@
+package office_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/macau-dsi/kiosk/backoffice"
+	"github.com/macau-dsi/kiosk/kiosk"
+)
+
+func app(h *harness, ref string, svc kiosk.ServiceID, card string, fee int) kiosk.ApplicationMessage {
+	return kiosk.ApplicationMessage{
+		Reference: ref, Service: svc, Subject: h.hasher.Hash(card), KioskID: testKiosk, Language: kiosk.LangPT,
+		Fee: fee, Form: map[string]string{kiosk.FieldCollectionOffice: "office_central", kiosk.FieldPhoneNumber: testPhone},
+		CreatedAt: "2026-11-28T01:59:00Z", Verified: "face",
+	}
+}
+
+func problemCode(err error) string {
+	var e *backoffice.Error
+	if errors.As(err, &e) {
+		return e.Code()
+	}
+	return ""
+}
+
+// TestContractWalk drives every operation of the contract through the kiosk's client
+// against the reference back office, with each request and answer checked against
+// api/backoffice.yaml by the recorder (kin-openapi's openapi3filter).
+func TestContractWalk(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	ctx := context.Background()
+	demo := h.hasher.Hash(cardDemo)
+
+	if err := c.Health(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	// Lookup: the demo card's coherent record.
+	r, err := c.Resident(ctx, demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := kiosk.DateOf(h.clock.Now().In(kiosk.MacauTime))
+	if r.Residency != backoffice.Permanent || r.Nationality != "CHN" || !r.MyPhotoOnFile || r.Passport == nil ||
+		r.Passport.Expiry != today.AddMonths(4).String() || r.TravelPermit != nil || r.OneAccount.Status != backoffice.AccountNone {
+		t.Fatalf("demo resident = %+v", r)
+	}
+	rec, err := c.Lookup(ctx, demo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Passport == nil || rec.Passport.Expiry != today.AddMonths(4) || rec.OneAccount.Exists {
+		t.Fatalf("Lookup = %+v", rec)
+	}
+
+	// Payment order keyed by the reference: asking again after a "crash" (new key)
+	// finds the same order.
+	o1, err := c.CreatePaymentOrder(ctx, "order-"+testRef+"-1", testRef, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h.last().status != http.StatusCreated || o1.Status != backoffice.OrderPending || o1.Currency != "MOP" || o1.QRPayload == "" {
+		t.Fatalf("order = %+v (status %d)", o1, h.last().status)
+	}
+	o2, err := c.CreatePaymentOrder(ctx, "order-"+testRef+"-2", testRef, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee})
+	if err != nil || h.last().status != http.StatusOK || o2.QRPayload != o1.QRPayload || !o2.CreatedAt.Equal(o1.CreatedAt) {
+		t.Fatalf("order asked again = %+v, %v (status %d)", o2, err, h.last().status)
+	}
+	if _, err := c.CreatePaymentOrder(ctx, "order-"+testRef+"-3", testRef, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee + 1}); !errors.Is(err, backoffice.ErrConflict) {
+		t.Fatalf("same reference, other amount: %v", err)
+	}
+
+	// Nothing is submitted unpaid.
+	msg := app(h, testRef, kiosk.ServicePassport, cardDemo, passportFee)
+	if err := c.Submit(ctx, testRef, msg); !errors.Is(err, backoffice.ErrConflict) || problemCode(err) != backoffice.CodePaymentRequired {
+		t.Fatalf("unpaid submission: %v", err)
+	}
+	if _, err := h.office.DecidePayment(ctx, testRef, true); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := c.PaymentOrder(ctx, testRef); err != nil || o.Status != backoffice.OrderPaid || o.PaidAt == nil {
+		t.Fatalf("paid order = %+v, %v", o, err)
+	}
+	// The outbox retries under the same key once paid: the refusal was not kept.
+	if err := c.Submit(ctx, testRef, msg); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.Application(ctx, testRef); err != nil || got.Status != backoffice.ApplicationReceived {
+		t.Fatalf("application = %+v, %v", got, err)
+	}
+	var seq int64
+	var mac string
+	if err := h.office.DB.QueryRow(`SELECT seq, mac FROM audit_anchors WHERE kiosk_id = ?`, testKiosk).Scan(&seq, &mac); err != nil || seq != 7 || mac != strings.Repeat("ab", 32) {
+		t.Fatalf("audit anchor kept = %d %s, %v", seq, mac, err)
+	}
+	if r, err := c.Resident(ctx, demo); err != nil || len(r.Pending) != 1 || r.Pending[0].Service != kiosk.ServicePassport {
+		t.Fatalf("pending after submission = %+v, %v", r.Pending, err)
+	}
+
+	// Cancel and refund.
+	if _, err := c.CancelPaymentOrder(ctx, "cancel-"+testRef, testRef); !errors.Is(err, backoffice.ErrConflict) || problemCode(err) != backoffice.CodeOrderPaid {
+		t.Fatalf("cancelling a paid order: %v", err)
+	}
+	if o, err := c.RefundPaymentOrder(ctx, "refund-"+testRef, testRef, backoffice.RefundStaff); err != nil || o.Status != backoffice.OrderRefunded || o.RefundedAt == nil {
+		t.Fatalf("refund = %+v, %v", o, err)
+	}
+	if _, err := c.RefundPaymentOrder(ctx, "refund-"+testRef+"-again", testRef, backoffice.RefundStaff); problemCode(err) != backoffice.CodeOrderNotPaid {
+		t.Fatalf("refunding twice: %v", err)
+	}
+	if _, err := c.CreatePaymentOrder(ctx, "order-"+testRef2, testRef2, backoffice.PaymentOrderRequest{Service: kiosk.ServiceIDRenewal, Amount: 9000}); err != nil {
+		t.Fatal(err)
+	}
+	if o, err := c.CancelPaymentOrder(ctx, "cancel-"+testRef2, testRef2); err != nil || o.Status != backoffice.OrderCancelled {
+		t.Fatalf("cancel = %+v, %v", o, err)
+	}
+	if _, err := h.office.DecidePayment(ctx, testRef2, true); err == nil {
+		t.Fatal("the wallet paid a cancelled order")
+	}
+
+	// One Account: SMS code, a wrong try, the right code, the account with its password.
+	unb := h.hasher.Hash(cardMinor)
+	ch, err := c.SendOTP(ctx, "otp-0001", backoffice.OTPRequest{Subject: unb, Phone: testPhone, Purpose: backoffice.OTPPurposeOneAccount, Language: kiosk.LangEN})
+	if err != nil || ch.CodeLength != 6 {
+		t.Fatalf("SendOTP = %+v, %v", ch, err)
+	}
+	sms, err := h.office.LastOTP(ctx)
+	if err != nil || sms.ChallengeID != ch.ChallengeID || strings.Contains(sms.Phone, testPhone) {
+		t.Fatalf("LastOTP = %+v, %v", sms, err)
+	}
+	wrong := "000000"
+	if sms.Code == wrong {
+		wrong = "111111"
+	}
+	_, err = c.VerifyOTP(ctx, "otp-1-v1", ch.ChallengeID, wrong)
+	var be *backoffice.Error
+	if !errors.As(err, &be) || !errors.Is(err, backoffice.ErrInvalid) || be.Code() != backoffice.CodeOTPWrong || be.Problem.AttemptsLeft == nil || *be.Problem.AttemptsLeft != 2 {
+		t.Fatalf("wrong code: %v", err)
+	}
+	if _, err := c.CreateOneAccount(ctx, "acct-early", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN}); problemCode(err) != backoffice.CodeOTPNotVerified {
+		t.Fatalf("account before the code is verified: %v", err)
+	}
+	if v, err := c.VerifyOTP(ctx, "otp-1-v2", ch.ChallengeID, sms.Code); err != nil || !v.Verified {
+		t.Fatalf("right code = %+v, %v", v, err)
+	}
+	acct, err := c.CreateOneAccount(ctx, "acct-0001", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN, ServicePassword: "3971"})
+	if err != nil || acct.Status != backoffice.AccountActive || !acct.ServicePasswordSet {
+		t.Fatalf("account = %+v, %v", acct, err)
+	}
+	var hash string
+	if err := h.office.DB.QueryRow(`SELECT password_hash FROM residents WHERE subject = ?`, unb).Scan(&hash); err != nil || strings.Contains(hash, "3971") || !strings.HasPrefix(hash, "pbkdf2-sha256$") {
+		t.Fatalf("stored password = %q, %v", hash, err)
+	}
+	if _, err := c.CreateOneAccount(ctx, "acct-0002", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN}); problemCode(err) != backoffice.CodeAccountExists {
+		t.Fatalf("second account: %v", err)
+	}
+
+	// eID binding: the kiosk shows the QR, the app scans it, the kiosk sees it bound.
+	b, err := c.StartEIDBinding(ctx, "bind-0001", unb)
+	if err != nil || b.Status != backoffice.BindingPending || !strings.HasPrefix(b.QRPayload, "DSI1.B.") {
+		t.Fatalf("binding = %+v, %v", b, err)
+	}
+	if got, err := c.EIDBinding(ctx, b.BindingID); err != nil || got.Status != backoffice.BindingPending {
+		t.Fatalf("polled binding = %+v, %v", got, err)
+	}
+	if _, err := h.office.ScanBinding(ctx, b.QRPayload[:len(b.QRPayload)-2]+"AA"); err == nil {
+		t.Fatal("the app accepted a QR with a broken signature")
+	}
+	if _, err := h.office.ScanBinding(ctx, b.QRPayload); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := c.EIDBinding(ctx, b.BindingID); err != nil || got.Status != backoffice.BindingBound || got.BoundAt == nil || got.QRPayload != "" {
+		t.Fatalf("binding after scan = %+v, %v", got, err)
+	}
+	if rec, err := c.Lookup(ctx, unb); err != nil || !rec.OneAccount.Exists || !rec.OneAccount.DeviceBound {
+		t.Fatalf("record after binding = %+v, %v", rec, err)
+	}
+	if _, err := c.StartEIDBinding(ctx, "bind-0002", unb); problemCode(err) != backoffice.CodeAlreadyBound {
+		t.Fatalf("binding twice: %v", err)
+	}
+
+	// eID login: the app's code verifies once.
+	qr, err := h.office.EIDLoginQR(ctx, unb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l, err := c.VerifyEIDLogin(ctx, "login-001", qr); err != nil || l.Subject != unb {
+		t.Fatalf("eID login = %+v, %v", l, err)
+	}
+	if _, err := c.VerifyEIDLogin(ctx, "login-002", qr); problemCode(err) != backoffice.CodeQRReplayed {
+		t.Fatalf("eID code used twice: %v", err)
+	}
+	if _, err := c.VerifyEIDLogin(ctx, "login-003", b.QRPayload); problemCode(err) != backoffice.CodeQRInvalid {
+		t.Fatalf("a binding QR used as a login code: %v", err)
+	}
+	qr2, _ := h.office.EIDLoginQR(ctx, unb)
+	h.clock.Add(2 * time.Minute)
+	if _, err := c.VerifyEIDLogin(ctx, "login-004", qr2); !errors.Is(err, backoffice.ErrGone) {
+		t.Fatalf("expired eID code: %v", err)
+	}
+
+	// Every operation of the contract was exercised, each with a success.
+	ops := h.ops()
+	for _, path := range h.doc.Paths.InMatchingOrder() {
+		for _, op := range h.doc.Paths.Value(path).Operations() {
+			st := ops[op.OperationID]
+			if !slices.ContainsFunc(st, func(s int) bool { return s >= 200 && s < 300 }) {
+				t.Errorf("operation %s never succeeded (statuses %v)", op.OperationID, st)
+			}
+		}
+	}
+}
+
+// TestSeededRecords: each demo card's record is what its scenario says.
+func TestSeededRecords(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	ctx := context.Background()
+	today := kiosk.DateOf(h.clock.Now().In(kiosk.MacauTime))
+	for _, tc := range []struct {
+		card  string
+		check func(r backoffice.Resident) bool
+	}{
+		{cardNonPerm, func(r backoffice.Resident) bool {
+			return r.Residency == backoffice.NonPermanent && r.Passport == nil && r.TravelPermit != nil && r.TravelPermit.Expiry == today.AddMonths(3).String()
+		}},
+		{cardMinor, func(r backoffice.Resident) bool {
+			return r.Passport != nil && r.Passport.Expiry == today.AddMonths(30).String() && !r.MyPhotoOnFile
+		}},
+		{cardPending, func(r backoffice.Resident) bool {
+			return len(r.Pending) == 1 && r.Pending[0].Service == kiosk.ServiceIDRenewal
+		}},
+		{cardBound, func(r backoffice.Resident) bool {
+			return r.Nationality == "PRT" && r.OneAccount.Status == backoffice.AccountActive && r.OneAccount.DeviceBound
+		}},
+		{cardUnbound, func(r backoffice.Resident) bool {
+			return r.OneAccount.Status == backoffice.AccountActive && !r.OneAccount.DeviceBound
+		}},
+	} {
+		r, err := c.Resident(ctx, h.hasher.Hash(tc.card))
+		if err != nil || !tc.check(r) {
+			t.Errorf("card %s: %+v, %v", tc.card, r, err)
+		}
+	}
+}
