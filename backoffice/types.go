@@ -51,6 +51,8 @@ type Resident struct {
 	Nationality   string               `json:"nationality"`
 	Passport      *TravelDocument      `json:"passport"`
 	TravelPermit  *TravelDocument      `json:"travel_permit"`
+	OtherTravel   bool                 `json:"other_travel_document"`
+	CounterOnly   bool                 `json:"counter_only"`
 	OneAccount    OneAccountStatus     `json:"one_account"`
 	Pending       []PendingApplication `json:"pending_applications"`
 	MyPhotoOnFile bool                 `json:"my_photo_on_file"`

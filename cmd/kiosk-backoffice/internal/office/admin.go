@@ -43,9 +43,9 @@ func (o *Office) Seed(ctx context.Context, rs []seed.Resident) (int, error) {
 			if !r.PasswordLockedUntil.IsZero() {
 				locked = ts(r.PasswordLockedUntil)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO residents(subject, label, residency, nationality, passport_expiry, travel_permit_expiry, my_photo, account_status, account_id, device_bound, password_locked_until)
-				VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?)`,
-				r.Subject, r.Label, string(r.Residency), r.Nationality, r.PassportExpiry, r.PermitExpiry, r.MyPhoto, r.Account, accountID, r.DeviceBound, locked)
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO residents(subject, label, residency, nationality, passport_expiry, travel_permit_expiry, my_photo, other_travel, counter_only, account_status, account_id, device_bound, password_locked_until)
+				VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?)`,
+				r.Subject, r.Label, string(r.Residency), r.Nationality, r.PassportExpiry, r.PermitExpiry, r.MyPhoto, r.OtherTravel, r.CounterOnly, r.Account, accountID, r.DeviceBound, locked)
 			if err != nil {
 				return err
 			}
@@ -114,8 +114,8 @@ func (o *Office) List(ctx context.Context, w io.Writer) error {
 		return rows.Err()
 	}
 	steps := []struct{ title, header, query string }{
-		{"residents", "SUBJECT\tRESIDENCY\tNAT\tPASSPORT\tPERMIT\tPHOTO\tACCOUNT\tBOUND\tPROFILE",
-			`SELECT substr(subject,1,8)||'…', residency, nationality, passport_expiry, travel_permit_expiry, my_photo, account_status, device_bound, label FROM residents ORDER BY label`},
+		{"residents", "SUBJECT\tRESIDENCY\tNAT\tPASSPORT\tPERMIT\tOTHER-DOC\tCOUNTER\tPHOTO\tACCOUNT\tBOUND\tPROFILE",
+			`SELECT substr(subject,1,8)||'…', residency, nationality, passport_expiry, travel_permit_expiry, other_travel, counter_only, my_photo, account_status, device_bound, label FROM residents ORDER BY label`},
 		{"applications", "REFERENCE\tSERVICE\tSUBJECT\tKIOSK\tFEE\tVERIFIED\tSTATUS\tRECEIVED",
 			`SELECT reference, service, substr(subject,1,8)||'…', kiosk_id, fee, verified, status, received_at FROM applications ORDER BY received_at`},
 		{"payment orders", "REFERENCE\tSERVICE\tAMOUNT\tKIOSK\tSTATUS\tCREATED\tPAID\tREFUNDED",

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/macau-dsi/kiosk/backoffice"
+	"github.com/macau-dsi/kiosk/cmd/kiosk-backoffice/internal/office"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -237,8 +238,9 @@ func TestSeededRecords(t *testing.T) {
 			return len(r.Pending) == 1 && r.Pending[0].Service == kiosk.ServiceIDRenewal
 		}},
 		{cardBound, func(r backoffice.Resident) bool {
-			return r.Nationality == "PRT" && r.OneAccount.Status == backoffice.AccountActive && r.OneAccount.DeviceBound
+			return r.Nationality == "PRT" && r.OtherTravel && !r.CounterOnly && r.OneAccount.Status == backoffice.AccountActive && r.OneAccount.DeviceBound
 		}},
+		{"10293847", func(r backoffice.Resident) bool { return r.CounterOnly && !r.OtherTravel }},
 		{cardUnbound, func(r backoffice.Resident) bool {
 			return r.OneAccount.Status == backoffice.AccountActive && !r.OneAccount.DeviceBound
 		}},
@@ -247,5 +249,36 @@ func TestSeededRecords(t *testing.T) {
 		if err != nil || !tc.check(r) {
 			t.Errorf("card %s: %+v, %v", tc.card, r, err)
 		}
+	}
+}
+
+// TestExpiries: an unpaid order, a binding QR and a login code stop working after
+// their time, whoever asks.
+func TestExpiries(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	ctx := context.Background()
+	if _, err := c.CreatePaymentOrder(ctx, "order-exp-0001", testRef, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee}); err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.StartEIDBinding(ctx, "bind-exp-0001", h.hasher.Hash(cardUnbound))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Add(office.OrderTTL)
+	if o, err := c.PaymentOrder(ctx, testRef); err != nil || o.Status != backoffice.OrderExpired {
+		t.Fatalf("order after its time: %+v, %v", o, err)
+	}
+	if _, err := h.office.DecidePayment(ctx, testRef, true); err == nil {
+		t.Fatal("the wallet paid an expired order")
+	}
+	if got, err := c.EIDBinding(ctx, b.BindingID); err != nil || got.Status != backoffice.BindingExpired || got.QRPayload != "" {
+		t.Fatalf("binding after its time: %+v, %v", got, err)
+	}
+	if _, err := h.office.ScanBinding(ctx, b.QRPayload); err == nil {
+		t.Fatal("the app bound with an expired QR")
+	}
+	if rec, _ := c.Lookup(ctx, h.hasher.Hash(cardUnbound)); rec.OneAccount.DeviceBound {
+		t.Fatal("bound through an expired QR")
 	}
 }

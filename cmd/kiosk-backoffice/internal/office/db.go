@@ -24,6 +24,8 @@ CREATE TABLE IF NOT EXISTS residents (
 	passport_expiry TEXT,
 	travel_permit_expiry TEXT,
 	my_photo INTEGER NOT NULL DEFAULT 0,
+	other_travel INTEGER NOT NULL DEFAULT 0,
+	counter_only INTEGER NOT NULL DEFAULT 0,
 	account_status TEXT NOT NULL DEFAULT 'none',
 	account_id TEXT,
 	account_phone TEXT,

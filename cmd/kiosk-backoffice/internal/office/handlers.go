@@ -78,8 +78,8 @@ func (o *Office) resident(ctx context.Context, db queryer, subject string, now t
 	r := backoffice.Resident{Subject: subject, Pending: []backoffice.PendingApplication{}}
 	var pass, permit, locked sql.NullString
 	var photo, bound int
-	err := db.QueryRowContext(ctx, `SELECT residency, nationality, passport_expiry, travel_permit_expiry, my_photo, account_status, device_bound, password_locked_until
-		FROM residents WHERE subject = ?`, subject).Scan(&r.Residency, &r.Nationality, &pass, &permit, &photo, &r.OneAccount.Status, &bound, &locked)
+	err := db.QueryRowContext(ctx, `SELECT residency, nationality, passport_expiry, travel_permit_expiry, my_photo, other_travel, counter_only, account_status, device_bound, password_locked_until
+		FROM residents WHERE subject = ?`, subject).Scan(&r.Residency, &r.Nationality, &pass, &permit, &photo, &r.OtherTravel, &r.CounterOnly, &r.OneAccount.Status, &bound, &locked)
 	if isNoRows(err) {
 		return r, problem(http.StatusNotFound, backoffice.CodeNotFound, "no resident with this subject")
 	}

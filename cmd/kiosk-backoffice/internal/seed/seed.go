@@ -100,6 +100,7 @@ type Scenario struct {
 	PassportIn     *int // months until the passport expires (negative: expired); nil: none
 	PermitIn       *int // the same for the travel permit
 	MyPhoto        bool
+	CounterOnly    bool   // something only staff can handle
 	Account        string // backoffice.AccountNone or AccountActive
 	DeviceBound    bool
 	PasswordLock   time.Duration // service password locked for this long from seeding
@@ -117,8 +118,8 @@ var Scenarios = map[string]Scenario{
 		PassportIn: months(30), Account: backoffice.AccountNone},
 	"18642097": {Label: "non-permanent, travel permit expires in 3 months", Residency: backoffice.NonPermanent,
 		PermitIn: months(3), Account: backoffice.AccountNone},
-	"10293847": {Label: "non-permanent, travel permit expired 2 months ago", Residency: backoffice.NonPermanent,
-		PermitIn: months(-2), Account: backoffice.AccountNone},
+	"10293847": {Label: "non-permanent, travel permit expired 2 months ago, counter only", Residency: backoffice.NonPermanent,
+		PermitIn: months(-2), Account: backoffice.AccountNone, CounterOnly: true},
 	"13579246": {Label: "pending ID renewal", Residency: backoffice.Permanent,
 		PassportIn: months(50), Account: backoffice.AccountNone, Pending: []kiosk.ServiceID{kiosk.ServiceIDRenewal}, PendingDaysAgo: 10},
 	"51234567": {Label: "One Account with eID bound", Residency: backoffice.Permanent,
@@ -141,6 +142,8 @@ type Resident struct {
 	PassportExpiry      string // YYYY-MM-DD or ""
 	PermitExpiry        string
 	MyPhoto             bool
+	OtherTravel         bool // not a Chinese national: holds a foreign passport
+	CounterOnly         bool
 	Account             string
 	DeviceBound         bool
 	PasswordLockedUntil time.Time
@@ -171,6 +174,9 @@ func Build(profiles []Profile, h *Hasher, now time.Time) []Resident {
 		if r.Nationality == "" {
 			r.Nationality = "CHN"
 		}
+		// A foreign national travels on that country's passport.
+		r.OtherTravel = r.Nationality != "CHN"
+		r.CounterOnly = sc.CounterOnly
 		if sc.PassportIn != nil {
 			r.PassportExpiry = today.AddMonths(*sc.PassportIn).String()
 		}

@@ -80,8 +80,9 @@ func TestBuild(t *testing.T) {
 			return len(r.Pending) == 1 && r.Pending[0] == kiosk.ServiceIDRenewal && r.PendingOn == "2026-05-22"
 		}},
 		{"51234567", func(r Resident) bool {
-			return r.Nationality == "PRT" && r.Account == backoffice.AccountActive && r.DeviceBound
+			return r.Nationality == "PRT" && r.OtherTravel && r.Account == backoffice.AccountActive && r.DeviceBound
 		}},
+		{"10293847", func(r Resident) bool { return r.CounterOnly && !r.OtherTravel }},
 		{"19283746", func(r Resident) bool { return r.PasswordLockedUntil.Equal(now.Add(time.Hour)) }},
 	} {
 		r, ok := by[h.Hash(tc.card)]
