@@ -175,8 +175,17 @@ func (r *kioskRun) leavesNoTrace(secrets ...string) {
 
 func passportDue(h *kiosktest.Harness) {
 	h.BackOffice.Set(h.Subject("1234567(8)"), kiosk.ResidentRecord{
-		Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 9, Day: 1}},
+		Nationality: kiosk.ChineseNationality,
+		Passport:    &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 9, Day: 1}},
 	})
+}
+
+// nonPermanent makes the harness's resident a non-permanent one (the travel permit).
+func nonPermanent(h *kiosktest.Harness) {
+	read := kiosktest.Resident("1234567(8)", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosktest.Day(2026, 9, 30))
+	read.Holder.Residency = kiosk.ResidencyNonPermanent
+	h.Card.SetRead(read, nil)
+	h.BackOffice.Set(h.Subject("1234567(8)"), kiosk.ResidentRecord{Nationality: kiosk.ChineseNationality})
 }
 
 // A happy path per service: choose it, fill the form on our keypad, check the
@@ -198,7 +207,11 @@ func TestHappyPathPerService(t *testing.T) {
 		}, "Free"},
 	} {
 		t.Run(string(tc.service), func(t *testing.T) {
-			r := newRun(t, passportDue)
+			setup := passportDue
+			if tc.service == kiosk.ServiceTravelPermit {
+				setup = nonPermanent
+			}
+			r := newRun(t, setup)
 			r.toMenu()
 			r.tap(r.u.tr.T(kiosk.LangEN, string(kiosk.ServiceKey(tc.service)), nil))
 			r.until(kiosk.StateServiceForm)

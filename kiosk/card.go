@@ -45,6 +45,9 @@ type CardHolder struct {
 	IssueDate      time.Time `json:"issue_date"`
 	ExpiryDate     time.Time `json:"expiry_date"`
 	Nationality    string    `json:"nationality"`
+	// Residency is what the card states (permanent or non-permanent resident card);
+	// empty when the card does not say, which no service accepts.
+	Residency Residency `json:"residency"`
 	Photo          FacePhoto `json:"photo"`
 }
 

@@ -44,12 +44,10 @@ func AllMsgKeys() []MsgKey {
 	}
 	add(MsgSessionEnded, MsgPINTooShort, MsgPINWrong, MsgPrinterUnavailable,
 		SummaryService, SummaryPasswordSet, SummaryPasswordNotSet,
-		ReasonBackOfficeUnavailable, ReasonApplicationPending, ReasonPassportUnder5AtIssue,
-		ReasonPassportNone, ReasonPassportNotDue, ReasonTravelPermitUnder18, ReasonPasswordLocked,
-		ReasonOneAccountBound, ReasonUnknownService,
-		ReasonCardNotGenuine, ReasonCardExpired, ReasonCardUnreadable, ReasonPINBlocked,
+		ReasonCardNotGenuine, ReasonCardUnreadable, ReasonPINBlocked,
 		ReasonPINUnavailable, ReasonSubmitFailed, ReasonReaderLost, ReasonMaintenance, ReasonFaceUnavailable,
 		FormRequired, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch, FormChoiceInvalid)
+	add(EligibilityReasons...)
 	for _, r := range Transitions {
 		add(r.Message)
 	}

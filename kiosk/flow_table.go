@@ -79,7 +79,6 @@ type Rule struct {
 // Counter and problem reasons set by the table.
 const (
 	ReasonCardNotGenuine  MsgKey = "reason.card_not_genuine"
-	ReasonCardExpired     MsgKey = "reason.card_expired"
 	ReasonCardUnreadable  MsgKey = "reason.card_unreadable"
 	ReasonPINBlocked      MsgKey = "reason.pin_blocked"
 	ReasonPINUnavailable  MsgKey = "reason.pin_unavailable"

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 )
@@ -52,64 +53,141 @@ func TestAgeOn(t *testing.T) {
 }
 
 func TestEligibility(t *testing.T) {
-	today := d(2026, 5, 14)
+	today := d(2026, 5, 14) // a Thursday
 	now := time.Date(2026, 5, 14, 10, 0, 0, 0, MacauTime)
-	adult := Eligibility{BirthDate: d(1990, 5, 10), IssueDate: d(2020, 1, 15), Today: today, Now: now}
-	passport := func(exp Date) ResidentRecord { return ResidentRecord{Passport: &TravelDocument{Expiry: exp}} }
+	// A permanent resident, Chinese national, card issued at 29 and due for renewal.
+	adult := Eligibility{BirthDate: d(1990, 5, 10), IssueDate: d(2020, 1, 15), CardExpiry: d(2026, 10, 1),
+		Residency: ResidencyPermanent, Today: today, Now: now, OfficeOpen: true,
+		Record: ResidentRecord{Nationality: ChineseNationality}}
+	// A non-permanent resident, Chinese national, with no travel document yet.
+	nonPerm := adult
+	nonPerm.Residency = ResidencyNonPermanent
 	with := func(e Eligibility, f func(*Eligibility)) Eligibility { f(&e); return e }
+	night := func(e *Eligibility) { e.OfficeOpen = false }
+	passport := func(exp Date) func(*Eligibility) {
+		return func(e *Eligibility) { e.Record.Passport = &TravelDocument{Expiry: exp} }
+	}
+	permit := func(exp Date) func(*Eligibility) {
+		return func(e *Eligibility) { e.Record.TravelPermit = &TravelDocument{Expiry: exp} }
+	}
+	both := func(fs ...func(*Eligibility)) func(*Eligibility) {
+		return func(e *Eligibility) {
+			for _, f := range fs {
+				f(e)
+			}
+		}
+	}
+	born := func(b, issue Date) func(*Eligibility) {
+		return func(e *Eligibility) { e.BirthDate, e.IssueDate = b, issue }
+	}
 	cases := []struct {
 		name string
 		el   Eligibility
 		svc  ServiceID
-		ok   bool
-		why  MsgKey
+		why  MsgKey // "" = eligible
 	}{
-		{"renewal adult", adult, ServiceIDRenewal, true, ""},
-		{"renewal pending", with(adult, func(e *Eligibility) { e.Record.Pending = []ServiceID{ServiceIDRenewal} }), ServiceIDRenewal, false, ReasonApplicationPending},
-		{"renewal offline", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServiceIDRenewal, true, ""},
+		// ID card renewal.
+		{"renewal adult", adult, ServiceIDRenewal, ""},
+		{"renewal non-permanent card", nonPerm, ServiceIDRenewal, ReasonRenewalNotPermanent},
+		{"renewal card states no residency", with(adult, func(e *Eligibility) { e.Residency = "" }), ServiceIDRenewal, ReasonRenewalNotPermanent},
+		{"renewal card without expiry (issued at 65+)", with(adult, func(e *Eligibility) { e.CardExpiry = Date{} }), ServiceIDRenewal, ReasonRenewalNoExpiry},
+		{"renewal window opens today (expiry in exactly 6 months)", with(adult, func(e *Eligibility) { e.CardExpiry = d(2026, 11, 14) }), ServiceIDRenewal, ""},
+		{"renewal window opens tomorrow", with(adult, func(e *Eligibility) { e.CardExpiry = d(2026, 11, 15) }), ServiceIDRenewal, ReasonRenewalNotDue},
+		{"renewal expires today", with(adult, func(e *Eligibility) { e.CardExpiry = today }), ServiceIDRenewal, ""},
+		{"renewal after expiry", with(adult, func(e *Eligibility) { e.CardExpiry = d(2025, 1, 1) }), ServiceIDRenewal, ""},
+		{"renewal 25 on the issue date, at night", with(adult, both(night, born(d(1995, 1, 15), d(2020, 1, 15)))), ServiceIDRenewal, ""},
+		{"renewal 24 on the issue date, at night", with(adult, both(night, born(d(1995, 1, 16), d(2020, 1, 15)))), ServiceIDRenewal, ReasonRenewalUnder25AtIssue},
+		{"renewal 24 on the issue date, office hours", with(adult, born(d(1995, 1, 16), d(2020, 1, 15))), ServiceIDRenewal, ""},
+		{"renewal 5 on the issue date, office hours", with(adult, born(d(2015, 1, 15), d(2020, 1, 15))), ServiceIDRenewal, ""},
+		{"renewal 4 on the issue date, office hours", with(adult, born(d(2015, 1, 16), d(2020, 1, 15))), ServiceIDRenewal, ReasonRenewalUnder5AtIssue},
+		// Born on 29 February: 25 only on 1 March of a common year.
+		{"renewal born 29 Feb, issued 28 Feb at 24, night", with(adult, both(night, born(d(2000, 2, 29), d(2025, 2, 28)))), ServiceIDRenewal, ReasonRenewalUnder25AtIssue},
+		{"renewal born 29 Feb, issued 1 Mar at 25, night", with(adult, both(night, born(d(2000, 2, 29), d(2025, 3, 1)))), ServiceIDRenewal, ""},
+		{"renewal pending", with(adult, func(e *Eligibility) { e.Record.Pending = []ServiceID{ServiceIDRenewal} }), ServiceIDRenewal, ReasonApplicationPending},
+		{"renewal counter case", with(adult, func(e *Eligibility) { e.Record.CounterOnly = true }), ServiceIDRenewal, ReasonCounterCase},
+		{"renewal offline still works", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServiceIDRenewal, ""},
 
 		// Passport: expiry exactly 9 months ahead is "within 9 months"; one day later is not.
-		{"passport expires in exactly 9 months", with(adult, func(e *Eligibility) { e.Record = passport(d(2027, 2, 14)) }), ServicePassport, true, ""},
-		{"passport expires 9 months + 1 day", with(adult, func(e *Eligibility) { e.Record = passport(d(2027, 2, 15)) }), ServicePassport, false, ReasonPassportNotDue},
-		{"passport expires 9 months - 1 day", with(adult, func(e *Eligibility) { e.Record = passport(d(2027, 2, 13)) }), ServicePassport, true, ""},
-		{"passport expires today", with(adult, func(e *Eligibility) { e.Record = passport(today) }), ServicePassport, true, ""},
-		{"passport expired", with(adult, func(e *Eligibility) { e.Record = passport(d(2019, 1, 1)) }), ServicePassport, true, ""},
-		{"passport far from expiry", with(adult, func(e *Eligibility) { e.Record = passport(d(2031, 1, 1)) }), ServicePassport, false, ReasonPassportNotDue},
-		{"passport none on record", adult, ServicePassport, false, ReasonPassportNone},
-		{"passport back office down", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServicePassport, false, ReasonBackOfficeUnavailable},
-		{"passport pending", with(adult, func(e *Eligibility) {
-			e.Record = passport(d(2026, 6, 1))
-			e.Record.Pending = []ServiceID{ServicePassport}
-		}), ServicePassport, false, ReasonApplicationPending},
+		{"passport expires in exactly 9 months", with(adult, passport(d(2027, 2, 14))), ServicePassport, ""},
+		{"passport expires 9 months + 1 day", with(adult, passport(d(2027, 2, 15))), ServicePassport, ReasonPassportNotDue},
+		{"passport expires 9 months - 1 day", with(adult, passport(d(2027, 2, 13))), ServicePassport, ""},
+		{"passport expires today", with(adult, passport(today)), ServicePassport, ""},
+		{"passport expired", with(adult, passport(d(2019, 1, 1))), ServicePassport, ""},
+		{"passport far from expiry", with(adult, passport(d(2031, 1, 1))), ServicePassport, ReasonPassportNotDue},
+		// 31 May + 9 months is 28 February (a month has no 31st day to land on).
+		{"passport 31 May: window ends 28 Feb", with(adult, both(passport(d(2027, 2, 28)), func(e *Eligibility) { e.Today = d(2026, 5, 31) })), ServicePassport, ""},
+		{"passport 31 May: 1 Mar is outside", with(adult, both(passport(d(2027, 3, 1)), func(e *Eligibility) { e.Today = d(2026, 5, 31) })), ServicePassport, ReasonPassportNotDue},
+		{"passport none on record", adult, ServicePassport, ReasonPassportNone},
+		{"passport not a Chinese national", with(adult, both(passport(d(2026, 8, 1)), func(e *Eligibility) { e.Record.Nationality = "PRT" })), ServicePassport, ReasonNotChineseNational},
+		{"passport non-permanent card", with(nonPerm, passport(d(2026, 8, 1))), ServicePassport, ReasonPassportNotPermanent},
+		{"passport card expired yesterday", with(adult, both(passport(d(2026, 8, 1)), func(e *Eligibility) { e.CardExpiry = d(2026, 5, 13) })), ServicePassport, ReasonCardExpiredForService},
+		{"passport card expires today", with(adult, both(passport(d(2026, 8, 1)), func(e *Eligibility) { e.CardExpiry = today })), ServicePassport, ""},
+		{"passport back office down", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServicePassport, ReasonBackOfficeUnavailable},
+		{"passport pending", with(adult, both(passport(d(2026, 6, 1)), func(e *Eligibility) { e.Record.Pending = []ServiceID{ServicePassport} })), ServicePassport, ReasonApplicationPending},
 		// 5 on the card's issue date: boundary on the birthday.
-		{"passport 5th birthday is the issue date", Eligibility{BirthDate: d(2015, 3, 1), IssueDate: d(2020, 3, 1), Today: today, Now: now, Record: passport(d(2026, 8, 1))}, ServicePassport, true, ""},
-		{"passport issued the day before the 5th birthday", Eligibility{BirthDate: d(2015, 3, 1), IssueDate: d(2020, 2, 29), Today: today, Now: now, Record: passport(d(2026, 8, 1))}, ServicePassport, false, ReasonPassportUnder5AtIssue},
-		// The age rule is checked first: no back office call helps a card issued at 4.
-		{"passport under 5 at issue, back office down", Eligibility{BirthDate: d(2016, 1, 1), IssueDate: d(2020, 1, 1), Today: today, Now: now, RecordErr: errors.New("x")}, ServicePassport, false, ReasonPassportUnder5AtIssue},
+		{"passport 5th birthday is the issue date", with(adult, both(passport(d(2026, 8, 1)), born(d(2005, 3, 1), d(2010, 3, 1)))), ServicePassport, ""},
+		{"passport issued the day before the 5th birthday", with(adult, both(passport(d(2026, 8, 1)), born(d(2005, 3, 1), d(2010, 2, 28)))), ServicePassport, ReasonPassportUnder5AtIssue},
+		// The card rules come first: no back office answer helps a card issued at 4.
+		{"passport under 5 at issue, back office down", with(adult, both(born(d(2005, 3, 1), d(2010, 2, 28)), func(e *Eligibility) { e.RecordErr = errors.New("x") })), ServicePassport, ReasonPassportUnder5AtIssue},
+		// Under 18: parents or guardian in person, so the counter.
+		{"passport 18 today", with(adult, both(passport(d(2026, 8, 1)), born(d(2008, 5, 14), d(2020, 1, 15)))), ServicePassport, ""},
+		{"passport 18 tomorrow", with(adult, both(passport(d(2026, 8, 1)), born(d(2008, 5, 15), d(2020, 1, 15)))), ServicePassport, ReasonPassportMinor},
 
-		// Travel permit: 18 or over today.
-		{"permit 18 today", Eligibility{BirthDate: d(2008, 5, 14), IssueDate: d(2020, 1, 1), Today: today, Now: now}, ServiceTravelPermit, true, ""},
-		{"permit 18 tomorrow", Eligibility{BirthDate: d(2008, 5, 15), IssueDate: d(2020, 1, 1), Today: today, Now: now}, ServiceTravelPermit, false, ReasonTravelPermitUnder18},
-		{"permit adult", adult, ServiceTravelPermit, true, ""},
+		// Travel permit: 18 or over, non-permanent card, Chinese national, no other document.
+		{"permit first application", nonPerm, ServiceTravelPermit, ""},
+		{"permit 18 today", with(nonPerm, born(d(2008, 5, 14), d(2020, 1, 1))), ServiceTravelPermit, ""},
+		{"permit 18 tomorrow", with(nonPerm, born(d(2008, 5, 15), d(2020, 1, 1))), ServiceTravelPermit, ReasonTravelPermitUnder18},
+		{"permit permanent card", adult, ServiceTravelPermit, ReasonTravelPermitPermanent},
+		{"permit not a Chinese national", with(nonPerm, func(e *Eligibility) { e.Record.Nationality = "PHL" }), ServiceTravelPermit, ReasonNotChineseNational},
+		{"permit holds another travel document", with(nonPerm, func(e *Eligibility) { e.Record.OtherTravelDocument = true }), ServiceTravelPermit, ReasonTravelPermitOtherDoc},
+		{"permit window opens today", with(nonPerm, permit(d(2027, 2, 14))), ServiceTravelPermit, ""},
+		{"permit window opens tomorrow", with(nonPerm, permit(d(2027, 2, 15))), ServiceTravelPermit, ReasonTravelPermitNotDue},
+		{"permit window closes today", with(nonPerm, permit(d(2025, 8, 14))), ServiceTravelPermit, ""},
+		{"permit window closed yesterday", with(nonPerm, permit(d(2025, 8, 13))), ServiceTravelPermit, ReasonTravelPermitLapsed},
+		{"permit card expired", with(nonPerm, func(e *Eligibility) { e.CardExpiry = d(2026, 1, 1) }), ServiceTravelPermit, ReasonCardExpiredForService},
+		{"permit back office down", with(nonPerm, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServiceTravelPermit, ReasonBackOfficeUnavailable},
 
 		// One Account.
-		{"one account new", adult, ServiceOneAccount, true, ""},
+		{"one account new", adult, ServiceOneAccount, ""},
 		{"one account password locked", with(adult, func(e *Eligibility) {
 			e.Record.OneAccount = OneAccountStatus{Exists: true, PasswordLockedUntil: now.Add(time.Minute)}
-		}), ServiceOneAccount, false, ReasonPasswordLocked},
+		}), ServiceOneAccount, ReasonPasswordLocked},
 		{"one account lock just ended", with(adult, func(e *Eligibility) {
 			e.Record.OneAccount = OneAccountStatus{Exists: true, PasswordLockedUntil: now}
-		}), ServiceOneAccount, true, ""},
+		}), ServiceOneAccount, ""},
 		{"one account already bound", with(adult, func(e *Eligibility) {
 			e.Record.OneAccount = OneAccountStatus{Exists: true, DeviceBound: true}
-		}), ServiceOneAccount, false, ReasonOneAccountBound},
-		{"one account back office down", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServiceOneAccount, false, ReasonBackOfficeUnavailable},
-		{"unknown service", adult, "visa", false, ReasonUnknownService},
+		}), ServiceOneAccount, ReasonOneAccountBound},
+		{"one account back office down", with(adult, func(e *Eligibility) { e.RecordErr = ErrBackOfficeUnavailable }), ServiceOneAccount, ReasonBackOfficeUnavailable},
+		{"unknown service", adult, "visa", ReasonUnknownService},
 	}
 	for _, c := range cases {
 		ok, why := c.el.Check(c.svc)
-		if ok != c.ok || why != c.why {
-			t.Errorf("%s: got (%t, %q), want (%t, %q)", c.name, ok, why, c.ok, c.why)
+		if ok != (c.why == "") || why != c.why {
+			t.Errorf("%s: got (%t, %q), want %q", c.name, ok, why, c.why)
+		}
+	}
+	// Every reason a case expects is one the translations cover.
+	for _, c := range cases {
+		if c.why != "" && !slices.Contains(EligibilityReasons, c.why) {
+			t.Errorf("%s: reason %q missing from EligibilityReasons", c.name, c.why)
+		}
+	}
+}
+
+func TestOfficeHours(t *testing.T) {
+	at := func(day, h, m int) time.Time { return time.Date(2026, 5, day, h, m, 0, 0, MacauTime) }
+	for _, c := range []struct {
+		t    time.Time
+		open bool
+	}{
+		{at(14, 8, 59), false}, {at(14, 9, 0), true}, {at(14, 17, 44), true}, {at(14, 17, 45), false},
+		{at(16, 10, 0), false}, // Saturday
+		{at(17, 10, 0), false}, // Sunday
+		{at(18, 10, 0), true},  // Monday
+	} {
+		if got := DefaultOfficeHours.At(c.t); got != c.open {
+			t.Errorf("%s: open %t, want %t", c.t.Format("Mon 15:04"), got, c.open)
 		}
 	}
 }

@@ -24,6 +24,7 @@ type MachineConfig struct {
 	FaceAttempts    int           // (3) face attempts before the PIN fallback
 	PIN             PINPolicy     // (DefaultPINPolicy) the card PIN's length and tries
 	Fees            Fees          // (PlaceholderFees)
+	OfficeHours     *OfficeHours  // (DefaultOfficeHours) when staff are at hand: wider renewal rule
 	Demo            bool          // show the DEMO banner
 	Location        *time.Location
 	// TickEvery drives the screen timer from a real ticker (default 1s); a negative
@@ -65,6 +66,10 @@ func (c *MachineConfig) defaults() error {
 	}
 	if c.Fees == nil {
 		c.Fees = PlaceholderFees
+	}
+	if c.OfficeHours == nil {
+		h := DefaultOfficeHours
+		c.OfficeHours = &h
 	}
 	if err := c.Fees.Validate(); err != nil {
 		return fmt.Errorf("session: %w", err)
@@ -682,7 +687,6 @@ func (m *Machine) today(now time.Time) Date { return DateOf(now.In(m.cfg.Locatio
 func (m *Machine) startRead(now time.Time) {
 	m.audit(now, "system", "session.start", "")
 	m.progress = ReadProgress{}
-	today := m.today(now)
 	card := m.deps.Card
 	m.goOp(m.cfg.ReadTimeout, func(ctx context.Context, post func(Event)) {
 		read, err := card.Read(ctx, func(p ReadProgress) { post(Event{Kind: EvReadProgress, Progress: p}) })
@@ -695,10 +699,9 @@ func (m *Machine) startRead(now time.Time) {
 		case !read.Verified:
 			read.Wipe()
 			post(Event{Kind: EvReadFailed, Reason: ReasonCardNotGenuine})
-		case !read.Holder.ExpiryDate.IsZero() && DateOf(read.Holder.ExpiryDate).Before(today):
-			read.Wipe()
-			post(Event{Kind: EvReadFailed, Reason: ReasonCardExpired})
 		default:
+			// An expired card is still the resident's proof of identity: renewing it
+			// is what they came for. The menu decides what it allows (renewal only).
 			post(Event{Kind: EvReadOK, Read: read})
 		}
 	})
@@ -801,10 +804,15 @@ func (m *Machine) startLoadServices(now time.Time) {
 		return
 	}
 	el := Eligibility{
-		BirthDate: DateOf(m.read.Holder.BirthDate),
-		IssueDate: DateOf(m.read.Holder.IssueDate),
-		Today:     m.today(now),
-		Now:       now,
+		BirthDate:  DateOf(m.read.Holder.BirthDate),
+		IssueDate:  DateOf(m.read.Holder.IssueDate),
+		Residency:  m.read.Holder.Residency,
+		Today:      m.today(now),
+		Now:        now,
+		OfficeOpen: m.cfg.OfficeHours.At(now.In(m.cfg.Location)),
+	}
+	if !m.read.Holder.ExpiryDate.IsZero() {
+		el.CardExpiry = DateOf(m.read.Holder.ExpiryDate)
 	}
 	pending := append([]ServiceID(nil), m.pending...)
 	fees := m.cfg.Fees

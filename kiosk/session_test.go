@@ -38,14 +38,20 @@ func TestHappyPathPerService(t *testing.T) {
 		form    []string
 	}{
 		{kiosk.ServiceIDRenewal, kiosk.ResidentRecord{}, []string{kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456"}},
-		{kiosk.ServicePassport, kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 12, Day: 1}}},
+		{kiosk.ServicePassport, kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 12, Day: 1}}},
 			[]string{kiosk.FieldCollectionOffice, "office_islands", kiosk.FieldPhoneNumber, "6612 3456"}},
-		{kiosk.ServiceTravelPermit, kiosk.ResidentRecord{}, []string{kiosk.FieldCollectionOffice, "office_areia_preta", kiosk.FieldPhoneNumber, "68889999"}},
+		{kiosk.ServiceTravelPermit, kiosk.ResidentRecord{Nationality: "CHN"}, []string{kiosk.FieldCollectionOffice, "office_areia_preta", kiosk.FieldPhoneNumber, "68889999"}},
 		{kiosk.ServiceOneAccount, kiosk.ResidentRecord{}, []string{kiosk.FieldPhoneNumber, "62223333", kiosk.FieldServicePassword, "3971", kiosk.FieldPasswordConfirm, "3971"}},
 	}
 	for _, c := range cases {
 		t.Run(string(c.service), func(t *testing.T) {
 			h := kiosktest.NewHarness(t)
+			if c.service == kiosk.ServiceTravelPermit {
+				// The travel permit is for non-permanent residents.
+				read := kiosktest.Resident(doc, kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosktest.Day(2026, 9, 30))
+				read.Holder.Residency = kiosk.ResidencyNonPermanent
+				h.Card.SetRead(read, nil)
+			}
 			subject := h.Subject(doc)
 			h.BackOffice.Set(subject, c.record)
 			h.Start()
@@ -365,7 +371,7 @@ func TestCardProblems(t *testing.T) {
 		reason kiosk.MsgKey
 	}{
 		{"passive auth failed", forged, nil, kiosk.StateCardProblem, kiosk.ReasonCardNotGenuine},
-		{"expired yesterday", expired, nil, kiosk.StateCardProblem, kiosk.ReasonCardExpired},
+		{"expired yesterday: read, for renewal", expired, nil, kiosk.StateFace, ""},
 		{"expires today is still valid", lastDay, nil, kiosk.StateFace, ""},
 		{"unreadable", nil, errors.New("6A82 file not found"), kiosk.StateCardProblem, kiosk.ReasonCardUnreadable},
 		{"pulled while reading", nil, kiosk.ErrCardRemoved, kiosk.StateCardProblem, kiosk.ReasonCardUnreadable},
@@ -631,38 +637,44 @@ func TestIneligibleServices(t *testing.T) {
 		why kiosk.MsgKey
 	}
 	cases := []struct {
-		name   string
-		birth  time.Time
-		issue  time.Time
-		record kiosk.ResidentRecord
-		boErr  error
-		want   []want
+		name      string
+		birth     time.Time
+		issue     time.Time
+		residency kiosk.Residency
+		record    kiosk.ResidentRecord
+		boErr     error
+		want      []want
 	}{
-		{"17 today, passport far from expiry", kiosktest.Day(2008, 5, 15), kiosktest.Day(2020, 1, 15),
-			kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2031, Month: 1, Day: 1}}}, nil,
-			[]want{{kiosk.ServiceIDRenewal, true, ""}, {kiosk.ServicePassport, false, kiosk.ReasonPassportNotDue}, {kiosk.ServiceTravelPermit, false, kiosk.ReasonTravelPermitUnder18}, {kiosk.ServiceOneAccount, true, ""}}},
-		{"18 today, passport expires in exactly 9 months", kiosktest.Day(2008, 5, 14), kiosktest.Day(2020, 1, 15),
-			kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2027, Month: 2, Day: 14}}}, nil,
-			[]want{{kiosk.ServicePassport, true, ""}, {kiosk.ServiceTravelPermit, true, ""}}},
-		{"card issued at 4", kiosktest.Day(2016, 1, 16), kiosktest.Day(2021, 1, 15),
-			kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 6, Day: 1}}}, nil,
-			[]want{{kiosk.ServicePassport, false, kiosk.ReasonPassportUnder5AtIssue}, {kiosk.ServiceTravelPermit, false, kiosk.ReasonTravelPermitUnder18}}},
-		{"card issued on the 5th birthday", kiosktest.Day(2016, 1, 15), kiosktest.Day(2021, 1, 15),
-			kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 6, Day: 1}}}, nil,
+		{"17 today, passport far from expiry", kiosktest.Day(2008, 5, 15), kiosktest.Day(2020, 1, 15), kiosk.ResidencyPermanent,
+			kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2031, Month: 1, Day: 1}}}, nil,
+			[]want{{kiosk.ServiceIDRenewal, true, ""}, {kiosk.ServicePassport, false, kiosk.ReasonPassportMinor}, {kiosk.ServiceTravelPermit, false, kiosk.ReasonTravelPermitUnder18}, {kiosk.ServiceOneAccount, true, ""}}},
+		{"18 today, passport expires in exactly 9 months", kiosktest.Day(2008, 5, 14), kiosktest.Day(2020, 1, 15), kiosk.ResidencyPermanent,
+			kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2027, Month: 2, Day: 14}}}, nil,
+			[]want{{kiosk.ServicePassport, true, ""}, {kiosk.ServiceTravelPermit, false, kiosk.ReasonTravelPermitPermanent}}},
+		{"non-permanent, 18 today", kiosktest.Day(2008, 5, 14), kiosktest.Day(2020, 1, 15), kiosk.ResidencyNonPermanent,
+			kiosk.ResidentRecord{Nationality: "CHN"}, nil,
+			[]want{{kiosk.ServiceIDRenewal, false, kiosk.ReasonRenewalNotPermanent}, {kiosk.ServicePassport, false, kiosk.ReasonPassportNotPermanent}, {kiosk.ServiceTravelPermit, true, ""}}},
+		{"card issued at 4", kiosktest.Day(2001, 1, 16), kiosktest.Day(2006, 1, 15), kiosk.ResidencyPermanent,
+			kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 6, Day: 1}}}, nil,
+			[]want{{kiosk.ServicePassport, false, kiosk.ReasonPassportUnder5AtIssue}, {kiosk.ServiceIDRenewal, false, kiosk.ReasonRenewalUnder5AtIssue}}},
+		{"card issued on the 5th birthday", kiosktest.Day(2001, 1, 15), kiosktest.Day(2006, 1, 15), kiosk.ResidencyPermanent,
+			kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 6, Day: 1}}}, nil,
 			[]want{{kiosk.ServicePassport, true, ""}}},
-		{"back office down", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosk.ResidentRecord{}, kiosk.ErrBackOfficeUnavailable,
+		{"back office down", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosk.ResidencyPermanent, kiosk.ResidentRecord{}, kiosk.ErrBackOfficeUnavailable,
 			[]want{{kiosk.ServiceIDRenewal, true, ""}, {kiosk.ServicePassport, false, kiosk.ReasonBackOfficeUnavailable}, {kiosk.ServiceOneAccount, false, kiosk.ReasonBackOfficeUnavailable}}},
-		{"service password locked", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15),
+		{"service password locked", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosk.ResidencyPermanent,
 			kiosk.ResidentRecord{OneAccount: kiosk.OneAccountStatus{Exists: true, PasswordLockedUntil: kiosktest.Start.Add(30 * time.Minute)}}, nil,
 			[]want{{kiosk.ServiceOneAccount, false, kiosk.ReasonPasswordLocked}}},
-		{"renewal pending", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15),
+		{"renewal pending", kiosktest.Day(1990, 5, 10), kiosktest.Day(2020, 1, 15), kiosk.ResidencyPermanent,
 			kiosk.ResidentRecord{Pending: []kiosk.ServiceID{kiosk.ServiceIDRenewal}}, nil,
 			[]want{{kiosk.ServiceIDRenewal, false, kiosk.ReasonApplicationPending}}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			h := kiosktest.NewHarness(t)
-			h.Card.SetRead(kiosktest.Resident(doc, c.birth, c.issue, kiosktest.Day(2031, 1, 1)), nil)
+			read := kiosktest.Resident(doc, c.birth, c.issue, kiosktest.Day(2026, 9, 30))
+			read.Holder.Residency = c.residency
+			h.Card.SetRead(read, nil)
 			h.BackOffice.Set(h.Subject(doc), c.record)
 			h.BackOffice.LookupErr = c.boErr
 			h.Start()

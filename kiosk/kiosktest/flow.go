@@ -89,12 +89,13 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 	}
 	views := kiosk.ServiceViews(kiosk.Eligibility{
 		BirthDate: kiosk.Date{Year: 1990, Month: 5, Day: 10}, IssueDate: kiosk.Date{Year: 2020, Month: 1, Day: 15},
-		Today:  kiosk.Date{Year: 2026, Month: 5, Day: 14},
-		Record: kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2029, Month: 1, Day: 1}}},
+		CardExpiry: kiosk.Date{Year: 2026, Month: 9, Day: 30}, Residency: kiosk.ResidencyPermanent,
+		Today: kiosk.Date{Year: 2026, Month: 5, Day: 14}, OfficeOpen: true,
+		Record: kiosk.ResidentRecord{Nationality: kiosk.ChineseNationality, Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2029, Month: 1, Day: 1}}},
 	}, kiosk.PlaceholderFees)
 	form := []kiosk.FieldView{
 		{Name: kiosk.FieldCollectionOffice, Kind: kiosk.FieldChoice, Required: true, Options: kiosk.CollectionOffices, Value: kiosk.CollectionOffices[0]},
-		{Name: kiosk.FieldPhoneNumber, Kind: kiosk.FieldPhone, Required: true, Value: "6612", Length: 4, Error: kiosk.FormPhoneInvalid},
+		{Name: kiosk.FieldPhoneNumber, Kind: kiosk.FieldPhone, Required: true, Value: "6612", Length: 4, MaxLen: 8, Error: kiosk.FormPhoneInvalid},
 	}
 	return map[kiosk.State]kiosk.Snapshot{
 		kiosk.StateAttract:    with(kiosk.StateAttract, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown = false, 0 }),
@@ -102,7 +103,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		kiosk.StateReading: with(kiosk.StateReading, func(s *kiosk.Snapshot) {
 			s.TimerOn, s.Countdown, s.Busy, s.Progress, s.ProgressStep = false, 0, true, 0.5, "DG2"
 		}),
-		kiosk.StateCardProblem: with(kiosk.StateCardProblem, func(s *kiosk.Snapshot) { s.Message = kiosk.ReasonCardExpired }),
+		kiosk.StateCardProblem: with(kiosk.StateCardProblem, func(s *kiosk.Snapshot) { s.Message = kiosk.ReasonCardNotGenuine }),
 		kiosk.StateFace: with(kiosk.StateFace, func(s *kiosk.Snapshot) {
 			s.Face = kiosk.FaceView{Attempt: 2, MaxAttempts: 3, Guidance: kiosk.GuideOK, Challenge: kiosk.ChallengeTurnLeft, ChallengeRemaining: 4 * time.Second}
 		}),

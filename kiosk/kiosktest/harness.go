@@ -23,6 +23,7 @@ func Resident(doc string, birth, issue, expiry time.Time) *kiosk.CardRead {
 			DocumentNumber: doc,
 			Names:          kiosk.Names{Chinese: "陳大文", Portuguese: "CHAN TAI MAN", Primary: "CHAN", Secondary: "TAI MAN"},
 			Sex:            "M", BirthDate: birth, IssueDate: issue, ExpiryDate: expiry, Nationality: "CHN",
+			Residency:      kiosk.ResidencyPermanent,
 			Photo: kiosk.FacePhoto{Format: "jpeg", Data: []byte{0xFF, 0xD8, 0xFF, 0xE0, 1, 2, 3, 4, 5, 6, 7, 8, 0xFF, 0xD9}},
 		},
 		Access:      "BAC",
@@ -62,12 +63,13 @@ type Harness struct {
 // DefaultPIN is the fake card's PIN: 6 digits, as kiosk.DefaultPINPolicy and the BIR.
 const DefaultPIN = "246813"
 
-// NewHarness builds the fakes with one adult resident (born 1990-05-10, card issued
-// 2020-01-15, valid until 2030-01-15, PIN 2468 with 3 tries) whose face matches.
+// NewHarness builds the fakes with one adult permanent resident (born 1990-05-10, card
+// issued 2020-01-15, valid until 2026-09-30 so due for renewal, PIN DefaultPIN with 3
+// tries) whose face matches.
 // Change the fakes or Config before Start.
 func NewHarness(t testing.TB) *Harness {
 	t.Helper()
-	read := Resident("1234567(8)", Day(1990, 5, 10), Day(2020, 1, 15), Day(2030, 1, 15))
+	read := Resident("1234567(8)", Day(1990, 5, 10), Day(2020, 1, 15), Day(2026, 9, 30))
 	return &Harness{
 		T:          t,
 		Clock:      NewClock(Start),
