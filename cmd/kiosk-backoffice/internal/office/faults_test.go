@@ -527,3 +527,35 @@ func TestFileModes(t *testing.T) {
 		}
 	}
 }
+
+// TestServerFaultNotKept: a write that failed inside the back office (500) is not
+// stored under its key: the same delivery succeeds once the fault is gone.
+func TestServerFaultNotKept(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	ctx := context.Background()
+	if _, err := h.office.DB.Exec(`CREATE TRIGGER fail_insert BEFORE INSERT ON applications BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`); err != nil {
+		t.Fatal(err)
+	}
+	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
+	err := c.Submit(ctx, testRef, msg)
+	var e *backoffice.Error
+	if !errors.As(err, &e) || e.Status != http.StatusInternalServerError || e.Code() != backoffice.CodeInternal || !errors.Is(err, backoffice.ErrUnavailable) {
+		t.Fatalf("submit during the fault: %v", err)
+	}
+	if strings.Contains(err.Error(), "disk on fire") {
+		t.Fatalf("the problem leaks the internal cause: %v", err)
+	}
+	if _, err := h.office.DB.Exec(`DROP TRIGGER fail_insert`); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Submit(ctx, testRef, msg); err != nil {
+		t.Fatalf("retry after the fault: %v", err)
+	}
+	if h.last().header.Get(replayHeader) != "" {
+		t.Fatal("the retry replayed the failed answer")
+	}
+	if n := h.count("applications"); n != 1 {
+		t.Fatalf("%d applications, want 1", n)
+	}
+}
