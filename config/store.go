@@ -13,7 +13,9 @@ type StoreConfig struct {
 	// log and applications; created (0600) on first start if missing.
 	SubjectKeyFile string `mapstructure:"subject_key_file" yaml:"subject_key_file"`
 	// AuditKeyFile holds the key of the audit log's keyed hash chain; created (0600)
-	// on first start. The chain's head is anchored beside it (audit.head).
+	// on first start. The chain's head is anchored beside it (audit.head). Empty:
+	// audit.key beside the database (in production, beside the subject key), so that
+	// a database moved with store.path never meets another database's anchor.
 	AuditKeyFile string `mapstructure:"audit_key_file" yaml:"audit_key_file"`
 	// HealthInterval is how often a health sample is stored.
 	HealthInterval time.Duration `mapstructure:"health_interval" yaml:"health_interval"`
@@ -23,7 +25,6 @@ func defaultStore() StoreConfig {
 	return StoreConfig{
 		Path:           "/var/lib/dsi-kiosk/kiosk.db",
 		SubjectKeyFile: "/var/lib/dsi-kiosk/subject.key",
-		AuditKeyFile:   "/var/lib/dsi-kiosk/audit.key",
 		HealthInterval: 5 * time.Minute,
 	}
 }
@@ -36,8 +37,8 @@ func (s StoreConfig) validate() Problems {
 	if s.SubjectKeyFile == "" || !filepath.IsAbs(s.SubjectKeyFile) {
 		ps = append(ps, Problem{"store.subject_key_file", s.SubjectKeyFile, "an absolute file path"})
 	}
-	if s.AuditKeyFile == "" || !filepath.IsAbs(s.AuditKeyFile) {
-		ps = append(ps, Problem{"store.audit_key_file", s.AuditKeyFile, "an absolute file path"})
+	if s.AuditKeyFile != "" && !filepath.IsAbs(s.AuditKeyFile) {
+		ps = append(ps, Problem{"store.audit_key_file", s.AuditKeyFile, "empty (beside the database) or an absolute file path"})
 	}
 	if s.HealthInterval < 10*time.Second || s.HealthInterval > 24*time.Hour {
 		ps = append(ps, Problem{"store.health_interval", s.HealthInterval.String(), "between 10s and 24h"})

@@ -329,7 +329,7 @@ func demoConfig(cfg config.Config) config.Config {
 	}
 	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
 	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
-	cfg.Store.AuditKeyFile = filepath.Join(dir, "audit.key")
+	cfg.Store.AuditKeyFile = "" // beside the demo database
 	return cfg
 }
 
