@@ -70,13 +70,17 @@ type file struct {
 	readCount int // READ BINARY commands on this file since power-on, for PullOnRead
 }
 
-// ATR is the card's answer to reset: T=1 (TD1 80, TD2 01), and historical bytes
-// 80 (compact-TLV follows) 73 (card capabilities, ISO 7816-4 §12.1.1.9): 94 =
-// selection by full DF name and by file identifier, short EF identifiers; 01 =
-// 1-byte data units; 40 = b7 of the third table, extended Lc and Le fields.
+// ATR is the card's answer to reset (ISO 7816-3 §8.2): TS 3B (direct convention);
+// T0 85 = TD1 follows, 5 historical bytes; TD1 01 = no further interface bytes,
+// protocol T=1, the only one offered (TD1's low nibble is the first offered
+// protocol, so T=1 must be there: a TD1 of 80 and a TD2 of 01 would offer T=0 first
+// and T=1 second). Then the historical bytes 80 (compact-TLV follows) 73 (card
+// capabilities, ISO 7816-4 §12.1.1.9): 94 = selection by full DF name and by file
+// identifier, short EF identifiers; 01 = 1-byte data units; 40 = b7 of the third
+// table, extended Lc and Le fields; and TCK, present because T=1 is indicated.
 var ATR = func() []byte {
 	hist := []byte{0x80, 0x73, 0x94, 0x01, 0x40}
-	atr := []byte{0x3B, 0x80 | byte(len(hist)), 0x80, 0x01}
+	atr := []byte{0x3B, 0x80 | byte(len(hist)), 0x01}
 	atr = append(atr, hist...)
 	var tck byte
 	for _, b := range atr[1:] {

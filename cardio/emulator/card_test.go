@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"image"
 	"image/jpeg"
+	"math/bits"
 	"strings"
 	"sync"
 	"testing"
@@ -516,7 +517,26 @@ func TestATR(t *testing.T) {
 	if atr[0] != 0x3B || x != 0 {
 		t.Errorf("ATR % X: bad TS or TCK", atr)
 	}
+	// Walk the interface bytes (ISO 7816-3 §8.2.3): each TDi's low nibble is a
+	// protocol offered, the first one being the default. The card speaks T=1 only.
+	var protocols []byte
+	n, y := 1, atr[1]>>4
+	for {
+		n += bits.OnesCount8(y & 0x7) // TAi, TBi, TCi
+		if y&0x8 == 0 {
+			break
+		}
+		n++
+		protocols = append(protocols, atr[n]&0x0F)
+		y = atr[n] >> 4
+	}
+	if !bytes.Equal(protocols, []byte{1}) {
+		t.Errorf("ATR % X offers protocols %v, want T=1 only", atr, protocols)
+	}
 	k := int(atr[1] & 0x0F)
+	if n+1+k+1 != len(atr) {
+		t.Errorf("ATR % X: %d interface bytes, %d historical bytes and TCK do not add up", atr, n, k)
+	}
 	hist := atr[len(atr)-1-k : len(atr)-1]
 	// Card capabilities (compact-TLV tag 7, length 3): third byte bit 7 = extended Lc/Le.
 	i := bytes.IndexByte(hist, 0x73)

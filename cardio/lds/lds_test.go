@@ -459,10 +459,12 @@ func TestATRSupportsExtended(t *testing.T) {
 		atr        string
 		sup, known bool
 	}{
-		// T=1 (TD1 80, TD2 01), historical bytes 80 73 94 01 40: card capabilities,
-		// third software function table b7 (extended Lc and Le) set.
+		// T=0 and T=1 (TD1 80, TD2 01), historical bytes 80 73 94 01 40: card
+		// capabilities, third software function table b7 (extended Lc and Le) set.
 		{"3B85800180739401" + "40" + "22", true, true},
 		{"3B85800180739401" + "00" + "62", false, true},
+		// The emulator's ATR: T=1 only (TD1 01), the same historical bytes.
+		{"3B850180739401" + "40" + "A2", true, true},
 		// TA1 TB1 TC1 present (T0 high nibble 7), no TD1: historical bytes right after.
 		{"3B75130000" + "8073C82140", true, true},
 		// Category 00: compact-TLV then a 3-byte status indicator outside it.
