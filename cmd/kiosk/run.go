@@ -77,6 +77,12 @@ func wireDevices(ctx context.Context, cfg config.Config, o runOptions) (devices,
 	return hardware(ctx, cfg, o)
 }
 
+// sessionHook, when set, is given the session machine, the demo controls and a
+// function that ends the run as closing the window does, just before the session
+// starts. Only the real-process memory benchmark (rss_bench_test.go) sets it, to play
+// resident sessions in the real window; the kiosk leaves it nil.
+var sessionHook func(m *kiosk.Machine, demo kioskapp.DemoControls, quit func())
+
 // runKiosk builds the session and the window and runs until the window closes or
 // the process is told to stop.
 func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
@@ -120,6 +126,9 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if sessionHook != nil {
+		sessionHook(m, devs.demo, stop)
+	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- m.Run(ctx) }()
 	if devs.background != nil {
