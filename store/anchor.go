@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // The audit chain is keyed and anchored:
@@ -183,17 +185,35 @@ func openAnchorLock(anchorPath string, readOnly bool) (*anchorLock, error) {
 	return &anchorLock{f: f}, nil
 }
 
-func (l *anchorLock) lock(exclusive bool) func() {
+// lockWait bounds the wait for another process's write, like SQLite's busy timeout.
+const lockWait = 5 * time.Second
+
+// lock takes the lock (shared for readers) and returns its release; it gives up when
+// ctx ends or after lockWait, so a stuck process cannot hang a staff command.
+func (l *anchorLock) lock(ctx context.Context, exclusive bool) (func(), error) {
 	if l == nil || l.f == nil {
-		return func() {}
+		return func() {}, nil
 	}
 	how := syscall.LOCK_SH
 	if exclusive {
 		how = syscall.LOCK_EX
 	}
-	for syscall.Flock(int(l.f.Fd()), how) == syscall.EINTR {
+	ctx, cancel := context.WithTimeout(ctx, lockWait)
+	defer cancel()
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		err := syscall.Flock(int(l.f.Fd()), how|syscall.LOCK_NB)
+		if err == nil {
+			return func() { syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN) }, nil
+		}
+		if err != syscall.EWOULDBLOCK && err != syscall.EINTR {
+			return nil, fmt.Errorf("audit anchor lock: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("audit log is busy: another kiosk process holds %s: %w", l.f.Name(), ErrBusy)
+		case <-time.After(wait):
+		}
 	}
-	return func() { syscall.Flock(int(l.f.Fd()), syscall.LOCK_UN) }
 }
 
 func (l *anchorLock) close() {

@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3"
 
@@ -307,5 +309,31 @@ func TestDeliveryCarriesAuditHead(t *testing.T) {
 	head, err := readAnchor(AnchorPath(filepath.Join(filepath.Dir(db.Path()), "audit.key")), db.auditKey)
 	if err != nil || len(office.got) != 1 || office.got[0].AuditHead != head.String() {
 		t.Errorf("delivered %+v; want audit_head %s (%v)", office.got, head, err)
+	}
+}
+
+// Another process holding the audit write lock makes a write give up with ErrBusy at
+// the caller's deadline instead of hanging.
+func TestAuditLockWaitIsBounded(t *testing.T) {
+	db := openTemp(t)
+	appendAudit(t, db, 1)
+	other, err := os.OpenFile(AnchorPath(filepath.Join(filepath.Dir(db.Path()), "audit.key"))+".lock", os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := syscall.Flock(int(other.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = db.Audit(ctx, kiosk.AuditEvent{Actor: "system", Action: "x"})
+	if !errors.Is(err, ErrBusy) || time.Since(start) > 2*time.Second {
+		t.Errorf("Audit while another process writes: %v after %v; want ErrBusy at the deadline", err, time.Since(start))
+	}
+	syscall.Flock(int(other.Fd()), syscall.LOCK_UN)
+	if n, err := db.VerifyAudit(context.Background()); err != nil || n != 1 {
+		t.Errorf("after the busy write: %d rows, %v; want the one earlier row", n, err)
 	}
 }

@@ -54,7 +54,11 @@ func (d *DB) Audit(ctx context.Context, e kiosk.AuditEvent) error {
 func (d *DB) inTx(ctx context.Context, what string, fn func(tx *sql.Tx) error) error {
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
-	defer d.anchorLk.lock(true)()
+	unlock, err := d.anchorLk.lock(ctx, true)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	defer unlock()
 	d.pending = nil
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
@@ -213,7 +217,11 @@ func (d *DB) VerifyAudit(ctx context.Context) (int64, error) {
 	} else if applied < 3 {
 		return 0, fmt.Errorf("verify-audit: database schema %d is older than this kiosk's %d: start the kiosk once to migrate it", applied, latest)
 	}
-	defer d.anchorLk.lock(false)()
+	unlock, err := d.anchorLk.lock(ctx, false)
+	if err != nil {
+		return 0, fmt.Errorf("verify-audit: %w", err)
+	}
+	defer unlock()
 	var head auditHead
 	anchor := errNoAnchor
 	if d.anchorPath != "" {

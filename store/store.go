@@ -37,6 +37,7 @@ var (
 	ErrReadOnly = errors.New("storage is read-only")
 	ErrCantOpen = errors.New("database cannot be opened")
 	ErrCorrupt  = errors.New("database file is corrupt")
+	ErrBusy     = errors.New("database is busy")
 )
 
 // timeFormat stores times as sortable UTC text.
@@ -212,7 +213,11 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	d.writeMu.Lock()
 	defer d.writeMu.Unlock()
-	defer d.anchorLk.lock(true)()
+	unlock, err := d.anchorLk.lock(ctx, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	for _, m := range ms {
 		var n int
 		if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&n); err != nil {
