@@ -115,13 +115,13 @@ func TestFault5xx(t *testing.T) {
 // the same key gets the same answer and the back office keeps one record.
 func TestSlowAnswer(t *testing.T) {
 	h := newHarness(t)
-	const timeout = 300 * time.Millisecond
+	const timeout = 800 * time.Millisecond
 	c := h.client(func(o *backoffice.Options) { o.Timeout = timeout })
 	ctx := context.Background()
 	h.setFault(func(w http.ResponseWriter, r *http.Request, next http.Handler) {
 		next.ServeHTTP(w, r) // the back office does the work...
 		select {             // ...and the answer is late
-		case <-time.After(3 * time.Second):
+		case <-time.After(5 * time.Second):
 		case <-r.Context().Done():
 		}
 	})

@@ -79,6 +79,9 @@ type handler func(ctx context.Context, q *request) (int, any, error)
 // maxRequest caps a request body.
 const maxRequest = 64 << 10
 
+// writeTimeout bounds one write, whether or not the kiosk still waits for it.
+const writeTimeout = 20 * time.Second
+
 // Handler is the HTTP side: every request is routed and validated against the
 // embedded api/backoffice.yaml before a handler sees it, so the contract is the one
 // home of field formats and lengths.
@@ -182,8 +185,13 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		send(st, "application/json", b, false)
 		return
 	}
-	st, ct, b, replay, err := h.o.idempotent(r.Context(), kioskID, r.Header.Get("Idempotency-Key"), op+" "+r.URL.EscapedPath(), body, func() (int, any, error) {
-		return hf(r.Context(), q)
+	// A write that has started finishes and is stored under its key even if the
+	// kiosk gives up waiting: its retry then gets this answer instead of racing a
+	// half-done write.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), writeTimeout)
+	defer cancel()
+	st, ct, b, replay, err := h.o.idempotent(wctx, kioskID, r.Header.Get("Idempotency-Key"), op+" "+r.URL.EscapedPath(), body, func() (int, any, error) {
+		return hf(wctx, q)
 	})
 	if err != nil {
 		fail(err)
