@@ -196,9 +196,9 @@ func TestHappyPathPerService(t *testing.T) {
 		fill    func(r *kioskRun)
 		fee     string
 	}{
-		{kiosk.ServiceIDRenewal, fillOfficeAndPhone, "MOP 120.00"},
-		{kiosk.ServicePassport, fillOfficeAndPhone, "MOP 400.00"},
-		{kiosk.ServiceTravelPermit, fillOfficeAndPhone, "MOP 150.00"},
+		{kiosk.ServiceIDRenewal, fillOfficeAndPhone, "MOP 90.00"},
+		{kiosk.ServicePassport, fillOfficeAndPhone, "MOP 300.00"},
+		{kiosk.ServiceTravelPermit, fillOfficeAndPhone, "MOP 360.00"},
 		{kiosk.ServiceOneAccount, func(r *kioskRun) {
 			r.tapKeys(strings.Split("66123456", "")...)
 			// The keypad moves on to the password once the number is complete.

@@ -38,6 +38,8 @@ type Config struct {
 	UI    UIConfig    `mapstructure:"ui" yaml:"ui"`
 	// Printer is the receipt printer (config/printer.go).
 	Printer PrinterConfig `mapstructure:"printer" yaml:"printer"`
+	// Services are the public rules DSI may change: fees, office hours (config/services.go).
+	Services ServicesConfig `mapstructure:"services" yaml:"services"`
 	// BackOffice is DSI's back office (config/backoffice.go).
 	BackOffice BackOfficeConfig `mapstructure:"backoffice" yaml:"backoffice"`
 }
@@ -51,6 +53,7 @@ func Default() Config {
 		Store:      defaultStore(),
 		UI:         defaultUI(),
 		Printer:    defaultPrinter(),
+		Services:   defaultServices(),
 		BackOffice: defaultBackOffice(),
 	}
 }
@@ -298,6 +301,7 @@ func (c Config) validateSections() Problems {
 	ps = append(ps, c.Face.validate()...)
 	ps = append(ps, c.Store.validate()...)
 	ps = append(ps, c.UI.validate()...)
+	ps = append(ps, c.Services.validate()...)
 	ps = append(ps, c.BackOffice.validate()...)
 	ps = append(ps, c.Printer.validate(c.Kiosk.Mode)...)
 	// Demo and virtual devices can never be enabled by accident in production.

@@ -1,6 +1,10 @@
 package kiosk
 
-import "time"
+import (
+	"fmt"
+	"strings"
+	"time"
+)
 
 // The public rules for applications at a DSI self-service kiosk (gov.mo / DSI pages),
 // one home each; the menu, the tests and the back office's reference server all decide
@@ -41,29 +45,29 @@ const (
 
 // Reason keys on the service menu for services the resident cannot use here.
 const (
-	ReasonBackOfficeUnavailable   MsgKey = "reason.backoffice_unavailable"
-	ReasonApplicationPending      MsgKey = "reason.application_pending"
-	ReasonCounterCase             MsgKey = "reason.counter_case"
-	ReasonRenewalNotPermanent     MsgKey = "reason.renewal_not_permanent"
-	ReasonRenewalUnder25AtIssue   MsgKey = "reason.renewal_under_25_at_issue"
-	ReasonRenewalUnder5AtIssue    MsgKey = "reason.renewal_under_5_at_issue"
-	ReasonRenewalNotDue           MsgKey = "reason.renewal_not_due"
-	ReasonRenewalNoExpiry         MsgKey = "reason.renewal_no_expiry"
-	ReasonCardExpiredForService   MsgKey = "reason.card_expired_for_service"
-	ReasonNotChineseNational      MsgKey = "reason.not_chinese_national"
-	ReasonPassportNotPermanent    MsgKey = "reason.passport_not_permanent"
-	ReasonPassportUnder5AtIssue   MsgKey = "reason.passport_under_5_at_issue"
-	ReasonPassportNone            MsgKey = "reason.passport_none_on_record"
-	ReasonPassportNotDue          MsgKey = "reason.passport_not_due"
-	ReasonPassportMinor           MsgKey = "reason.passport_minor"
-	ReasonTravelPermitUnder18     MsgKey = "reason.travel_permit_under_18"
-	ReasonTravelPermitPermanent   MsgKey = "reason.travel_permit_permanent"
-	ReasonTravelPermitNotDue      MsgKey = "reason.travel_permit_not_due"
-	ReasonTravelPermitLapsed      MsgKey = "reason.travel_permit_lapsed"
-	ReasonTravelPermitOtherDoc    MsgKey = "reason.travel_permit_other_document"
-	ReasonPasswordLocked          MsgKey = "reason.service_password_locked"
-	ReasonOneAccountBound         MsgKey = "reason.one_account_already_bound"
-	ReasonUnknownService          MsgKey = "reason.unknown_service"
+	ReasonBackOfficeUnavailable MsgKey = "reason.backoffice_unavailable"
+	ReasonApplicationPending    MsgKey = "reason.application_pending"
+	ReasonCounterCase           MsgKey = "reason.counter_case"
+	ReasonRenewalNotPermanent   MsgKey = "reason.renewal_not_permanent"
+	ReasonRenewalUnder25AtIssue MsgKey = "reason.renewal_under_25_at_issue"
+	ReasonRenewalUnder5AtIssue  MsgKey = "reason.renewal_under_5_at_issue"
+	ReasonRenewalNotDue         MsgKey = "reason.renewal_not_due"
+	ReasonRenewalNoExpiry       MsgKey = "reason.renewal_no_expiry"
+	ReasonCardExpiredForService MsgKey = "reason.card_expired_for_service"
+	ReasonNotChineseNational    MsgKey = "reason.not_chinese_national"
+	ReasonPassportNotPermanent  MsgKey = "reason.passport_not_permanent"
+	ReasonPassportUnder5AtIssue MsgKey = "reason.passport_under_5_at_issue"
+	ReasonPassportNone          MsgKey = "reason.passport_none_on_record"
+	ReasonPassportNotDue        MsgKey = "reason.passport_not_due"
+	ReasonPassportMinor         MsgKey = "reason.passport_minor"
+	ReasonTravelPermitUnder18   MsgKey = "reason.travel_permit_under_18"
+	ReasonTravelPermitPermanent MsgKey = "reason.travel_permit_permanent"
+	ReasonTravelPermitNotDue    MsgKey = "reason.travel_permit_not_due"
+	ReasonTravelPermitLapsed    MsgKey = "reason.travel_permit_lapsed"
+	ReasonTravelPermitOtherDoc  MsgKey = "reason.travel_permit_other_document"
+	ReasonPasswordLocked        MsgKey = "reason.service_password_locked"
+	ReasonOneAccountBound       MsgKey = "reason.one_account_already_bound"
+	ReasonUnknownService        MsgKey = "reason.unknown_service"
 )
 
 // EligibilityReasons lists every reason Check can give (translation tests use it).
@@ -127,6 +131,55 @@ var DefaultOfficeHours = OfficeHours{
 	Open: 9 * time.Hour, Close: 17*time.Hour + 45*time.Minute,
 }
 
+// ParseOfficeHours reads office hours as configuration writes them: "none" (no
+// counter at hand: the 24-hour rules always apply), or days and a time range, e.g.
+// "Mon-Fri 09:00-17:45" or "Mon,Wed,Fri 09:00-13:00".
+func ParseOfficeHours(s string) (OfficeHours, error) {
+	var h OfficeHours
+	s = strings.TrimSpace(s)
+	if s == "none" {
+		return h, nil
+	}
+	bad := func(why string) (OfficeHours, error) {
+		return OfficeHours{}, fmt.Errorf("office hours %q: %s (e.g. \"Mon-Fri 09:00-17:45\" or \"none\")", s, why)
+	}
+	days, span, ok := strings.Cut(s, " ")
+	if !ok {
+		return bad("days and hours are separated by a space")
+	}
+	names := map[string]time.Weekday{"sun": time.Sunday, "mon": time.Monday, "tue": time.Tuesday,
+		"wed": time.Wednesday, "thu": time.Thursday, "fri": time.Friday, "sat": time.Saturday}
+	for _, part := range strings.Split(days, ",") {
+		from, to, isRange := strings.Cut(strings.ToLower(part), "-")
+		a, okA := names[from]
+		b, okB := names[to]
+		if !isRange {
+			b, okB = a, okA
+		}
+		if !okA || !okB || b < a {
+			return bad("days are Mon..Sun, a range runs forward (Mon-Fri)")
+		}
+		for d := a; d <= b; d++ {
+			h.Days[d] = true
+		}
+	}
+	from, to, ok := strings.Cut(strings.TrimSpace(span), "-")
+	clock := func(v string) (time.Duration, bool) {
+		t, err := time.Parse("15:04", v)
+		if err != nil {
+			return 0, false
+		}
+		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true
+	}
+	var okO, okC bool
+	h.Open, okO = clock(from)
+	h.Close, okC = clock(to)
+	if !ok || !okO || !okC || h.Close <= h.Open {
+		return bad("hours are HH:MM-HH:MM, opening before closing")
+	}
+	return h, nil
+}
+
 // At reports whether t (in its own location, which should be Macau's) is within hours.
 func (h OfficeHours) At(t time.Time) bool {
 	if !h.Days[t.Weekday()] {
@@ -188,7 +241,9 @@ func (e Eligibility) record(s ServiceID) MsgKey {
 	return ""
 }
 
-func (e Eligibility) cardExpired() bool { return !e.CardExpiry.IsZero() && e.CardExpiry.Before(e.Today) }
+func (e Eligibility) cardExpired() bool {
+	return !e.CardExpiry.IsZero() && e.CardExpiry.Before(e.Today)
+}
 
 // renewal: a permanent resident card, 25 or older on its issue date (5 during office
 // hours), from 6 months before its expiry or after it. A card without expiry (issued at

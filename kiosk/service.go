@@ -3,6 +3,8 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -91,14 +93,27 @@ func AgeOn(birth, on Date) int {
 // Fees maps each service to its fee in avos (1/100 MOP).
 type Fees map[ServiceID]int
 
-// PlaceholderFees are NOT the official DSI fees: they are placeholders so the summary
-// screen has a number to show until the fee schedule is configured. Replace them from
-// configuration (cmd/kiosk wires MachineConfig.Fees).
-var PlaceholderFees = Fees{
-	ServiceIDRenewal:    120_00,
-	ServicePassport:     400_00,
-	ServiceTravelPermit: 150_00,
+// DefaultFees are the fees as publicly reported (DSI's fee table: ID card MOP 90,
+// passport MOP 300, SAR travel permit MOP 360; One Account is free). They are the
+// configuration's defaults (services.fees), so a change of the official table is a
+// configuration change, confirmed with DSI, not a new build.
+var DefaultFees = Fees{
+	ServiceIDRenewal:    90_00,
+	ServicePassport:     300_00,
+	ServiceTravelPermit: 360_00,
 	ServiceOneAccount:   0,
+}
+
+// ParseMOP reads an amount in patacas as written in configuration ("300", "300.00")
+// into avos. It refuses signs, exponents, more than two decimals and absurd amounts,
+// so no float (and no NaN) ever carries money.
+func ParseMOP(s string) (int, error) {
+	whole, frac, hasFrac := strings.Cut(s, ".")
+	if whole == "" || len(whole) > 6 || !allDigits(whole) || (hasFrac && (len(frac) != 2 || !allDigits(frac))) {
+		return 0, fmt.Errorf("amount %q: patacas as digits with optional 2 decimals, e.g. 300 or 300.00", s)
+	}
+	avos, _ := strconv.Atoi(whole + frac + strings.Repeat("0", 2-len(frac)))
+	return avos, nil
 }
 
 // Validate checks that every service has a fee and none is negative.

@@ -175,6 +175,35 @@ func TestEligibility(t *testing.T) {
 	}
 }
 
+func TestParseOfficeHours(t *testing.T) {
+	h, err := ParseOfficeHours("Mon-Fri 09:00-17:45")
+	if err != nil || h != DefaultOfficeHours {
+		t.Fatalf("default hours parse as %+v, %v", h, err)
+	}
+	if h, err := ParseOfficeHours("none"); err != nil || h.At(time.Date(2026, 5, 14, 10, 0, 0, 0, MacauTime)) {
+		t.Fatalf("none: %+v, %v", h, err)
+	}
+	h, err = ParseOfficeHours("mon,WED,Fri-Sat 08:30-12:00")
+	if err != nil || !h.Days[time.Monday] || h.Days[time.Tuesday] || !h.Days[time.Wednesday] || !h.Days[time.Saturday] || h.Open != 8*time.Hour+30*time.Minute {
+		t.Fatalf("list: %+v, %v", h, err)
+	}
+	for _, bad := range []string{"", "Mon-Fri", "Fri-Mon 09:00-17:00", "Mon-Fri 17:00-09:00", "Mon-Fri 9-17", "Xyz 09:00-10:00", "Mon-Fri 09:00-25:00"} {
+		if _, err := ParseOfficeHours(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func TestParseMOP(t *testing.T) {
+	for in, want := range map[string]int{"300": 300_00, "300.00": 300_00, "90.5": -1, "0": 0, "360.10": 360_10,
+		"-1": -1, "1e3": -1, "": -1, "NaN": -1, "3000000": -1, "1.234": -1, ".50": -1} {
+		got, err := ParseMOP(in)
+		if (err != nil) != (want < 0) || (want >= 0 && got != want) {
+			t.Errorf("ParseMOP(%q) = %d, %v; want %d", in, got, err, want)
+		}
+	}
+}
+
 func TestOfficeHours(t *testing.T) {
 	at := func(day, h, m int) time.Time { return time.Date(2026, 5, day, h, m, 0, 0, MacauTime) }
 	for _, c := range []struct {
@@ -193,7 +222,7 @@ func TestOfficeHours(t *testing.T) {
 }
 
 func TestFees(t *testing.T) {
-	if err := PlaceholderFees.Validate(); err != nil {
+	if err := DefaultFees.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	if err := (Fees{ServiceIDRenewal: 1}).Validate(); err == nil {

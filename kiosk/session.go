@@ -23,7 +23,7 @@ type MachineConfig struct {
 	MoreTimeGrace   time.Duration // (20s) how long "need more time?" waits
 	FaceAttempts    int           // (3) face attempts before the PIN fallback
 	PIN             PINPolicy     // (DefaultPINPolicy) the card PIN's length and tries
-	Fees            Fees          // (PlaceholderFees)
+	Fees            Fees          // (DefaultFees)
 	OfficeHours     *OfficeHours  // (DefaultOfficeHours) when staff are at hand: wider renewal rule
 	Demo            bool          // show the DEMO banner
 	Location        *time.Location
@@ -65,7 +65,7 @@ func (c *MachineConfig) defaults() error {
 		return fmt.Errorf("session: %w", err)
 	}
 	if c.Fees == nil {
-		c.Fees = PlaceholderFees
+		c.Fees = DefaultFees
 	}
 	if c.OfficeHours == nil {
 		h := DefaultOfficeHours

@@ -102,7 +102,7 @@ func TestHappyPathPerService(t *testing.T) {
 			h.Fill(c.form...)
 			h.Press(kiosk.EvContinue)
 			sum := h.WaitState(kiosk.StateSummary)
-			if sum.Summary == nil || sum.Summary.Fee != kiosk.PlaceholderFees[c.service] || sum.Summary.Service != c.service {
+			if sum.Summary == nil || sum.Summary.Fee != kiosk.DefaultFees[c.service] || sum.Summary.Service != c.service {
 				t.Fatalf("summary %+v", sum.Summary)
 			}
 			for _, l := range sum.Summary.Lines {
@@ -122,7 +122,7 @@ func TestHappyPathPerService(t *testing.T) {
 				t.Fatalf("%d applications", len(apps))
 			}
 			a := apps[0]
-			if a.Reference != ref || a.Service != string(c.service) || a.Subject != subject || a.Fee != kiosk.PlaceholderFees[c.service] {
+			if a.Reference != ref || a.Service != string(c.service) || a.Subject != subject || a.Fee != kiosk.DefaultFees[c.service] {
 				t.Errorf("application %+v", a)
 			}
 			var msg kiosk.ApplicationMessage

@@ -35,7 +35,7 @@ func translator(t testing.TB) *i18n.Translator {
 var at = time.Date(2026, 5, 14, 2, 32, 7, 0, time.UTC)
 
 func receipt(l kiosk.Language, s kiosk.ServiceID) kiosk.Receipt {
-	return kiosk.Receipt{Reference: "260514-7KQ2M4PT-X", Service: s, Fee: kiosk.PlaceholderFees[s],
+	return kiosk.Receipt{Reference: "260514-7KQ2M4PT-X", Service: s, Fee: kiosk.DefaultFees[s],
 		At: at, Language: l, KioskID: "kiosk-dev-01"}
 }
 

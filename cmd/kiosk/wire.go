@@ -109,7 +109,8 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	var bo kiosk.BackOffice = unreachableBackOffice{}
 	if o.demo {
 		bo = &kiosk.DemoBackOffice{Record: kiosk.ResidentRecord{
-			Passport: &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
+			Nationality: kiosk.ChineseNationality,
+			Passport:    &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
 		}}
 	}
 	words, err := i18n.NewTranslator(assets.Translations())
@@ -309,8 +310,18 @@ func declaresModule(gomod []byte, path string) bool {
 // newMachine builds the session machine over the wired devices, as `kiosk run` runs
 // it (shared with the end-to-end demo test, so the test runs the same machine).
 func newMachine(cfg config.Config, o runOptions, devs devices) (*kiosk.Machine, error) {
+	fees, err := cfg.Services.Fees.FeeTable()
+	if err != nil {
+		return nil, err
+	}
+	hours, err := kiosk.ParseOfficeHours(cfg.Services.OfficeHours)
+	if err != nil {
+		return nil, err
+	}
 	return kiosk.NewMachine(kiosk.MachineConfig{
 		KioskID:         cfg.Kiosk.ID,
+		Fees:            fees,
+		OfficeHours:     &hours,
 		DefaultLanguage: kiosk.Language(cfg.UI.Language),
 		ScreenTimeout:   cfg.UI.ScreenTimeout,
 		Demo:            o.demo,

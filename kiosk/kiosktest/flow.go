@@ -92,7 +92,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		CardExpiry: kiosk.Date{Year: 2026, Month: 9, Day: 30}, Residency: kiosk.ResidencyPermanent,
 		Today: kiosk.Date{Year: 2026, Month: 5, Day: 14}, OfficeOpen: true,
 		Record: kiosk.ResidentRecord{Nationality: kiosk.ChineseNationality, Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2029, Month: 1, Day: 1}}},
-	}, kiosk.PlaceholderFees)
+	}, kiosk.DefaultFees)
 	form := []kiosk.FieldView{
 		{Name: kiosk.FieldCollectionOffice, Kind: kiosk.FieldChoice, Required: true, Options: kiosk.CollectionOffices, Value: kiosk.CollectionOffices[0]},
 		{Name: kiosk.FieldPhoneNumber, Kind: kiosk.FieldPhone, Required: true, Value: "6612", Length: 4, MaxLen: 8, Error: kiosk.FormPhoneInvalid},
@@ -119,7 +119,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		}),
 		kiosk.StateSummary: with(kiosk.StateSummary, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service = holder, kiosk.ServicePassport
-			s.Summary = &kiosk.SummaryView{Service: kiosk.ServicePassport, Fee: kiosk.PlaceholderFees[kiosk.ServicePassport], Lines: []kiosk.SummaryLine{
+			s.Summary = &kiosk.SummaryView{Service: kiosk.ServicePassport, Fee: kiosk.DefaultFees[kiosk.ServicePassport], Lines: []kiosk.SummaryLine{
 				{Label: "summary.service", Value: "service.passport", ValueIsKey: true},
 				{Label: "field.collection_office", Value: "option.collection_office.office_central", ValueIsKey: true},
 				{Label: "field.phone", Value: "66123456"},
