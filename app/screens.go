@@ -144,24 +144,16 @@ func (u *UI) busyScreen(s kiosk.Snapshot) fyne.CanvasObject {
 // a mirror) under an oval position guide, and beside it the guidance and the
 // challenge with its countdown.
 func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
-	preview := canvas.NewImageFromImage(nil)
-	preview.FillMode = canvas.ImageFillContain
-	preview.ScaleMode = canvas.ImageScaleFastest
-	preview.SetMinSize(fyne.NewSize(800, 600))
+	pics := u.faceObjects(guideColour(s.Face.Guidance)) // the same ones every build: see facePictures
 	bg := canvas.NewRectangle(color.Black)
-	guide := canvas.NewRaster(ovalGuide(guideColour(s.Face.Guidance)))
 	u.onLive(func(s kiosk.Snapshot) {
-		if s.Face.Frame == nil || s.Face.Frame.Image == nil {
-			if preview.Image != nil {
-				preview.Image = nil
-				preview.Refresh()
-			}
+		if s.Face.Frame == nil {
+			pics.show(nil)
 			return
 		}
-		preview.Image = mirror{s.Face.Frame.Image}
-		preview.Refresh()
+		pics.show(s.Face.Frame.Image)
 	})
-	left := container.NewStack(bg, preview, guide)
+	left := container.NewStack(bg, pics.preview, pics.guide)
 
 	var right []fyne.CanvasObject
 	right = append(right, body(u.tf(s, "face.attempt", map[string]any{"Attempt": s.Face.Attempt, "Max": s.Face.MaxAttempts})))
@@ -210,43 +202,6 @@ func guideColour(g kiosk.Guidance) color.Color {
 		return success()
 	}
 	return primary()
-}
-
-// ovalGuide draws where the face should be: a thick oval, the outside dimmed. The
-// raster is redrawn only when the preview is resized, not for every frame.
-func ovalGuide(ring color.Color) func(w, h int) image.Image {
-	var cache *image.NRGBA
-	rr, rg, rb, _ := ring.RGBA()
-	ringC := color.NRGBA{uint8(rr >> 8), uint8(rg >> 8), uint8(rb >> 8), 0xff}
-	return func(w, h int) image.Image {
-		if cache != nil && cache.Rect.Dx() == w && cache.Rect.Dy() == h {
-			return cache
-		}
-		img := image.NewNRGBA(image.Rect(0, 0, w, h))
-		// The oval is sized on the shorter side so that it stays an upright face shape
-		// whatever the preview's aspect.
-		ry := float64(h) * 0.40
-		rx := ry * 0.72
-		cx, cy := float64(w)/2, float64(h)/2
-		thick := math.Max(4, float64(h)/90)
-		dim := color.NRGBA{0, 0, 0, 0x70}
-		for y := 0; y < h; y++ {
-			dy := (float64(y) - cy) / ry
-			for x := 0; x < w; x++ {
-				dx := (float64(x) - cx) / rx
-				d := math.Sqrt(dx*dx+dy*dy) - 1 // 0 on the oval, <0 inside
-				px := d * math.Min(rx, ry)      // roughly in pixels
-				switch {
-				case math.Abs(px) <= thick/2:
-					img.SetNRGBA(x, y, ringC)
-				case d > 0:
-					img.SetNRGBA(x, y, dim)
-				}
-			}
-		}
-		cache = img
-		return img
-	}
 }
 
 // mirror flips a camera frame left to right for the preview.

@@ -50,6 +50,8 @@ type UI struct {
 	// masks passwords, so the keypad keeps them until the field is complete).
 	focus    string
 	password map[string][]byte
+
+	facePics *facePictures // the face screen's preview and oval, reused (facepictures.go)
 }
 
 // New makes the UI; call Start to follow the flow.
@@ -117,6 +119,7 @@ func (u *UI) wipeLocal() {
 		delete(u.password, k)
 	}
 	u.focus = ""
+	u.facePics.clear()
 }
 
 // structural is s without the fields that change many times a second (timers, camera
