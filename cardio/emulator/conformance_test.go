@@ -2,10 +2,14 @@ package emulator
 
 import (
 	"bytes"
+	"crypto/x509"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
 	"github.com/macau-dsi/kiosk/cardio/icao"
+	"github.com/macau-dsi/kiosk/cardio/lds"
 )
 
 // foreignReader protects commands the way Doc 9303 Part 11 §9.8 writes them, built
@@ -35,6 +39,13 @@ func newForeignReader(t *testing.T, card *Card, alg icao.KeyAlg) *foreignReader 
 	card.sm = s
 	card.mu.Unlock()
 	return f
+}
+
+func (f *foreignReader) name() string {
+	if f.alg == icao.TDES {
+		return "3DES"
+	}
+	return "AES"
 }
 
 func (f *foreignReader) blockSize() int {
@@ -121,16 +132,16 @@ func checkShortLe(t *testing.T, f *foreignReader, fid uint16, sfi byte, want []b
 		}
 		resp, size := f.send(apdu.InsReadBinary, p1, p2, []byte{0x00})
 		if size > apdu.MaxShortNe {
-			t.Fatalf("file %04X at %d: protected answer of %d bytes to Le 256", fid, off, size)
+			t.Fatalf("%s, file %04X at %d: protected answer of %d bytes to Le 256", f.name(), fid, off, size)
 		}
 		if resp.SW != 0x9000 && resp.SW != 0x6282 || len(resp.Data) == 0 {
-			t.Fatalf("file %04X at %d: %04X with %d bytes", fid, off, resp.SW, len(resp.Data))
+			t.Fatalf("%s, file %04X at %d: %04X with %d bytes", f.name(), fid, off, resp.SW, len(resp.Data))
 		}
 		got = append(got, resp.Data...)
 		off += len(resp.Data)
 	}
 	if n := min(len(want), 0x8000); !bytes.Equal(got[:min(len(got), n)], want[:n]) {
-		t.Fatalf("file %04X: read data differs", fid)
+		t.Fatalf("%s, file %04X: read data differs", f.name(), fid)
 	}
 }
 
@@ -146,5 +157,100 @@ func TestShortLeUnderSM(t *testing.T) {
 		}
 		f := newForeignReader(t, card, alg)
 		checkShortLe(t, f, FIDDG2, 2, l.DG[2])
+	}
+}
+
+// TestEveryProfileConforms checks, for every profile shipped (profiles/ and
+// testdata/), the three rules a strict independent reader enforces:
+//   - the document signer and its CSCA carry the issuing state of DG1 (MAC: MO) as
+//     country (Doc 9303 Part 12), and passive authentication's chain step passes;
+//   - with 3DES and AES secure messaging, no protected answer to a short READ
+//     BINARY with Le 256 is longer than 256 bytes, over every byte of every file;
+//   - a protected command with neither DO87 nor DO97, its MAC over
+//     pad(SSC || pad(header)) (Part 11 §9.8.4), is accepted.
+func TestEveryProfileConforms(t *testing.T) {
+	var files []string
+	for _, dir := range []string{"profiles", "testdata"} {
+		m, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) < 12 {
+		t.Fatalf("only %d profiles found", len(files))
+	}
+	pki := testPKI(t)
+	trust := &lds.TrustStore{CSCAs: []*x509.Certificate{pki.CSCA}}
+	for _, file := range files {
+		t.Run(file, func(t *testing.T) {
+			p, err := LoadProfile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now := time.Now()
+			card, err := NewCardFromProfile(p, pki, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			card.PowerOn()
+
+			// Signer country = issuing state.
+			mrz, err := lds.ParseDG1(card.files[FIDDG1].data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, ok := lds.IssuingStateAlpha2(mrz.IssuingState)
+			if !ok {
+				t.Fatalf("issuing state %q has no alpha-2 code", mrz.IssuingState)
+			}
+			signer := pki.Valid.Cert
+			if p.Faults.Signer == SignerExpired {
+				signer = pki.Expired.Cert
+			}
+			if f := card.files[FIDSOD]; f != nil && len(f.data) > 0 {
+				sod, err := lds.ParseSOD(f.data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				signer = sod.Signer
+				dgs := map[int][]byte{}
+				for n, fid := range dgFID {
+					dgs[n] = card.files[fid].data
+				}
+				checks, _ := lds.PassiveAuth(f.data, dgs, trust, now)
+				for _, c := range checks {
+					if c.Name == lds.CheckChain && !c.OK {
+						t.Errorf("csca_chain: %s", c.Detail)
+					}
+				}
+			}
+			for what, c := range map[string][]string{
+				"document signer": signer.Subject.Country, "its issuer": signer.Issuer.Country, "CSCA": pki.CSCA.Subject.Country,
+			} {
+				if len(c) != 1 || c[0] != want {
+					t.Errorf("%s country %v, issuing state %s (%s)", what, c, mrz.IssuingState, want)
+				}
+			}
+
+			for _, alg := range []icao.KeyAlg{icao.TDES, icao.AES128} {
+				card.PowerOn()
+				r := &reader{t: t, card: card}
+				if resp := selectLDS(r); !resp.OK() {
+					t.Fatalf("select: %04X", resp.SW)
+				}
+				f := newForeignReader(t, card, alg)
+				// Response length within Le, every file, every offset.
+				for fid, sfi := range map[uint16]byte{FIDCOM: 0x1E, FIDDG1: 1, FIDDG2: 2, FIDDG11: 11, FIDDG12: 12, FIDSOD: 0x1D} {
+					if ef := card.files[fid]; ef != nil && len(ef.data) > 0 {
+						checkShortLe(t, f, fid, sfi, ef.data)
+					}
+				}
+				// The padded header in the MAC: SELECT MF, 0C A4 00 0C, no DO87/DO97.
+				if resp, _ := f.send(apdu.InsSelect, 0x00, 0x0C, nil); resp.SW != 0x9000 {
+					t.Errorf("%s: protected SELECT MF without DO87/DO97: %04X", f.name(), resp.SW)
+				}
+			}
+		})
 	}
 }
