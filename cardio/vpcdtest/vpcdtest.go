@@ -5,8 +5,8 @@
 // pcscd is one per machine and vpcd listens on fixed ports, while `go test ./...` runs
 // packages in parallel processes: Start takes a machine-wide lock (flock on LockFile)
 // and holds it until Close. It uses the running pcscd if there is one, and otherwise
-// starts `pcscd --foreground --debug --apdu` itself (log in a temporary file) and
-// stops it, by PID, at Close.
+// starts its own (see startPcscd: no APDU log unless asked, dies with this process,
+// vpcd kept on loopback through a bridge) and stops it, by PID, at Close.
 package vpcdtest
 
 import (
@@ -14,6 +14,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -60,6 +61,15 @@ type Options struct {
 	// LockTimeout bounds waiting for the machine lock (default 10 minutes: other test
 	// packages may hold it while `go test ./...` runs them in parallel).
 	LockTimeout time.Duration
+	// APDULog starts pcscd with --debug --apdu and keeps its log, which holds every
+	// APDU in clear (card number, birth date, PINs), in a private folder (0700, file
+	// 0600) removed at Close. Only for a tester who asks (`card emulate --pcscd-log`);
+	// ignored when a pcscd not started here is used.
+	APDULog bool
+	// WithoutPcscd takes the lock and readies the card without starting pcscd (none
+	// may run: ErrUnavailable otherwise); StartPcscd starts it later. For tests of a
+	// kiosk started before pcscd.
+	WithoutPcscd bool
 	// OnLockWait, if set, is called once when the lock is held by another process
 	// (with that process's PID as written in LockFile), before waiting for it.
 	OnLockWait func(holder string)
@@ -70,7 +80,7 @@ type Env struct {
 	ReaderName string // PC/SC reader name, e.g. "Virtual PCD 00 00"
 	TrustStore string // folder with the test CSCA certificate
 	StateDir   string
-	PcscdLog   string // pcscd's log file when Start started pcscd, else ""
+	PcscdLog   string // pcscd's APDU log when asked for (Options.APDULog), else ""
 	Profile    *emulator.Profile
 	Card       *emulator.Card
 	Slot       *emulator.Slot
@@ -81,7 +91,12 @@ type Env struct {
 	timeout  time.Duration
 	nowFn    func() time.Time
 	lock     *os.File
+	port     int
+	apduLog  bool
+	ownPcscd bool    // pcscd is this Env's to start and stop
+	bridge   *bridge // vpcd's loopback link to the slot, with our own pcscd
 	pcscd    *exec.Cmd
+	pcscdOut *tail // pcscd's output without APDULog
 	pcscdEnd chan struct{}
 	tmpDirs  []string
 	cancel   context.CancelFunc
@@ -114,7 +129,7 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		return nil, err
 	}
 
-	e := &Env{ReaderName: emulator.ReaderNameForPort(opts.Port), timeout: opts.Timeout, nowFn: opts.Now}
+	e := &Env{ReaderName: emulator.ReaderNameForPort(opts.Port), timeout: opts.Timeout, nowFn: opts.Now, port: opts.Port, apduLog: opts.APDULog}
 	defer func() {
 		if err != nil {
 			e.Close()
@@ -153,12 +168,16 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 	}
 	ctx, cancelStart := context.WithTimeout(ctx, opts.Timeout)
 	defer cancelStart()
-	if err := e.ensurePcscd(ctx); err != nil {
+	if err := e.ensurePcscd(ctx, opts); err != nil {
 		return nil, err
 	}
 
 	e.gate = &gate{icc: e.Card}
-	e.Slot = emulator.NewSlot(net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)), e.gate)
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(opts.Port)) // a system pcscd's vpcd listens there
+	if e.bridge != nil {
+		addr = e.bridge.SlotAddr()
+	}
+	e.Slot = emulator.NewSlot(addr, e.gate)
 	e.Slot.Pull() // inserted below, with the wait
 	slotCtx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -167,6 +186,10 @@ func Start(ctx context.Context, opts Options) (env *Env, err error) {
 		defer close(e.slotDone)
 		e.Slot.Run(slotCtx)
 	}()
+	if opts.WithoutPcscd {
+		e.Slot.Insert() // seen once StartPcscd runs pcscd
+		return e, nil
+	}
 	if err := e.insert(ctx); err != nil {
 		return nil, err
 	}
@@ -238,13 +261,44 @@ func pcscdRunning() bool {
 	return true
 }
 
-func (e *Env) ensurePcscd(ctx context.Context) error {
+// ensurePcscd uses the running pcscd, or starts one of its own (with the bridge, so
+// vpcd stays on loopback) unless opts.WithoutPcscd.
+func (e *Env) ensurePcscd(ctx context.Context, opts Options) error {
 	if pcscdRunning() {
+		if opts.WithoutPcscd {
+			return fmt.Errorf("%w: a pcscd this test did not start is running", ErrUnavailable)
+		}
 		return nil
 	}
+	var err error
+	if e.bridge, err = newBridge(opts.Port); err != nil {
+		return err
+	}
+	e.ownPcscd = true
+	if opts.WithoutPcscd {
+		return nil
+	}
+	return e.startPcscd(ctx)
+}
+
+// vpcdConf is the reader.conf.d entry of the pcscd Start runs, as Debian's: vpcd
+// listens on PORT (on every interface of pcscd's own network namespace, see bridge).
+const vpcdConf = `FRIENDLYNAME "Virtual PCD"
+DEVICENAME   /dev/null:0x%04X
+LIBPATH      %s
+CHANNELID    0x%04X
+`
+
+// startPcscd starts pcscd as a child that dies with this process (Pdeathsig), in its
+// own process group and network namespace (vpcd reachable only through the bridge),
+// with a private reader.conf.d and, only when a tester asked
+// (Options.APDULog), a debug log with APDUs; otherwise its few error lines stay in
+// memory. It returns once pcscd answers on its socket.
+func (e *Env) startPcscd(ctx context.Context) error {
 	// A pcscd that died leaves its PID file behind, and pcscd refuses to start over it.
 	if b, err := os.ReadFile(pcscdPIDFile); err == nil {
-		if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && syscall.Kill(pid, 0) != nil {
+		// pcscd writes its PID with a trailing NUL.
+		if pid, err := strconv.Atoi(strings.Trim(string(b), " \t\r\n\x00")); err == nil && !pcscdAlive(pid) {
 			os.Remove(pcscdPIDFile)
 			os.Remove(pcscdSocket)
 		}
@@ -252,46 +306,184 @@ func (e *Env) ensurePcscd(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(pcscdSocket), 0o755); err != nil {
 		return fmt.Errorf("%w: cannot create %s (pcscd needs root): %v", ErrUnavailable, filepath.Dir(pcscdSocket), err)
 	}
-	logDir, err := os.MkdirTemp("", "dsi-kiosk-pcscd-*")
+	driver := ""
+	for _, d := range vpcdDrivers {
+		if _, err := os.Stat(d); err == nil {
+			driver = d
+			break
+		}
+	}
+	// Private (0700) folder: the reader configuration, and the APDU log if asked.
+	dir, err := os.MkdirTemp("", "dsi-kiosk-pcscd-*")
 	if err != nil {
 		return err
 	}
-	e.tmpDirs = append(e.tmpDirs, logDir)
-	e.PcscdLog = filepath.Join(logDir, "pcscd.log")
-	logf, err := os.Create(e.PcscdLog)
-	if err != nil {
+	confDir := filepath.Join(dir, "reader.conf.d")
+	if err := os.Mkdir(confDir, 0o700); err != nil {
+		os.RemoveAll(dir)
 		return err
 	}
-	defer logf.Close()
-	cmd := exec.Command(pcscdPath(), "--foreground", "--debug", "--apdu")
-	cmd.Stdout, cmd.Stderr = logf, logf
-	// Own process group, so a Ctrl-C at the terminal reaches us, not pcscd directly.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	conf := fmt.Sprintf(vpcdConf, e.port, driver, e.port)
+	if err := os.WriteFile(filepath.Join(confDir, "vpcd"), []byte(conf), 0o600); err != nil {
+		os.RemoveAll(dir)
+		return err
+	}
+	args := []string{"--foreground", "--config", confDir}
+	e.pcscdOut = &tail{max: 4096}
+	var out io.Writer = e.pcscdOut
+	if e.apduLog {
+		args = append(args, "--debug", "--apdu")
+		logf, err := os.OpenFile(filepath.Join(dir, "pcscd.log"), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			os.RemoveAll(dir)
+			return err
+		}
+		defer logf.Close()
+		e.PcscdLog = logf.Name()
+		e.tmpDirs = append(e.tmpDirs, dir)
+		out = logf
+	}
+	cmd := exec.Command(pcscdPath(), args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	// Own process group, so a Ctrl-C at the terminal reaches us, not pcscd directly;
+	// SIGKILL when this process dies however it dies (even SIGKILL), so that no
+	// pcscd outlives it. (Pdeathsig follows the thread that forked; Go ends a thread
+	// only when a goroutine exits locked to it, which nothing here does.)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: syscall.CLONE_NEWNET}
 	if err := cmd.Start(); err != nil {
+		os.RemoveAll(dir)
 		return fmt.Errorf("%w: starting pcscd: %v", ErrUnavailable, err)
 	}
 	e.pcscd = cmd
-	e.pcscdEnd = make(chan struct{})
+	end := make(chan struct{})
+	e.pcscdEnd = end
 	go func() {
 		cmd.Wait() // reaps pcscd
-		close(e.pcscdEnd)
+		close(end)
 	}()
-	for !pcscdRunning() || !e.logContains("daemon ready") {
+	if err := loopbackUp(cmd.Process.Pid); err != nil {
+		e.stopPcscd(true)
+		os.RemoveAll(dir)
+		return fmt.Errorf("%w: pcscd's network namespace: %v", ErrUnavailable, err)
+	}
+	e.bridge.setNetns(cmd.Process.Pid)
+	for !pcscdRunning() {
 		select {
-		case <-e.pcscdEnd:
-			log, _ := os.ReadFile(e.PcscdLog)
-			return fmt.Errorf("%w: pcscd exited at start: %s", ErrUnavailable, lastLines(log, 5))
+		case <-end:
+			os.RemoveAll(dir)
+			return fmt.Errorf("%w: pcscd exited at start: %s", ErrUnavailable, lastLines(e.pcscdOutput(), 5))
 		case <-ctx.Done():
 			return fmt.Errorf("waiting for pcscd to start: %w", ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
+	if !e.apduLog {
+		// pcscd has read its configuration: nothing of it needs to stay on disk.
+		os.RemoveAll(dir)
+	}
 	return nil
 }
 
-func (e *Env) logContains(s string) bool {
-	b, _ := os.ReadFile(e.PcscdLog)
-	return bytes.Contains(b, []byte(s))
+// pcscdAlive says whether pid is a running pcscd. A killed pcscd whose parent died
+// stays a zombie where nothing reaps orphans (a container's init): it counts as dead.
+func pcscdAlive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return strings.Contains(s, "(pcscd)") && i >= 0 && len(s) > i+2 && s[i+2] != 'Z'
+}
+
+// pcscdOutput is what pcscd wrote (its log file, or the tail kept in memory).
+func (e *Env) pcscdOutput() []byte {
+	if e.PcscdLog != "" {
+		b, _ := os.ReadFile(e.PcscdLog)
+		return b
+	}
+	if e.pcscdOut != nil {
+		return e.pcscdOut.Bytes()
+	}
+	return nil
+}
+
+// stopPcscd stops the pcscd Start started (SIGTERM, or SIGKILL when kill or when it
+// does not stop within 10 s), waits until it is reaped and its socket is gone.
+func (e *Env) stopPcscd(kill bool) {
+	if e.pcscd == nil {
+		return
+	}
+	sig := syscall.SIGTERM
+	if kill {
+		sig = syscall.SIGKILL
+	}
+	e.pcscd.Process.Signal(sig)
+	select {
+	case <-e.pcscdEnd:
+	case <-time.After(10 * time.Second):
+		e.pcscd.Process.Kill()
+		<-e.pcscdEnd
+	}
+	e.pcscd = nil
+	e.bridge.setNetns(0)
+	// The next pcscd must not find this one's socket.
+	for i := 0; i < 100 && pcscdRunning(); i++ {
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// KillPcscd kills (SIGKILL, as a crash) the pcscd Start started, and returns once it
+// is gone. Programs using PC/SC lose every reader until StartPcscd.
+func (e *Env) KillPcscd() error {
+	if !e.ownPcscd {
+		return errors.New("vpcdtest: pcscd was not started by this test")
+	}
+	e.stopPcscd(true)
+	return nil
+}
+
+// StartPcscd starts pcscd again (after KillPcscd, or for Options.WithoutPcscd) and
+// returns once pcscd has seen the card, if it is inserted.
+func (e *Env) StartPcscd() error {
+	if !e.ownPcscd {
+		return errors.New("vpcdtest: pcscd is not this test's to start")
+	}
+	if e.pcscd != nil {
+		return errors.New("vpcdtest: pcscd already runs")
+	}
+	ctx, cancel := e.ctx()
+	defer cancel()
+	if err := e.startPcscd(ctx); err != nil {
+		return err
+	}
+	if e.Slot.Inserted() {
+		return e.waitPresent(ctx, true)
+	}
+	return nil
+}
+
+// tail keeps the last max bytes written to it.
+type tail struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.b = append(t.b, p...)
+	if over := len(t.b) - t.max; over > 0 {
+		t.b = append(t.b[:0], t.b[over:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) Bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return bytes.Clone(t.b)
 }
 
 // waitLog waits for line to appear in pcscd's log after the current mark.
@@ -453,18 +645,9 @@ func (e *Env) Close() error {
 		e.cancel()
 		<-e.slotDone
 	}
-	if e.pcscd != nil {
-		e.pcscd.Process.Signal(syscall.SIGTERM)
-		select {
-		case <-e.pcscdEnd:
-		case <-time.After(10 * time.Second):
-			e.pcscd.Process.Kill()
-			<-e.pcscdEnd
-		}
-		// The next pcscd must not find this one's socket.
-		for i := 0; i < 100 && pcscdRunning(); i++ {
-			time.Sleep(20 * time.Millisecond)
-		}
+	e.stopPcscd(false)
+	if e.bridge != nil {
+		e.bridge.Close()
 	}
 	for _, d := range e.tmpDirs {
 		if err := os.RemoveAll(d); err != nil && !errors.Is(err, fs.ErrNotExist) {
