@@ -433,6 +433,10 @@ func (e *Env) stopPcscd(kill bool) {
 	}
 }
 
+// StartedPcscd says whether pcscd is this Env's own (started by Start), rather than
+// one that was running already.
+func (e *Env) StartedPcscd() bool { return e.ownPcscd }
+
 // KillPcscd kills (SIGKILL, as a crash) the pcscd Start started, and returns once it
 // is gone. Programs using PC/SC lose every reader until StartPcscd.
 func (e *Env) KillPcscd() error {

@@ -49,9 +49,10 @@ func defaultEmulatorState() string {
 
 func cardEmulateCmd() *cobra.Command {
 	var (
-		profile string
-		port    int
-		state   string
+		profile  string
+		port     int
+		state    string
+		pcscdLog bool
 	)
 	cmd := &cobra.Command{
 		Use:   "emulate [--profile FILE] [--reader-port 35963] [--state DIR]",
@@ -61,6 +62,10 @@ func cardEmulateCmd() *cobra.Command {
 			"if none runs. The card's EF.SOD is signed by a test PKI kept in --state; point\n" +
 			"card.trust_store at the printed folder so `kiosk card read` can verify the card.\n" +
 			"Press Enter to pull the card out of the reader or put it back.\n\n" +
+			"The pcscd it starts dies with it, keeps vpcd's port in a network namespace of its\n" +
+			"own (vpcd itself listens on every interface) and logs no APDUs unless --pcscd-log\n" +
+			"asks for it: that log holds the card number, dates and PINs in clear, in a private\n" +
+			"folder removed when the command stops.\n\n" +
 			"Refused when kiosk.mode is production: the emulator and vpcd never belong on a\n" +
 			"production kiosk. Use a development or demo configuration (e.g. KIOSK_KIOSK_MODE=development).",
 		Args: cobra.NoArgs,
@@ -86,7 +91,7 @@ func cardEmulateCmd() *cobra.Command {
 			}
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			env, err := vpcdtest.Start(ctx, vpcdtest.Options{Profile: profile, Port: port, StateDir: state,
+			env, err := vpcdtest.Start(ctx, vpcdtest.Options{Profile: profile, Port: port, StateDir: state, APDULog: pcscdLog,
 				OnLockWait: func(holder string) {
 					fmt.Fprintf(cmd.ErrOrStderr(), "Waiting for the virtual reader: %s is held by process %s (tests or `kiosk run --demo`)...\n", vpcdtest.LockFile, holder)
 				}})
@@ -103,8 +108,11 @@ func cardEmulateCmd() *cobra.Command {
 			fmt.Fprintf(out, "Card inserted into %q (%s).\n", env.ReaderName, name)
 			fmt.Fprintf(out, "Trust store (CSCA): %s\n", env.TrustStore)
 			fmt.Fprintf(out, "Read it with: KIOSK_KIOSK_MODE=development KIOSK_CARD_TRUST_STORE=%s kiosk card read --reader %q --allow-virtual\n", env.TrustStore, env.ReaderName)
-			if env.PcscdLog != "" {
-				fmt.Fprintf(out, "pcscd started by this command; log: %s\n", env.PcscdLog)
+			switch {
+			case env.PcscdLog != "":
+				fmt.Fprintf(out, "pcscd APDU log (card data and PINs in clear; deleted at stop): %s\n", env.PcscdLog)
+			case !env.StartedPcscd():
+				fmt.Fprintf(cmd.ErrOrStderr(), "Using the pcscd already running: its vpcd (/etc/reader.conf.d/vpcd) listens on port %d of every interface. Stop it to let this command run its own, reachable only from here.\n", port)
 			}
 			fmt.Fprintln(out, "Enter: pull/insert the card. Ctrl-C: stop.")
 
@@ -116,6 +124,7 @@ func cardEmulateCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&profile, "profile", "", "card profile YAML (default: the built-in demo profile)")
 	cmd.Flags().IntVar(&port, "reader-port", emulator.DefaultVPCDPort, "vpcd port: 35963 for \"Virtual PCD 00 00\", 35964 for \"Virtual PCD 00 01\"")
+	cmd.Flags().BoolVar(&pcscdLog, "pcscd-log", false, "have pcscd log every APDU (card data and PINs in clear) to a private file, deleted at stop")
 	cmd.Flags().StringVar(&state, "state", "", "folder for the test PKI and trust store (default "+defaultEmulatorState()+")")
 	return cmd
 }

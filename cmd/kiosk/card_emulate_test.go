@@ -1,10 +1,17 @@
 package main
 
 import (
+	"bufio"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 )
 
 func TestCardEmulateRefusals(t *testing.T) {
@@ -28,4 +35,139 @@ func TestCardEmulateRefusals(t *testing.T) {
 			}
 		})
 	}
+}
+
+// emulateChildEnv makes the test binary, run again with it set to a state folder, be
+// `kiosk card emulate --state DIR` (TestCardEmulateChild), for a test that kills it.
+const emulateChildEnv = "DSI_TEST_EMULATE_STATE" // not KIOSK_*: config refuses unknown KIOSK_ variables
+
+// TestCardEmulateChild is `kiosk card emulate` inside the process
+// TestCardEmulateSIGKILLLeavesNothing kills; skipped otherwise.
+func TestCardEmulateChild(t *testing.T) {
+	state := os.Getenv(emulateChildEnv)
+	if state == "" {
+		t.Skip("run by TestCardEmulateSIGKILLLeavesNothing")
+	}
+	t.Setenv("KIOSK_KIOSK_MODE", "development")
+	configFile = ""
+	rootCmd.SetOut(os.Stdout)
+	rootCmd.SetErr(os.Stderr)
+	rootCmd.SetArgs([]string{"card", "emulate", "--state", state})
+	if err := rootCmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCardEmulateSIGKILLLeavesNothing kills `kiosk card emulate` with SIGKILL (no
+// cleanup runs): the pcscd it started must die with it, and nothing it wrote may
+// stay in /tmp. Before, pcscd kept running (vpcd on 0.0.0.0:35963) and its APDU log
+// stayed in /tmp, mode 0644, with the PIN of every VERIFY in clear.
+func TestCardEmulateSIGKILLLeavesNothing(t *testing.T) {
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	before := tmpNames(t)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCardEmulateChild$")
+	cmd.Env = append(os.Environ(), emulateChildEnv+"="+t.TempDir())
+	stdin, _ := cmd.StdinPipe() // kept open: EOF on stdin is no reason to stop
+	defer stdin.Close()
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	sc := bufio.NewScanner(out)
+	ready := false
+	var said strings.Builder
+	for sc.Scan() {
+		said.WriteString(sc.Text() + "\n")
+		if strings.HasPrefix(sc.Text(), "Card inserted into") {
+			ready = true
+			break
+		}
+	}
+	if !ready {
+		cmd.Wait()
+		t.Fatalf("card emulate did not start: %s%s", said.String(), stderr.String())
+	}
+	if strings.Contains(stderr.String(), "Using the pcscd already running") {
+		t.Skip("a pcscd this test did not start is running: card emulate used it")
+	}
+	pcscd := childrenNamed(cmd.Process.Pid, "pcscd")
+	if len(pcscd) != 1 {
+		t.Fatalf("card emulate runs %d pcscd children, want 1", len(pcscd))
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	deadline := time.Now().Add(5 * time.Second)
+	for running(pcscd[0]) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if running(pcscd[0]) {
+		syscall.Kill(pcscd[0], syscall.SIGKILL) // ours: clean up, then fail
+		t.Errorf("pcscd %d outlived `card emulate`", pcscd[0])
+	}
+	for name := range tmpNames(t) {
+		p := filepath.Join(os.TempDir(), name)
+		if before[name] || p == vpcdtest.LockFile || !strings.HasPrefix(name, "dsi-kiosk-") {
+			continue // other tests share /tmp; the lock file holds a PID only
+		}
+		fi, _ := os.Stat(p)
+		t.Errorf("left behind in /tmp: %s (%v)", p, fi.Mode())
+	}
+}
+
+func tmpNames(t *testing.T) map[string]bool {
+	t.Helper()
+	es, err := os.ReadDir(os.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]bool{}
+	for _, e := range es {
+		m[e.Name()] = true
+	}
+	return m
+}
+
+// childrenNamed lists the PIDs of parent's children running the command name.
+func childrenNamed(parent int, name string) []int {
+	var out []int
+	es, _ := os.ReadDir("/proc")
+	for _, e := range es {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 || !strings.Contains(s[:i], "("+name) {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 1 && f[1] == strconv.Itoa(parent) {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
+// running says whether pid runs (a zombie nobody reaped counts as gone).
+func running(pid int) bool {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return false
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i >= 0 && len(s) > i+2 && s[i+2] != 'Z'
 }
