@@ -27,6 +27,28 @@ const (
 	PINTries    = 3 // the counter's start and reset value
 )
 
+// Residency codes: DG12's endorsements and observations (5F1B) hold exactly one of
+// them (docs/card-profile.md), the names DSI gives the two cards: Bilhete de
+// Identidade de Residente Permanente / Não Permanente. DG12 is hashed in EF.SOD,
+// so passive authentication protects the status like the name.
+const (
+	ResidencyCodePermanent    = "BIRP"
+	ResidencyCodeNonPermanent = "BIRNP"
+)
+
+// ResidencyOf is the residency DG12's 5F1B states. Anything but one of the two codes
+// (absent, another observation, another case) is "": the card does not say, and no
+// kiosk service accepts that, rather than guessing either way.
+func ResidencyOf(observations string) kiosk.Residency {
+	switch observations {
+	case ResidencyCodePermanent:
+		return kiosk.ResidencyPermanent
+	case ResidencyCodeNonPermanent:
+		return kiosk.ResidencyNonPermanent
+	}
+	return ""
+}
+
 // Access protocols as reported in kiosk.CardRead.Access.
 const (
 	AccessBAC  = "BAC"
@@ -387,6 +409,7 @@ func decode(files map[string][]byte, access string, o ReadOptions) (*kiosk.CardR
 				return nil, err
 			}
 		}
+		h.Residency = ResidencyOf(d.Observations)
 	}
 	face, err := lds.ParseDG2(files[lds.DG2.Name])
 	if err != nil {

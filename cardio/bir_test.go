@@ -23,7 +23,7 @@ var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func holder() testcard.Holder {
 	return testcard.Holder{DocNo: "1234567", Birth: "850314", Expiry: "340603", Sex: "F", Nationality: "PRT",
-		Surname: "DA SILVA", Given: "MARIA", Portuguese: "MARIA DA SILVA", Chinese: "施美娜", IssueDate: "20240603", Photo: testcard.JPEG(20000)}
+		Surname: "DA SILVA", Given: "MARIA", Portuguese: "MARIA DA SILVA", Chinese: "施美娜", IssueDate: "20240603", Observations: ResidencyCodeNonPermanent, Photo: testcard.JPEG(20000)}
 }
 
 func setup(t *testing.T, o testcard.Options, dsFrom, dsTo time.Time) (*testcard.Card, *lds.TrustStore) {
@@ -75,6 +75,9 @@ func TestReadCard(t *testing.T) {
 		{name: "silent ATR, EF.ATR/INFO says short", ds: valid, atr: testcard.ATRSilent, atrInfo: []byte{0x47, 0x03, 0x94, 0x01, 0x00}, wantShort: true, wantOK: true, maxAPDUs: 130},
 		{name: "tampered DG1", opts: testcard.Options{TamperDG: 1}, ds: valid, wantFailed: "dg1_hash", maxAPDUs: 19},
 		{name: "tampered DG2", opts: testcard.Options{TamperDG: 2}, ds: valid, wantFailed: "dg2_hash", maxAPDUs: 19},
+		// A non-permanent resident's card altered to claim permanent residency: the
+		// data read say so, but the DG12 hash gives it away.
+		{name: "residency altered", opts: testcard.Options{ForgeObservations: ResidencyCodePermanent}, ds: valid, wantFailed: "dg12_hash", maxAPDUs: 19},
 		{name: "expired signer", ds: expired, wantFailed: lds.CheckDSValidity, maxAPDUs: 19},
 		{name: "wrong BAC key", ds: valid, key: &icao.BACKey{DocumentNumber: "1234568", BirthDate: "850314", ExpiryDate: "340603"}, wantErr: icao.ErrBACFailed},
 	}
@@ -122,6 +125,13 @@ func TestReadCard(t *testing.T) {
 				!h.IssueDate.Equal(time.Date(2024, 6, 3, 0, 0, 0, 0, time.UTC)) {
 				h.Photo.Data = nil
 				t.Fatalf("holder = %+v", h)
+			}
+			wantResidency := kiosk.ResidencyNonPermanent
+			if tc.opts.ForgeObservations != "" {
+				wantResidency = ResidencyOf(tc.opts.ForgeObservations)
+			}
+			if h.Residency != wantResidency {
+				t.Errorf("residency %q, want %q", h.Residency, wantResidency)
 			}
 			if h.Photo.Format != "jpeg" || !bytes.Equal(h.Photo.Data, testcard.JPEG(20000)) && tc.opts.TamperDG != 2 {
 				t.Fatalf("photo %s %d bytes", h.Photo.Format, len(h.Photo.Data))
@@ -245,6 +255,26 @@ func TestParseCardInfo(t *testing.T) {
 	for _, bad := range [][]byte{{0x70, 0x00}, {0x71, 0x00}, {0x70, 0x03, 0x5A, 0x01, 0x41}, nil} {
 		if _, err := ParseCardInfo(bad); !errors.Is(err, ErrBadCardInfo) {
 			t.Errorf("%X: %v", bad, err)
+		}
+	}
+}
+
+func TestResidencyOf(t *testing.T) {
+	for _, tc := range []struct {
+		observations string
+		want         kiosk.Residency
+	}{
+		{"BIRP", kiosk.ResidencyPermanent},
+		{"BIRNP", kiosk.ResidencyNonPermanent},
+		{"", ""},           // DG12 without 5F1B: the card does not say
+		{"birp", ""},       // the code is exact: no guessing from a near miss
+		{"BIRP ", ""},      // nor from padding
+		{"BIRPX", ""},      // nor from a prefix
+		{"RESIDENTE", ""},  // another observation
+		{"BIRNP BIRP", ""}, // two statements are none
+	} {
+		if got := ResidencyOf(tc.observations); got != tc.want {
+			t.Errorf("ResidencyOf(%q) = %q, want %q", tc.observations, got, tc.want)
 		}
 	}
 }

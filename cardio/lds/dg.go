@@ -225,6 +225,10 @@ func ParseDG11(b []byte) (*PersonalDetails, error) {
 type DocumentDetails struct {
 	IssuingAuthority string // 5F19
 	IssueDate        string // 5F26 YYYYMMDD
+	// Observations is 5F1B, "endorsements and observations": where the BIR profile
+	// states the residency (docs/card-profile.md); what it means is the profile's
+	// business (cardio), not the LDS's.
+	Observations string
 }
 
 // ParseDG12 parses DG12 (6C).
@@ -247,6 +251,8 @@ func ParseDG12(b []byte) (*DocumentDetails, error) {
 			d.IssuingAuthority, err = text("DG12 issuing authority", k.Value)
 		case 0x5F26:
 			d.IssueDate, err = text("DG12 date of issue", k.Value)
+		case 0x5F1B:
+			d.Observations, err = text("DG12 endorsements and observations", k.Value)
 		}
 		if err != nil {
 			return nil, err

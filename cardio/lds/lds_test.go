@@ -653,3 +653,36 @@ func TestSODSeveralSignerInfos(t *testing.T) {
 		})
 	}
 }
+
+// TestParseDG12Observations decodes DG12 byte by byte as the BIR profile writes it
+// (docs/card-profile.md): 5F1B, endorsements and observations, is where the card
+// states the residency; DG12 without it (older cards, other documents) still parses.
+func TestParseDG12Observations(t *testing.T) {
+	for _, tc := range []struct {
+		name, hex string
+		want      DocumentDetails
+		wantErr   bool
+	}{
+		{"non-permanent BIR",
+			"6C275C065F195F265F1B5F1909445349204D414341555F260832303234303630335F1B054249524E50",
+			DocumentDetails{IssuingAuthority: "DSI MACAU", IssueDate: "20240603", Observations: "BIRNP"}, false},
+		{"no 5F1B",
+			"6C1D5C045F195F265F1909445349204D414341555F26083230323430363033",
+			DocumentDetails{IssuingAuthority: "DSI MACAU", IssueDate: "20240603"}, false},
+		{"5F1B not UTF-8", "6C055F1B02C328", DocumentDetails{}, true},
+		{"5F1B longer than DG12", "6C055F1B0542", DocumentDetails{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d, err := ParseDG12(hexb(tc.hex))
+			if tc.wantErr {
+				if err == nil {
+					t.Fatalf("accepted: %+v", d)
+				}
+				return
+			}
+			if err != nil || *d != tc.want {
+				t.Fatalf("DG12 = %+v, %v; want %+v", d, err, tc.want)
+			}
+		})
+	}
+}

@@ -34,8 +34,11 @@ type Holder struct {
 	Portuguese  string
 	Chinese     string
 	IssueDate   string // YYYYMMDD
-	Photo       []byte
-	PhotoType   byte // 0 JPEG, 1 JPEG 2000
+	// Observations is DG12's 5F1B, where the BIR states the residency ("BIRP" or
+	// "BIRNP"); empty leaves 5F1B out.
+	Observations string
+	Photo        []byte
+	PhotoType    byte // 0 JPEG, 1 JPEG 2000
 }
 
 // PKI is a throw-away CSCA and document signer.
@@ -134,11 +137,24 @@ func Files(h Holder) map[int][]byte {
 			tlv.Encode(0x5F0E, []byte(h.Portuguese)),
 			tlv.Constructed(0xA0, tlv.Encode(0x02, []byte{1}), tlv.Encode(0x5F0F, []byte(h.Chinese))),
 			tlv.Encode(0x5F10, []byte(h.DocNo))),
-		12: tlv.Constructed(0x6C,
+		12: DG12(h),
+	}
+}
+
+// DG12 is the document details: issuing authority, date of issue and, when h has
+// them, the observations (5F1B).
+func DG12(h Holder) []byte {
+	if h.Observations == "" {
+		return tlv.Constructed(0x6C,
 			tlv.Encode(0x5C, []byte{0x5F, 0x19, 0x5F, 0x26}),
 			tlv.Encode(0x5F19, []byte("DSI MACAU")),
-			tlv.Encode(0x5F26, []byte(h.IssueDate))),
+			tlv.Encode(0x5F26, []byte(h.IssueDate)))
 	}
+	return tlv.Constructed(0x6C,
+		tlv.Encode(0x5C, []byte{0x5F, 0x19, 0x5F, 0x26, 0x5F, 0x1B}),
+		tlv.Encode(0x5F19, []byte("DSI MACAU")),
+		tlv.Encode(0x5F26, []byte(h.IssueDate)),
+		tlv.Encode(0x5F1B, []byte(h.Observations)))
 }
 
 // SOD signs the hashes of dgs with the PKI's document signer, using smallstep/pkcs7
@@ -191,6 +207,9 @@ func (p *PKI) SOD(dgs map[int][]byte) ([]byte, error) {
 // Options change a built card.
 type Options struct {
 	TamperDG int // flip a byte in this DG after signing
+	// ForgeObservations, when set, rewrites DG12's 5F1B after signing: a card whose
+	// residency was altered (well-formed, but its DG12 hash no longer matches).
+	ForgeObservations string
 }
 
 // New builds a card for h signed by p.
@@ -207,6 +226,11 @@ func New(h Holder, p *PKI, pin string, o Options) (*Card, error) {
 			d[len(d)-1] = 'X' // stay in the MRZ character set: only the hash shows it
 		}
 		dgs[o.TamperDG] = d
+	}
+	if o.ForgeObservations != "" {
+		forged := h
+		forged.Observations = o.ForgeObservations
+		dgs[12] = DG12(forged)
 	}
 	com := tlv.Constructed(0x60, tlv.Encode(0x5F01, []byte("0107")), tlv.Encode(0x5F36, []byte("040000")), tlv.Encode(0x5C, []byte{0x61, 0x75, 0x6B, 0x6C}))
 	c := &Card{
