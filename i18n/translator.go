@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"sort"
 	"strings"
+	"time"
 
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
 	"golang.org/x/text/language"
@@ -118,14 +119,23 @@ func (t *Translator) Money(l kiosk.Language, avos int) string {
 	return t.T(l, KeyMoney, map[string]any{"Amount": amount})
 }
 
+// Date formats a calendar date as the language writes it: "2026年5月20日",
+// "20/05/2026", "20 May 2026". The layout is the language's format.date in Go's
+// reference-date notation; Go writes month names only in English, so the other
+// languages' layouts are numeric.
+func (t *Translator) Date(l kiosk.Language, d kiosk.Date) string {
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Format(t.T(l, KeyDate, nil))
+}
+
 // Keys of the formats above; every language file has them.
 const (
 	KeyDecimalSeparator = "format.decimal_separator"
 	KeyMoney            = "format.money"
+	KeyDate             = "format.date"
 )
 
-// FormatKeys lists the keys Money needs.
-func FormatKeys() []string { return []string{KeyDecimalSeparator, KeyMoney} }
+// FormatKeys lists the keys Money and Date need.
+func FormatKeys() []string { return []string{KeyDecimalSeparator, KeyMoney, KeyDate} }
 
 // LangKey names a language in its own words ("lang.pt" is "Português").
 func LangKey(l kiosk.Language) string { return "lang." + string(l) }

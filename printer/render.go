@@ -11,10 +11,13 @@ package printer
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/code128"
 	"github.com/boombuler/barcode/qr"
 	"github.com/go-pdf/fpdf"
 
@@ -23,36 +26,62 @@ import (
 )
 
 // Translator gives the words of the receipt in its language; *i18n.Translator is one,
-// the same the screens use, so an amount reads the same on screen and on paper.
+// the same the screens use, so an amount or a date reads the same on screen and on
+// paper.
 type Translator interface {
 	T(l kiosk.Language, key string, data map[string]any) string
 	Money(l kiosk.Language, avos int) string
+	Date(l kiosk.Language, d kiosk.Date) string
 }
 
 // Translation keys the receipt uses. app's translation test requires Keys() in every
 // language and refuses receipt keys nobody asks for.
 const (
-	keyBureau    = "receipt.bureau"
-	keyHeading   = "receipt.heading"
-	keyService   = "receipt.service"
-	keyFee       = "receipt.fee"
-	keyFree      = "receipt.free"
-	keyAt        = "receipt.at"
-	keyKiosk     = "receipt.kiosk"
-	keyReference = "receipt.reference"
-	keyKeep      = "receipt.keep"
+	keyBureau      = "receipt.bureau"
+	keyHeading     = "receipt.heading"
+	keyService     = "receipt.service"
+	keyOffice      = "receipt.office"
+	keyCollectFrom = "receipt.collect_from"
+	keyCollectSMS  = "receipt.collect_sms"
+	keyFee         = "receipt.fee"
+	keyFree        = "receipt.free"
+	keyPayment     = "receipt.payment"
+	keyUnpaid      = "receipt.unpaid"
+	keyAt          = "receipt.at"
+	keyKiosk       = "receipt.kiosk"
+	keyReference   = "receipt.reference"
+	keyKeep        = "receipt.keep"
+	keyDemo        = "receipt.demo"
 )
 
 // serviceNameKey names a service as a receipt states it ("Identity card renewal"),
 // not as the menu offers it ("Renew my identity card").
 func serviceNameKey(s kiosk.ServiceID) string { return "receipt.service_name." + string(s) }
 
-// Keys lists every translation key the receipt asks for itself (amounts come from
-// Translator.Money, whose keys are i18n.FormatKeys).
+// paidKey says "paid" and how: "Paid (card terminal)".
+func paidKey(m kiosk.PaymentMethod) string { return "receipt.paid." + string(m) }
+
+var paymentMethods = []kiosk.PaymentMethod{kiosk.PaymentQR, kiosk.PaymentCard}
+
+// officeKey names a collection office with the form's own option key, so the office
+// reads the same on the form, the summary and the receipt.
+func officeKey(id string) string {
+	return string(kiosk.OptionKey(kiosk.FieldCollectionOffice, id))
+}
+
+// Keys lists every translation key the receipt asks for itself (amounts and dates come
+// from Translator.Money and Date, whose keys are i18n.FormatKeys).
 func Keys() []string {
-	keys := []string{keyBureau, keyHeading, keyService, keyFee, keyFree, keyAt, keyKiosk, keyReference, keyKeep}
+	keys := []string{keyBureau, keyHeading, keyService, keyOffice, keyCollectFrom, keyCollectSMS,
+		keyFee, keyFree, keyPayment, keyUnpaid, keyAt, keyKiosk, keyReference, keyKeep, keyDemo}
 	for _, s := range kiosk.Services {
 		keys = append(keys, serviceNameKey(s))
+	}
+	for _, m := range paymentMethods {
+		keys = append(keys, paidKey(m))
+	}
+	for _, o := range kiosk.CollectionOffices {
+		keys = append(keys, officeKey(o))
 	}
 	return keys
 }
@@ -62,8 +91,13 @@ const (
 	pageWidth    = 80.0
 	margin       = 4.0 // 72 mm printable on 80 mm thermal paper
 	textWidth    = pageWidth - 2*margin
-	maxReference = 40   // characters; the QR stays version 2-3 and the text fits one line
-	qrSize       = 34.0 // QR side; modules ≈1.4 mm at 25 modules, easy for any phone
+	maxReference = 20   // characters: Code 128 bars 2 dots wide still fit (17 are used)
+	maxVerifyURL = 200  // bytes; a QR code of this stays version 10 or less
+	qrSize       = 34.0 // QR side; modules ≥1 mm up to version 6 (a 90-byte URL)
+	barHeight    = 12.0 // Code 128 bars
+	// dot is one dot of a 203 dpi thermal head: bars a whole number of dots wide
+	// print with every module the same width, which is what scanners need.
+	dot = 25.4 / 203
 )
 
 // Renderer lays out a receipt. Words is required; Font defaults to the bundled CJK
@@ -87,26 +121,21 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 	if rd.Words == nil {
 		return nil, fmt.Errorf("receipt: no translator")
 	}
-	if r.Reference == "" {
-		return nil, fmt.Errorf("receipt: empty reference")
+	if err := check(r); err != nil {
+		return nil, err
 	}
-	// References are short ASCII ("260514-7KQ2M4PT-X"); anything else is a bug
-	// upstream, and refusing it keeps free text (possibly personal) off the paper.
-	if len(r.Reference) > maxReference || strings.IndexFunc(r.Reference, func(c rune) bool { return c < '!' || c > '~' }) >= 0 {
-		return nil, fmt.Errorf("receipt: reference is not up to %d printable ASCII characters", maxReference)
+	l := layout{r: r, words: rd.Words}
+	// The QR code opens the verification page; without a configured base it holds
+	// the reference alone, which the counter's scanner reads just as well.
+	content := r.VerifyURL
+	if content == "" {
+		content = r.Reference
 	}
-	if !r.Language.Valid() {
-		return nil, fmt.Errorf("receipt: unknown language %q", r.Language)
+	if l.qr, err = qr.Encode(content, qr.M, qr.Auto); err != nil {
+		return nil, fmt.Errorf("receipt: QR code: %w", err)
 	}
-	if !knownService(r.Service) {
-		return nil, fmt.Errorf("receipt: unknown service %q", r.Service)
-	}
-	if r.At.IsZero() {
-		return nil, fmt.Errorf("receipt: no time")
-	}
-	code, qerr := qr.Encode(r.Reference, qr.M, qr.AlphaNumeric)
-	if err != nil {
-		return nil, fmt.Errorf("receipt: QR code: %w", qerr)
+	if l.bars, err = code128.Encode(r.Reference); err != nil {
+		return nil, fmt.Errorf("receipt: barcode: %w", err)
 	}
 	font := rd.Font
 	if font == nil {
@@ -114,7 +143,6 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 	} else if err := checkCJKFont(font); err != nil {
 		return nil, fmt.Errorf("receipt: font: %w", err)
 	}
-	l := layout{r: r, words: rd.Words, qr: code}
 
 	// Measure first on a scratch document, then draw on a page exactly that long.
 	height, err := measureHeight(l, font, rd.Font == nil)
@@ -134,6 +162,62 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 		return nil, fmt.Errorf("receipt: writing PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// check refuses a receipt that would print something false or unreadable: each of
+// these is a bug upstream, and printing it anyway would mislead the resident or staff.
+func check(r kiosk.Receipt) error {
+	if r.Reference == "" {
+		return fmt.Errorf("receipt: empty reference")
+	}
+	// References are short ASCII ("260514-7KQ2M4PT-X"); anything else is a bug
+	// upstream, and refusing it keeps free text (possibly personal) off the paper.
+	if !printableASCII(r.Reference, maxReference) {
+		return fmt.Errorf("receipt: reference is not up to %d printable ASCII characters", maxReference)
+	}
+	if r.VerifyURL != "" {
+		if !printableASCII(r.VerifyURL, maxVerifyURL) || !strings.HasPrefix(r.VerifyURL, "https://") {
+			return fmt.Errorf("receipt: verification URL is not an https:// URL of up to %d printable ASCII characters", maxVerifyURL)
+		}
+		// The code must lead to this application, not to some other page.
+		if !strings.Contains(r.VerifyURL, r.Reference) {
+			return fmt.Errorf("receipt: verification URL does not hold the reference")
+		}
+	}
+	if !r.Language.Valid() {
+		return fmt.Errorf("receipt: unknown language %q", r.Language)
+	}
+	if !knownService(r.Service) {
+		return fmt.Errorf("receipt: unknown service %q", r.Service)
+	}
+	if r.At.IsZero() {
+		return fmt.Errorf("receipt: no time")
+	}
+	if r.Fee < 0 {
+		return fmt.Errorf("receipt: negative fee")
+	}
+	// A paid fee is printed with how it was paid: "paid" without a known method is a
+	// bug upstream. (An unpaid fee prints as "not paid", never as paid.)
+	if r.Paid && r.Fee > 0 && !slices.Contains(paymentMethods, r.Method) {
+		return fmt.Errorf("receipt: unknown payment method %q", r.Method)
+	}
+	if r.Office != "" && !slices.Contains(kiosk.CollectionOffices, r.Office) {
+		return fmt.Errorf("receipt: unknown collection office %q", r.Office)
+	}
+	if !r.CollectFrom.IsZero() {
+		if r.Office == "" {
+			return fmt.Errorf("receipt: a collection date without a collection office")
+		}
+		d := r.CollectFrom
+		if t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC); kiosk.DateOf(t) != d || d.Year < 2000 {
+			return fmt.Errorf("receipt: collection date %d-%02d-%02d is not a date", d.Year, d.Month, d.Day)
+		}
+	}
+	return nil
+}
+
+func printableASCII(s string, maxLen int) bool {
+	return len(s) <= maxLen && strings.IndexFunc(s, func(c rune) bool { return c < '!' || c > '~' }) < 0
 }
 
 // bundledMeasure is a measuring document with the bundled fonts already parsed:
@@ -182,6 +266,7 @@ type layout struct {
 	r     kiosk.Receipt
 	words Translator
 	qr    barcode.Barcode
+	bars  barcode.Barcode
 }
 
 func (l layout) t(key string) string { return l.words.T(l.r.Language, key, nil) }
@@ -211,6 +296,9 @@ func (l layout) run(pdf *fpdf.Fpdf, draw bool) float64 {
 		y += gap
 	}
 
+	if l.r.Demo {
+		y += l.demoBanner(w, y) + 3
+	}
 	y += w.text(l.t(keyBureau), fontLatinBold, 13, margin, textWidth, true, y)
 	y += 0.5
 	y += w.text(l.t(keyHeading), fontLatin, 9, margin, textWidth, true, y)
@@ -224,8 +312,24 @@ func (l layout) run(pdf *fpdf.Fpdf, draw bool) float64 {
 		y += max(hl+0.4, hv) + 1.2
 	}
 	row(l.t(keyService), l.t(serviceNameKey(l.r.Service)))
+	// Nothing to collect (One Account): no office and no date.
+	if l.r.Office != "" {
+		row(l.t(keyOffice), l.t(officeKey(l.r.Office)))
+		when := l.t(keyCollectSMS)
+		if !l.r.CollectFrom.IsZero() {
+			when = l.words.Date(l.r.Language, l.r.CollectFrom)
+		}
+		row(l.t(keyCollectFrom), when)
+	}
 	row(l.t(keyFee), l.money(l.r.Fee))
-	row(l.t(keyAt), l.r.At.In(kiosk.MacauTime).Format("2006-01-02 15:04"))
+	switch {
+	case l.r.Fee > 0 && l.r.Paid:
+		row(l.t(keyPayment), l.t(paidKey(l.r.Method)))
+	case l.r.Fee > 0:
+		row(l.t(keyPayment), l.t(keyUnpaid))
+	}
+	at := l.r.At.In(kiosk.MacauTime)
+	row(l.t(keyAt), l.words.Date(l.r.Language, kiosk.DateOf(at))+" "+at.Format("15:04"))
 	row(l.t(keyKiosk), l.r.KioskID)
 	rule(1.5)
 
@@ -236,14 +340,77 @@ func (l layout) run(pdf *fpdf.Fpdf, draw bool) float64 {
 	for pt > 8 && w.width(l.r.Reference, fontMono, pt) > textWidth {
 		pt -= 0.5
 	}
-	y += w.text(l.r.Reference, fontMono, pt, margin, textWidth, true, y) + 2
+	y += w.text(l.r.Reference, fontMono, pt, margin, textWidth, true, y) + 1.5
 
+	// The counter's hand scanner reads the Code 128 barcode; a phone reads the QR code.
+	bw, module := barsWidth(l.bars)
+	if draw {
+		drawBars(pdf, l.bars, (pageWidth-bw)/2, y, module, barHeight)
+	}
+	y += barHeight + 3
 	if draw {
 		drawQR(pdf, l.qr, (pageWidth-qrSize)/2, y, qrSize)
 	}
 	y += qrSize + 3
 	y += w.text(l.t(keyKeep), fontLatin, 8, margin, textWidth, true, y)
+	if l.r.Demo {
+		y += 3
+		y += l.demoBanner(w, y)
+	}
 	return y
+}
+
+// demoBanner is a black band with the "DEMO — not valid" mark in white, top and
+// bottom of a demo receipt: nobody can take it, or a photo of either end, for a real
+// one. Returns its height.
+func (l layout) demoBanner(w writer, y float64) float64 {
+	const pt, pad = 14.0, 2.0
+	text := l.t(keyDemo)
+	h := len(w.wrap(text, fontLatinBold, pt, textWidth-2*pad))
+	height := float64(h)*lineHeight(pt) + 2*pad
+	if w.draw {
+		w.pdf.SetFillColor(0, 0, 0)
+		w.pdf.Rect(margin, y, textWidth, height, "F")
+		w.pdf.SetTextColor(255, 255, 255)
+		w.text(text, fontLatinBold, pt, margin+pad, textWidth-2*pad, true, y+pad)
+		w.pdf.SetTextColor(0, 0, 0)
+	}
+	return height
+}
+
+// barsWidth gives the barcode's width and module size: the widest whole number of
+// printer dots per module (3 or 2; one dot is too thin for hand scanners) that fits
+// the printable width with the quiet zones of 10 modules either side that Code 128
+// asks for. maxReference keeps every reference within 2 dots.
+func barsWidth(code barcode.Barcode) (width, module float64) {
+	n := float64(code.Bounds().Dx())
+	dots := 3.0
+	if (n+20)*dots*dot > textWidth {
+		dots = 2
+	}
+	module = dots * dot
+	return n * module, module
+}
+
+// drawBars draws a 1-D barcode's dark modules as filled rectangles, one per bar.
+func drawBars(pdf *fpdf.Fpdf, code barcode.Barcode, x, y, module, height float64) {
+	b := code.Bounds()
+	pdf.SetFillColor(0, 0, 0)
+	dark := func(i int) bool {
+		r, _, _, _ := code.At(b.Min.X+i, b.Min.Y).RGBA()
+		return r < 0x8000
+	}
+	for i := 0; i < b.Dx(); {
+		if !dark(i) {
+			i++
+			continue
+		}
+		start := i
+		for i < b.Dx() && dark(i) {
+			i++
+		}
+		pdf.Rect(x+float64(start)*module, y, float64(i-start)*module, height, "F")
+	}
 }
 
 // drawQR draws the code's dark modules as filled rectangles (vector, so it stays sharp

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/boombuler/barcode/qr"
+	"github.com/boombuler/barcode/code128"
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/oned"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/i18n"
@@ -34,9 +38,25 @@ func translator(t testing.TB) *i18n.Translator {
 // at is 2026-05-14 10:32 in Macau (02:32 UTC): the receipt must show Macau time.
 var at = time.Date(2026, 5, 14, 2, 32, 7, 0, time.UTC)
 
+const (
+	ref        = "260514-7KQ2M4PT-X"
+	verifyBase = "https://www.dsi.gov.mo/verify/"
+)
+
+// receipt is what the session prints for service s: paid by card when there is a fee,
+// collected at the Areia Preta office from 20 May 2026 when there is a document.
 func receipt(l kiosk.Language, s kiosk.ServiceID) kiosk.Receipt {
-	return kiosk.Receipt{Reference: "260514-7KQ2M4PT-X", Service: s, Fee: kiosk.DefaultFees[s],
-		At: at, Language: l, KioskID: "kiosk-dev-01"}
+	r := kiosk.Receipt{Reference: ref, Service: s, Fee: kiosk.DefaultFees[s],
+		At: at, Language: l, KioskID: "kiosk-dev-01", VerifyURL: kiosk.VerifyURL(verifyBase, ref)}
+	if r.Fee > 0 {
+		r.Paid, r.Method, r.PaymentRef = true, kiosk.PaymentCard, "TX-0001"
+	}
+	for _, f := range kiosk.FormFor(s) {
+		if f.Name == kiosk.FieldCollectionOffice {
+			r.Office, r.CollectFrom = "office_areia_preta", kiosk.Date{Year: 2026, Month: time.May, Day: 20}
+		}
+	}
+	return r
 }
 
 // pdftotext returns the text of a PDF as poppler reads it, or skips if poppler-utils
@@ -95,13 +115,33 @@ func TestRenderEveryLanguageAndService(t *testing.T) {
 				}
 
 				text := squash(pdftotext(t, pdf))
-				for _, want := range []string{
+				want := []string{
 					tr.T(l, "receipt.bureau", nil), tr.T(l, "receipt.reference", nil),
 					tr.T(l, serviceNameKey(s), nil), tr.T(l, "receipt.at", nil),
-					r.Reference, "2026-05-14 10:32", "kiosk-dev-01",
-				} {
-					if !strings.Contains(text, squash(want)) {
-						t.Errorf("receipt text lacks %q:\n%s", want, text)
+					r.Reference, map[kiosk.Language]string{kiosk.LangEN: "14 May 2026 10:32",
+						kiosk.LangPT: "14/05/2026 10:32", kiosk.LangZhHant: "2026年5月14日 10:32"}[l],
+					"kiosk-dev-01",
+				}
+				if r.Office != "" {
+					want = append(want, tr.T(l, "receipt.office", nil), tr.T(l, "option.collection_office.office_areia_preta", nil),
+						tr.T(l, "receipt.collect_from", nil), map[kiosk.Language]string{kiosk.LangEN: "20 May 2026",
+							kiosk.LangPT: "20/05/2026", kiosk.LangZhHant: "2026年5月20日"}[l])
+				}
+				if r.Fee > 0 {
+					want = append(want, tr.T(l, "receipt.payment", nil), tr.T(l, "receipt.paid.card", nil), tr.Money(l, r.Fee))
+				} else {
+					want = append(want, tr.T(l, "receipt.free", nil))
+				}
+				for _, w := range want {
+					if !strings.Contains(text, squash(w)) {
+						t.Errorf("receipt text lacks %q:\n%s", w, text)
+					}
+				}
+				// Not a demo: no demo mark; no payment reference (staff look it up by
+				// the application's reference).
+				for _, not := range []string{squash(tr.T(l, "receipt.demo", nil)), "TX-0001"} {
+					if strings.Contains(text, not) {
+						t.Errorf("receipt text has %q:\n%s", not, text)
 					}
 				}
 			})
@@ -113,31 +153,46 @@ func TestRenderEveryLanguageAndService(t *testing.T) {
 // (-raw keeps the drawing order, so a wrapped label is not interleaved with its value.)
 func squash(s string) string { return strings.Join(strings.Fields(s), "") }
 
-func TestRenderFee(t *testing.T) {
+// The amount, and for a fee how it was paid: "paid" with the method, "not paid" if
+// the session did not say it was paid, nothing about payment when it is free.
+func TestRenderFeeAndPayment(t *testing.T) {
 	tr := translator(t)
 	for _, tc := range []struct {
-		lang kiosk.Language
-		avos int
-		want string
+		lang   kiosk.Language
+		avos   int
+		paid   bool
+		method kiosk.PaymentMethod
+		want   []string
+		not    []string
 	}{
-		{kiosk.LangEN, 400_00, "MOP 400.00"},
-		{kiosk.LangPT, 120_50, "120,50 patacas"},
-		{kiosk.LangZhHant, 150_00, "澳門元 150.00"},
-		{kiosk.LangEN, 0, "Free of charge"},
-		{kiosk.LangZhHant, 0, "免費"},
+		{kiosk.LangEN, 400_00, true, kiosk.PaymentCard, []string{"MOP 400.00", "Payment", "Paid (card terminal)"}, []string{"Not paid", "QR"}},
+		{kiosk.LangPT, 120_50, true, kiosk.PaymentQR, []string{"120,50 patacas", "Pagamento", "Pago (código QR, carteira electrónica)"}, []string{"Não pago", "terminal"}},
+		{kiosk.LangZhHant, 150_00, true, kiosk.PaymentQR, []string{"澳門元 150.00", "付款", "已付款（二維碼，電子錢包）"}, []string{"未付款", "刷卡"}},
+		{kiosk.LangZhHant, 150_00, true, kiosk.PaymentCard, []string{"澳門元 150.00", "已付款（刷卡）"}, []string{"二維碼，"}},
+		{kiosk.LangEN, 90_00, false, "", []string{"MOP 90.00", "Payment", "Not paid"}, []string{"Paid ("}},
+		{kiosk.LangEN, 0, false, "", []string{"Free of charge"}, []string{"Payment", "paid"}},
+		{kiosk.LangZhHant, 0, true, kiosk.PaymentCard, []string{"免費"}, []string{"付款"}},
 	} {
 		l := layout{r: kiosk.Receipt{Language: tc.lang}, words: tr}
-		if got := l.money(tc.avos); got != tc.want {
-			t.Errorf("money(%s, %d) = %q, want %q", tc.lang, tc.avos, got, tc.want)
+		if got := l.money(tc.avos); got != tc.want[0] {
+			t.Errorf("money(%s, %d) = %q, want %q", tc.lang, tc.avos, got, tc.want[0])
 		}
 		r := receipt(tc.lang, kiosk.ServicePassport)
-		r.Fee = tc.avos
+		r.Fee, r.Paid, r.Method = tc.avos, tc.paid, tc.method
 		pdf, err := Renderer{Words: tr}.Render(r)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if text := squash(pdftotext(t, pdf)); !strings.Contains(text, squash(tc.want)) {
-			t.Errorf("%s fee %d: receipt lacks %q:\n%s", tc.lang, tc.avos, tc.want, text)
+		text := squash(pdftotext(t, pdf))
+		for _, w := range tc.want {
+			if !strings.Contains(text, squash(w)) {
+				t.Errorf("%s fee %d paid %v %s: receipt lacks %q:\n%s", tc.lang, tc.avos, tc.paid, tc.method, w, text)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(text, squash(n)) {
+				t.Errorf("%s fee %d paid %v %s: receipt has %q:\n%s", tc.lang, tc.avos, tc.paid, tc.method, n, text)
+			}
 		}
 	}
 }
@@ -157,6 +212,7 @@ func TestRenderIsDeterministic(t *testing.T) {
 		t.Error("the same receipt rendered to different bytes")
 	}
 	r.Reference = "260514-7KQ2M4PU-A"
+	r.VerifyURL = kiosk.VerifyURL(verifyBase, r.Reference)
 	c, err := rd.Render(r)
 	if err != nil {
 		t.Fatal(err)
@@ -181,9 +237,20 @@ func TestRenderRefusesBadReceipts(t *testing.T) {
 		{"service", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Service = "visa" }, "unknown service"},
 		{"time", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.At = time.Time{} }, "no time"},
 		{"font", Renderer{Words: tr, Font: []byte("not a font")}, func(*kiosk.Receipt) {}, "font"},
-		{"reference too long", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Reference = strings.Repeat("A", 41) }, "printable ASCII"},
+		{"reference too long", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Reference = strings.Repeat("A", maxReference+1) }, "printable ASCII"},
 		{"reference with a name", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Reference = "陳大文" }, "printable ASCII"},
 		{"reference with spaces", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Reference = "CHAN TAI MAN" }, "printable ASCII"},
+		{"plain http", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.VerifyURL = "http://www.dsi.gov.mo/verify/" + ref }, "https://"},
+		{"URL with spaces", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.VerifyURL = "https://x/" + ref + " y" }, "https://"},
+		{"URL too long", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.VerifyURL = "https://x/" + strings.Repeat("a", 200) + ref }, "https://"},
+		{"URL of another application", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.VerifyURL = verifyBase + "260514-AAAAAAAA-B" }, "does not hold the reference"},
+		{"negative fee", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Fee = -1 }, "negative fee"},
+		{"no payment method", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Method = "" }, "payment method"},
+		{"cash", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Method = "cash" }, "payment method"},
+		{"office", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Office = "office_mars" }, "collection office"},
+		{"date without office", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.Office = "" }, "without a collection office"},
+		{"31 June", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.CollectFrom = kiosk.Date{Year: 2026, Month: 6, Day: 31} }, "not a date"},
+		{"year 26", Renderer{Words: tr}, func(r *kiosk.Receipt) { r.CollectFrom = kiosk.Date{Year: 26, Month: 6, Day: 1} }, "not a date"},
 	} {
 		r := good
 		tc.edit(&r)
@@ -209,15 +276,32 @@ func (r recorder) T(l kiosk.Language, key string, data map[string]any) string {
 // for, or a key could be missing from a language (or left unused) unnoticed.
 func TestKeysAreExactlyWhatRenderAsks(t *testing.T) {
 	rec := recorder{translator(t), map[string]bool{}}
+	render := func(r kiosk.Receipt) {
+		t.Helper()
+		if _, err := (Renderer{Words: rec}).Render(r); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, s := range kiosk.Services {
 		for _, fee := range []int{0, 120_00} {
-			r := receipt(kiosk.LangEN, s)
-			r.Fee = fee
-			if _, err := (Renderer{Words: rec}).Render(r); err != nil {
-				t.Fatal(err)
+			for _, m := range paymentMethods {
+				r := receipt(kiosk.LangEN, s)
+				r.Fee, r.Paid, r.Method = fee, true, m
+				render(r)
 			}
 		}
 	}
+	unpaid := receipt(kiosk.LangEN, kiosk.ServicePassport)
+	unpaid.Paid, unpaid.Method = false, ""
+	render(unpaid)
+	for _, o := range kiosk.CollectionOffices {
+		r := receipt(kiosk.LangEN, kiosk.ServicePassport)
+		r.Office, r.CollectFrom = o, kiosk.Date{} // the date is not known yet: "by SMS"
+		render(r)
+	}
+	demo := receipt(kiosk.LangEN, kiosk.ServiceOneAccount)
+	demo.Demo = true
+	render(demo)
 	var asked []string
 	for k := range rec.asked {
 		asked = append(asked, k)
@@ -238,7 +322,7 @@ func TestReceiptHasNoPersonalData(t *testing.T) {
 	for i := 0; i < rt.NumField(); i++ {
 		fields = append(fields, rt.Field(i).Name)
 	}
-	want := "Reference,Service,Fee,At,Language,KioskID"
+	want := "Reference,Service,Fee,At,Language,KioskID,VerifyURL,Office,CollectFrom,Paid,Method,PaymentRef,Demo"
 	if got := strings.Join(fields, ","); got != want {
 		t.Errorf("kiosk.Receipt fields are %s, the printer was reviewed for %s: check that nothing personal is printed, then update this test", got, want)
 	}
@@ -280,71 +364,132 @@ func darkAt(img image.Image, x, y int) bool {
 	return (r+g+b)/3 < 0x8000
 }
 
-// The printed QR code, read back from the raster module by module, is the reference.
-// This is what a phone or the counter's scanner sees.
-func TestRasterQRIsTheReference(t *testing.T) {
+// decode reads the page's QR code and Code 128 barcode as a phone and the counter's
+// scanner would: from the raster, with a barcode decoder that knows nothing of how
+// they were drawn.
+func decode(t *testing.T, img image.Image) (qrText, barText string) {
+	t.Helper()
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
+	if res, err := qrcode.NewQRCodeReader().Decode(bmp, hints); err != nil {
+		t.Errorf("no QR code read: %v", err)
+	} else {
+		qrText = res.GetText()
+	}
+	if res, err := oned.NewCode128Reader().Decode(bmp, hints); err != nil {
+		t.Errorf("no Code 128 barcode read: %v", err)
+	} else {
+		barText = res.GetText()
+	}
+	return qrText, barText
+}
+
+// The printed codes, read back from a 300 dpi raster: the QR code opens the
+// verification URL (or, with no base configured, holds the reference) and the
+// barcode is the reference. Bars are whole printer dots wide.
+func TestRasterCodesRead(t *testing.T) {
 	tr := translator(t)
 	const dpi = 300
-	px := func(mm float64) int { return int(mm / 25.4 * dpi) }
 	for _, l := range kiosk.Languages {
-		t.Run(string(l), func(t *testing.T) {
-			r := receipt(l, kiosk.ServicePassport)
-			pdf, err := Renderer{Words: tr}.Render(r)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img := rasterise(t, pdf, dpi)
-			if got, want := img.Bounds().Dx(), px(pageWidth); got < want-2 || got > want+2 {
-				t.Errorf("raster is %d px wide, want %d (80 mm at %d dpi)", got, want, dpi)
-			}
-			code, err := qr.Encode(r.Reference, qr.M, qr.AlphaNumeric)
-			if err != nil {
-				t.Fatal(err)
-			}
-			n := code.Bounds().Dx()
-			module := qrSize / float64(n)
-			// The finder pattern's left edge is a dark run 7 modules tall; glyph strokes
-			// above it are far shorter. Its top is the top of the code.
-			x0 := (pageWidth - qrSize) / 2
-			col := px(x0 + module/2)
-			top, run := -1, 0
-			for y := 0; y < img.Bounds().Dy(); y++ {
-				if darkAt(img, col, y) {
-					run++
-					if run >= px(6.5*module) {
-						top = y - run + 1
-						break
-					}
-				} else {
-					run = 0
+		for _, tc := range []struct {
+			name   string
+			edit   func(*kiosk.Receipt)
+			wantQR string
+		}{
+			{"verify URL", func(*kiosk.Receipt) {}, verifyBase + ref},
+			{"no verify base", func(r *kiosk.Receipt) { r.VerifyURL = "" }, ref},
+			{"demo", func(r *kiosk.Receipt) { r.Demo = true }, verifyBase + ref},
+			{"longest reference", func(r *kiosk.Receipt) {
+				r.Reference = "7kq~" + strings.Repeat("X", maxReference-4) // code set B only: the widest
+				r.VerifyURL = kiosk.VerifyURL(verifyBase, r.Reference)
+			}, verifyBase + "7kq~" + strings.Repeat("X", maxReference-4)},
+		} {
+			t.Run(string(l)+"/"+tc.name, func(t *testing.T) {
+				r := receipt(l, kiosk.ServicePassport)
+				tc.edit(&r)
+				pdf, err := Renderer{Words: tr}.Render(r)
+				if err != nil {
+					t.Fatal(err)
 				}
-			}
-			if top < 0 {
-				t.Fatal("no QR finder pattern found")
-			}
-			wrong := 0
-			for j := 0; j < n; j++ {
-				for i := 0; i < n; i++ {
-					x := px(x0 + (float64(i)+0.5)*module)
-					y := top + px((float64(j)+0.5)*module)
-					cr, _, _, _ := code.At(i, j).RGBA()
-					if darkAt(img, x, y) != (cr < 0x8000) {
-						wrong++
-					}
+				img := rasterise(t, pdf, dpi)
+				if got, want := img.Bounds().Dx(), int(math.Round(pageWidth/25.4*dpi)); got < want-2 || got > want+2 {
+					t.Errorf("raster is %d px wide, want %d (80 mm at %d dpi)", got, want, dpi)
 				}
-			}
-			if wrong > 0 {
-				t.Errorf("%d of %d QR modules differ from the reference's code", wrong, n*n)
-			}
-			// Nothing but white around the code (its quiet zone, 2 modules here).
-			for _, y := range []int{top - px(1.5*module), top + px((float64(n)+1.5)*module)} {
-				for x := px(x0 - 2*module); x < px(x0+qrSize+2*module); x++ {
-					if darkAt(img, x, y) {
-						t.Fatalf("ink in the QR quiet zone at (%d, %d)", x, y)
-					}
+				gotQR, gotBars := decode(t, img)
+				if gotQR != tc.wantQR {
+					t.Errorf("QR code reads %q, want %q", gotQR, tc.wantQR)
 				}
-			}
-		})
+				if gotBars != r.Reference {
+					t.Errorf("barcode reads %q, want %q", gotBars, r.Reference)
+				}
+			})
+		}
+	}
+}
+
+func TestBarsAreWholeDots(t *testing.T) {
+	for _, n := range []int{1, 17, maxReference} {
+		code, err := code128.Encode(strings.Repeat("a~", n)[:n]) // code set B: the widest
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, m := barsWidth(code)
+		dots := m / dot
+		if math.Abs(dots-math.Round(dots)) > 1e-9 || dots < 2 || dots > 3 {
+			t.Errorf("%d characters: module %.3f mm is %.2f dots, want 2 or 3 whole dots", n, m, dots)
+		}
+		if w+20*m > textWidth {
+			t.Errorf("%d characters: %.1f mm with quiet zones, wider than %.0f mm", n, w+20*m, textWidth)
+		}
+	}
+	// A short reference gets the widest bars.
+	code, _ := code128.Encode("2605")
+	if _, m := barsWidth(code); math.Abs(m-3*dot) > 1e-9 {
+		t.Errorf("a short reference has %.3f mm modules, want 3 dots (%.3f mm)", m, 3*dot)
+	}
+}
+
+// A demo receipt says so in a black band at both ends, in the receipt's language; a
+// real one has neither.
+func TestDemoMark(t *testing.T) {
+	tr := translator(t)
+	const dpi = 150
+	for _, l := range kiosk.Languages {
+		for _, demo := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s/demo=%v", l, demo), func(t *testing.T) {
+				r := receipt(l, kiosk.ServiceIDRenewal)
+				r.Demo = demo
+				pdf, err := Renderer{Words: tr}.Render(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				mark := squash(tr.T(l, "receipt.demo", nil))
+				if got := strings.Count(squash(pdftotext(t, pdf)), mark); demo && got != 2 || !demo && got != 0 {
+					t.Errorf("demo mark %q appears %d times", mark, got)
+				}
+				img := rasterise(t, pdf, dpi)
+				px := func(mm float64) int { return int(mm / 25.4 * dpi) }
+				// A band is a row just inside the margin that is dark across nearly
+				// all of the printable width.
+				band := func(y int) bool {
+					dark := 0
+					for x := px(margin); x < px(pageWidth-margin); x++ {
+						if darkAt(img, x, y) {
+							dark++
+						}
+					}
+					return dark > px(textWidth)*9/10
+				}
+				h := img.Bounds().Dy()
+				top, bottom := band(px(margin+0.7)), band(h-px(margin+0.7))
+				if top != demo || bottom != demo {
+					t.Errorf("black band at top %v, bottom %v; want %v", top, bottom, demo)
+				}
+			})
+		}
 	}
 }
 
