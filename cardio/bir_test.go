@@ -13,6 +13,7 @@ import (
 	"encoding/pem"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
+	"github.com/macau-dsi/kiosk/cardio/emulator"
 	"github.com/macau-dsi/kiosk/cardio/icao"
 	"github.com/macau-dsi/kiosk/cardio/internal/testcard"
 	"github.com/macau-dsi/kiosk/cardio/lds"
@@ -276,5 +277,43 @@ func TestResidencyOf(t *testing.T) {
 		if got := ResidencyOf(tc.observations); got != tc.want {
 			t.Errorf("ResidencyOf(%q) = %q, want %q", tc.observations, got, tc.want)
 		}
+	}
+}
+
+// TestReadResidencyEmulator: the emulator's profiles round trip through the reader:
+// the residency the profile states is what the kiosk gets, and a card altered to
+// claim permanent residency reads as permanent but fails passive authentication on
+// DG12 alone.
+func TestReadResidencyEmulator(t *testing.T) {
+	for _, tc := range []struct {
+		name, profile string
+		alter         func(*emulator.Profile)
+		want          kiosk.Residency
+		wantFailed    string
+	}{
+		{"permanent", "adult.yaml", nil, kiosk.ResidencyPermanent, ""},
+		{"non-permanent", "blocked-pin.yaml", nil, kiosk.ResidencyNonPermanent, ""},
+		{"card does not say", "adult.yaml", func(p *emulator.Profile) { p.Residency = "" }, "", ""},
+		{"non-permanent altered to permanent", "blocked-pin.yaml",
+			func(p *emulator.Profile) { p.Faults.ForgedResidency = emulator.ResidencyPermanent }, kiosk.ResidencyPermanent, "dg12_hash"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, ts := emulatorCardWith(t, tc.profile, tc.alter)
+			read, _, err := ReadCard(context.Background(), c, ReadOptions{Trust: ts, Now: now, ATR: emulator.ATR})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if read.Holder.Residency != tc.want {
+				t.Errorf("residency %q, want %q", read.Holder.Residency, tc.want)
+			}
+			if read.Verified != (tc.wantFailed == "") {
+				t.Errorf("verified = %v: %+v", read.Verified, read.PassiveAuth)
+			}
+			for _, ch := range read.PassiveAuth {
+				if ch.OK == (ch.Name == tc.wantFailed) {
+					t.Errorf("check %s ok=%v %s", ch.Name, ch.OK, ch.Detail)
+				}
+			}
+		})
 	}
 }

@@ -48,9 +48,19 @@ func (e *emuCard) Transmit(_ context.Context, cmd []byte) ([]byte, error) {
 
 func emulatorCard(t *testing.T, profile string) (*emuCard, *lds.TrustStore) {
 	t.Helper()
+	return emulatorCardWith(t, profile, nil)
+}
+
+// emulatorCardWith is emulatorCard with the profile changed by alter before the card
+// is built (nil: as shipped).
+func emulatorCardWith(t *testing.T, profile string, alter func(*emulator.Profile)) (*emuCard, *lds.TrustStore) {
+	t.Helper()
 	p, err := emulator.LoadProfile("emulator/testdata/" + profile)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if alter != nil {
+		alter(p)
 	}
 	pki, err := testpki.Generate(now)
 	if err != nil {

@@ -1,17 +1,21 @@
 package cardio
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 )
 
 // These tests go through the real stack: ebfe/scard → pcscd → vpcd → the card
@@ -85,6 +89,9 @@ func TestPCSCReadProfiles(t *testing.T) {
 			if h.DocumentNumber != p.DocumentNumber || h.Names.Chinese != p.Names.Chinese || h.Names.Primary != strings.ToUpper(p.Names.Surname) || h.Sex != p.Sex || h.Nationality != p.Nationality {
 				t.Errorf("holder %q %q %q %q %q", h.DocumentNumber, h.Names.Chinese, h.Names.Primary, h.Sex, h.Nationality)
 			}
+			if string(h.Residency) != p.Residency {
+				t.Errorf("residency %q, want %q", h.Residency, p.Residency)
+			}
 			if p.Faults.TamperDG != 11 && h.Names.Portuguese != p.Names.Portuguese {
 				t.Errorf("Portuguese name %q", h.Names.Portuguese)
 			}
@@ -103,6 +110,30 @@ func TestPCSCReadProfiles(t *testing.T) {
 			}
 			t.Logf("%s: %d APDUs", name, r.LastStats.APDUs)
 		})
+	}
+}
+
+// TestPCSCDemoResidency reads the demo card (`kiosk run --demo`'s) through pcscd and
+// vpcd: it is a permanent resident's, verified, so the demo can offer the passport.
+func TestPCSCDemoResidency(t *testing.T) {
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	env := vpcdtest.StartT(t, vpcdtest.Options{Timeout: 5 * time.Minute}) // no profile: the demo's
+	if env == nil {
+		return
+	}
+	ts, err := lds.LoadTrustStore(env.TrustStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, err := newReader(env, ts).Read(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer read.Wipe()
+	if !read.Verified || read.Holder.Residency != kiosk.ResidencyPermanent {
+		t.Fatalf("demo card: verified %v, residency %q; want verified and permanent", read.Verified, read.Holder.Residency)
 	}
 }
 
@@ -388,4 +419,118 @@ func TestFrozenCardRead(t *testing.T) {
 			read.Wipe()
 		})
 	}
+}
+
+// TestKioskFollowsPcscd runs a kiosk (the session machine fed by the real Watch over
+// PC/SC) through pcscd's absence: started while pcscd is down it must say "out of
+// service" (reader lost), log it, and go to the attract screen by itself once pcscd
+// starts; pcscd killed and restarted while it runs, the same again. Never restarted.
+func TestKioskFollowsPcscd(t *testing.T) {
+	env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, "adult.yaml"), WithoutPcscd: true, Timeout: 2 * time.Minute})
+	if env == nil {
+		return
+	}
+	env.Slot.Pull() // no card: only the reader's coming and going matters here
+	ts, err := lds.LoadTrustStore(env.TrustStore)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, PollInterval: 200 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	sealer, _ := kiosktest.NewSealer(t)
+	m, err := kiosk.NewMachine(kiosk.MachineConfig{KioskID: "pcscd-test", TickEvery: -1}, kiosk.Deps{
+		Card: r, Face: kiosktest.NewFace(), Store: kiosktest.NewStore(), BackOffice: kiosktest.NewBackOffice(),
+		Clock: kiosktest.NewClock(kiosktest.Start), Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}, Sealer: sealer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := make(chan kiosk.Snapshot, 256)
+	m.Subscribe(func(s kiosk.Snapshot) {
+		select {
+		case snaps <- s:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	var cur kiosk.Snapshot
+	waitState := func(want kiosk.State, within time.Duration) time.Duration {
+		t.Helper()
+		start := time.Now()
+		timeout := time.After(within)
+		for cur.State != want {
+			select {
+			case cur = <-snaps:
+			case err := <-done:
+				t.Fatalf("the kiosk stopped (%v) in %s, waiting for %s", err, cur.State, want)
+			case <-timeout:
+				t.Fatalf("still %s after %v, want %s", cur.State, within, want)
+			}
+		}
+		return time.Since(start)
+	}
+	// The backoff while pcscd is away reaches 5 s; the margin covers one of those.
+	const back = 15 * time.Second
+
+	waitState(kiosk.StateOutOfService, 5*time.Second)
+	if cur.Message != kiosk.ReasonReaderLost {
+		t.Errorf("out of service for %q, want %q", cur.Message, kiosk.ReasonReaderLost)
+	}
+	time.Sleep(time.Second) // it stays so while pcscd is away
+	if s := m.Snapshot(); s.State != kiosk.StateOutOfService {
+		t.Fatalf("without pcscd the kiosk went to %s", s.State)
+	}
+	if err := env.StartPcscd(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pcscd started: attract after %v", waitState(kiosk.StateAttract, back).Round(time.Millisecond))
+
+	// pcscd crashes and comes back while the kiosk runs (issue 8.4).
+	if err := env.KillPcscd(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pcscd killed: out of service after %v", waitState(kiosk.StateOutOfService, 5*time.Second).Round(time.Millisecond))
+	if cur.Message != kiosk.ReasonReaderLost {
+		t.Errorf("out of service for %q, want %q", cur.Message, kiosk.ReasonReaderLost)
+	}
+	if err := env.StartPcscd(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pcscd restarted: attract after %v", waitState(kiosk.StateAttract, back).Round(time.Millisecond))
+
+	// And the reader works: a card inserted now is read.
+	if err := env.Insert(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(kiosk.StateReading, 10*time.Second)
+	for _, want := range []string{"card reader unavailable", "card reader lost", "card reader back"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the watcher's goroutine and the test's.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

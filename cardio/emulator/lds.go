@@ -63,7 +63,7 @@ func BuildLDS(p *Profile, signer crypto.Signer, signerCert *x509.Certificate, si
 		return nil, fmt.Errorf("encoding DG2: %w", err)
 	}
 	l.DG[11] = encodeDG11(p)
-	l.DG[12] = encodeDG12(p)
+	l.DG[12] = encodeDG12(p, p.Residency)
 	l.COM = encodeCOM([]int{1, 2, 11, 12})
 	l.CardInfo = tlv.Constructed(0x70,
 		tlv.Encode(0x5A, []byte(p.DocumentNumber)),
@@ -89,6 +89,9 @@ func BuildLDS(p *Profile, signer crypto.Signer, signerCert *x509.Certificate, si
 			dg[len(dg)-1] = 'X'
 		}
 		l.DG[n] = dg
+	}
+	if f := p.Faults.ForgedResidency; f != "" {
+		l.DG[12] = encodeDG12(p, f)
 	}
 	return l, nil
 }
@@ -119,12 +122,20 @@ func encodeDG11(p *Profile) []byte {
 	)
 }
 
-func encodeDG12(p *Profile) []byte {
-	return tlv.Constructed(0x6C,
-		tlv.Encode(0x5C, []byte{0x5F, 0x19, 0x5F, 0x26}),
+// encodeDG12: issuing authority, date of issue and, when the card states it, the
+// residency as DG12's endorsements and observations (5F1B, Doc 9303 Part 10
+// §4.7.12), which the BIR profile gives one of two codes (docs/card-profile.md).
+func encodeDG12(p *Profile, residency string) []byte {
+	list := []byte{0x5F, 0x19, 0x5F, 0x26}
+	elems := [][]byte{
 		tlv.Encode(0x5F19, []byte("DSI MACAU")),
 		tlv.Encode(0x5F26, []byte(p.issue.Format("20060102"))),
-	)
+	}
+	if code, ok := residencyCode[residency]; ok {
+		list = append(list, 0x5F, 0x1B)
+		elems = append(elems, tlv.Encode(0x5F1B, []byte(code)))
+	}
+	return tlv.Constructed(0x6C, append([][]byte{tlv.Encode(0x5C, list)}, elems...)...)
 }
 
 // encodeDG2 wraps the photo in an ISO/IEC 19794-5:2005 facial record inside the

@@ -76,13 +76,28 @@ func TestLoadShippedProfiles(t *testing.T) {
 	if len(files) < 7 {
 		t.Fatalf("only %d profiles in testdata", len(files))
 	}
+	var loaded []*Profile
 	for _, f := range files {
-		if _, err := LoadProfile(f); err != nil {
+		p, err := LoadProfile(f)
+		if err != nil {
 			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		loaded = append(loaded, p)
+	}
+	demo, err := LoadProfileFS(profiles.FS, profiles.Demo)
+	if err != nil {
+		t.Fatalf("embedded demo profile: %v", err)
+	}
+	// Every shipped card states its residency: one left out would make every kiosk
+	// service refuse that card, which no shipped profile is meant to show.
+	for _, p := range append(loaded, demo) {
+		if p.Residency == "" {
+			t.Errorf("%s: no residency", p.name)
 		}
 	}
-	if _, err := LoadProfileFS(profiles.FS, profiles.Demo); err != nil {
-		t.Errorf("embedded demo profile: %v", err)
+	if demo.Residency != ResidencyPermanent {
+		t.Errorf("demo card: residency %q, want permanent (the demo offers the passport)", demo.Residency)
 	}
 }
 
@@ -105,6 +120,11 @@ func TestProfileValidation(t *testing.T) {
 		{"no bac", "bac: true", "bac: false"},
 		{"bad tamper", "access:", "faults:\n  tamper_dg: 3\naccess:"},
 		{"bad signer", "access:", "faults:\n  signer: other\naccess:"},
+		{"bad residency", "residency: permanent", "residency: BIRP"},
+		{"residency in another case", "residency: permanent", "residency: Permanent"},
+		{"bad forged residency", "access:", "faults:\n  forged_residency: yes\naccess:"},
+		{"forged residency unchanged", "access:", "faults:\n  forged_residency: permanent\naccess:"},
+		{"forged residency and tampered DG12", "access:", "faults:\n  forged_residency: non-permanent\n  tamper_dg: 12\naccess:"},
 		{"mrz surname with accents", "surname: CHAN", "surname: CHÂN"},
 		{"photo missing", "photos/salley.jpg", "photos/none.jpg"},
 	} {
@@ -156,7 +176,7 @@ func TestBuildLDS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"adult.yaml", "portuguese-jp2.yaml", "tampered-dg.yaml"} {
+	for _, name := range []string{"adult.yaml", "portuguese-jp2.yaml", "tampered-dg.yaml", "blocked-pin.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			p := loadTestProfile(t, name)
 			l, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
@@ -176,6 +196,14 @@ func TestBuildLDS(t *testing.T) {
 			}
 			if o, err := dg11.Path(0xA0, 0x5F0F); err != nil || string(o.Value) != p.Names.Chinese {
 				t.Errorf("DG11 A0/5F0F = %q, %v", o.Value, err)
+			}
+			// DG12 states the residency in 5F1B, listed in its tag list.
+			dg12, _ := tlv.ParseOne(l.DG[12])
+			if o, err := dg12.Find(0x5F1B); err != nil || string(o.Value) != map[string]string{"permanent": "BIRP", "non-permanent": "BIRNP"}[p.Residency] {
+				t.Errorf("DG12 5F1B = %q, %v for residency %q", o.Value, err, p.Residency)
+			}
+			if o, err := dg12.Find(0x5C); err != nil || !bytes.Equal(o.Value, []byte{0x5F, 0x19, 0x5F, 0x26, 0x5F, 0x1B}) {
+				t.Errorf("DG12 tag list % X, %v", o.Value, err)
 			}
 			dg2, _ := tlv.ParseOne(l.DG[2])
 			rec, err := dg2.Path(0x7F61, 0x7F60, 0x5F2E)
@@ -219,5 +247,50 @@ func TestBuildLDS(t *testing.T) {
 				t.Errorf("hash mismatch on DG%d, want on DG%d", tampered, p.Faults.TamperDG)
 			}
 		})
+	}
+}
+
+// TestBuildLDSForgedResidency: a card altered after signing to claim another
+// residency states the forged one in DG12, and only DG12's hash gives it away.
+func TestBuildLDSForgedResidency(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	pki, err := testpki.Generate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := loadTestProfile(t, "blocked-pin.yaml")
+	genuine, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Faults.ForgedResidency = ResidencyPermanent
+	if err := p.validate(); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg12, _ := tlv.ParseOne(forged.DG[12])
+	if o, err := dg12.Find(0x5F1B); err != nil || string(o.Value) != "BIRP" {
+		t.Fatalf("forged DG12 5F1B = %q, %v", o.Value, err)
+	}
+	sod, _ := tlv.ParseOne(forged.SOD)
+	p7, err := pkcs7.Parse(sod.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var so ldsSecurityObject
+	if _, err := asn1.Unmarshal(p7.Content, &so); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range so.Hashes {
+		sum := sha256.Sum256(forged.DG[h.Number])
+		if bytes.Equal(sum[:], h.Hash) == (h.Number == 12) {
+			t.Errorf("DG%d hash matches = %v", h.Number, h.Number != 12)
+		}
+		if want := sha256.Sum256(genuine.DG[h.Number]); !bytes.Equal(want[:], h.Hash) {
+			t.Errorf("DG%d: EF.SOD does not hash the genuine card's data group", h.Number)
+		}
 	}
 }

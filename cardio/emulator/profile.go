@@ -33,6 +33,10 @@ type Profile struct {
 	IssueDate   string `yaml:"issue_date"`  // YYYY-MM-DD
 	ExpiryDate  string `yaml:"expiry_date"` // YYYY-MM-DD
 	Nationality string `yaml:"nationality"` // ISO 3166 alpha-3, e.g. CHN, PRT
+	// Residency is the status the card states in DG12 (5F1B): "permanent" (BIRP) or
+	// "non-permanent" (BIRNP); omitted, DG12 says nothing (a card no kiosk service
+	// accepts).
+	Residency string `yaml:"residency"`
 	// Photo is the face image file (JPEG or JPEG 2000), relative to the profile file.
 	Photo string `yaml:"photo"`
 	// PIN is the 6-digit ordinary PIN of the DSI zone; PINTriesLeft its counter at start
@@ -68,6 +72,10 @@ type Faults struct {
 	// 6A82) or "empty" for an EF.SOD of zero bytes (READ BINARY gets 6B00); empty
 	// (default) for a signed EF.SOD.
 	SOD string `yaml:"sod"`
+	// ForgedResidency rewrites DG12's residency after EF.SOD was signed, as someone
+	// altering a non-permanent card to claim permanent residency would: the card
+	// states this one, and its DG12 hash no longer matches.
+	ForgedResidency string `yaml:"forged_residency"`
 }
 
 // Signer choices.
@@ -81,6 +89,15 @@ const (
 	SODMissing = "missing"
 	SODEmpty   = "empty"
 )
+
+// Residency statuses of a profile, and the code DG12's 5F1B carries for each
+// (docs/card-profile.md; the reader's side is cardio.ResidencyOf).
+const (
+	ResidencyPermanent    = "permanent"
+	ResidencyNonPermanent = "non-permanent"
+)
+
+var residencyCode = map[string]string{ResidencyPermanent: "BIRP", ResidencyNonPermanent: "BIRNP"}
 
 // PIN counter start value, per the card profile.
 const PINTries = 3
@@ -173,6 +190,11 @@ func (p *Profile) validate() error {
 	if !reAlpha3.MatchString(p.Nationality) {
 		return p.bad("nationality", "ISO 3166 alpha-3 code such as CHN or PRT")
 	}
+	switch p.Residency {
+	case "", ResidencyPermanent, ResidencyNonPermanent:
+	default:
+		return p.bad("residency", "permanent or non-permanent (omit it for a card that does not say)")
+	}
 	if !rePIN.MatchString(p.PIN) {
 		return p.bad("pin", "6 digits")
 	}
@@ -207,6 +229,15 @@ func (p *Profile) validate() error {
 	case "", SODMissing, SODEmpty:
 	default:
 		return p.bad("faults.sod", "missing or empty (omit it for a signed EF.SOD)")
+	}
+	switch f := p.Faults.ForgedResidency; {
+	case f == "":
+	case f != ResidencyPermanent && f != ResidencyNonPermanent:
+		return p.bad("faults.forged_residency", "permanent or non-permanent")
+	case f == p.Residency:
+		return p.bad("faults.forged_residency", "the same as residency: nothing would be altered")
+	case p.Faults.TamperDG == 12:
+		return p.bad("faults.forged_residency", "not with tamper_dg: 12 (one alteration of DG12 at a time)")
 	}
 	return nil
 }
