@@ -64,6 +64,7 @@ func (r *kioskRun) session() {
 	r.tap("Continue")
 	r.until(kiosk.StateSummary)
 	r.tap("Confirm and submit")
+	r.payWallet()
 	r.until(kiosk.StateDone)
 	r.tap("Finish")
 	r.until(kiosk.StateTakeCard)

@@ -173,6 +173,23 @@ func (r *kioskRun) leavesNoTrace(secrets ...string) {
 	}
 }
 
+// payWallet pays on the payment screen with the wallet QR, as a resident would: the
+// QR is on screen, the fake wallet approves.
+func (r *kioskRun) payWallet() {
+	r.t.Helper()
+	if r.h.M.Snapshot().State != kiosk.StatePayment {
+		r.until(kiosk.StatePayment)
+	}
+	r.tap("Mobile wallet (QR code)")
+	r.h.Wait("order pending", func(s kiosk.Snapshot) bool { return s.Payment != nil && s.Payment.Status == kiosk.PayPending })
+	r.sync()
+	r.sees("Open your wallet app and scan this code.")
+	if !strings.Contains(r.markup(), "<image") {
+		r.t.Fatal("no QR code on the payment screen")
+	}
+	r.h.Payments.Approve(r.h.Payments.Pending())
+}
+
 func passportDue(h *kiosktest.Harness) {
 	h.BackOffice.Set(h.Subject("1234567(8)"), kiosk.ResidentRecord{
 		Nationality: kiosk.ChineseNationality,
@@ -220,11 +237,19 @@ func TestHappyPathPerService(t *testing.T) {
 			r.until(kiosk.StateSummary)
 			r.sees(tc.fee)
 			r.tap("Confirm and submit")
+			if tc.fee != "Free" {
+				r.until(kiosk.StatePayment)
+				r.sees("Amount: " + tc.fee)
+				r.payWallet()
+			}
 			s := r.until(kiosk.StateDone)
 			if s.Reference == "" {
 				t.Fatal("no reference on the done screen")
 			}
 			r.sees(s.Reference)
+			if tc.fee != "Free" {
+				r.sees("Paid: " + tc.fee + " (Mobile wallet (QR code)).")
+			}
 			if !strings.Contains(r.markup(), "<image") {
 				t.Fatal("no QR code image on the done screen")
 			}
@@ -370,6 +395,16 @@ func TestCardPulledAtEachStep(t *testing.T) {
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)
 		}},
+		{"payment", func(r *kioskRun) {
+			r.toMenu()
+			r.tap("Renew my identity card")
+			r.until(kiosk.StateServiceForm)
+			fillOfficeAndPhone(r)
+			r.tap("Continue")
+			r.until(kiosk.StateSummary)
+			r.tap("Confirm and submit")
+			r.until(kiosk.StatePayment)
+		}},
 		{"done", func(r *kioskRun) {
 			r.toMenu()
 			r.tap("Renew my identity card")
@@ -378,6 +413,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)
 			r.tap("Confirm and submit")
+			r.payWallet()
 			r.until(kiosk.StateDone)
 		}},
 	}

@@ -168,7 +168,7 @@ var templateVar = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 // Every key renders in every language, plural keys for the counts the screens use.
 func TestEveryKeyRenders(t *testing.T) {
 	tr := loadTranslator(t)
-	data := map[string]any{"Seconds": 42, "Name": "陳大文", "Attempt": 2, "Max": 3, "Amount": "120.00", "Percent": 50}
+	data := map[string]any{"Seconds": 42, "Name": "陳大文", "Attempt": 2, "Max": 3, "Amount": "120.00", "Percent": 50, "Method": "QR"}
 	for _, k := range tr.Keys(kiosk.LangEN) {
 		for _, l := range kiosk.Languages {
 			for _, n := range []int{0, 1, 2, 3, 5} {

@@ -43,6 +43,8 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 		return u.form(s)
 	case kiosk.StateSummary:
 		return u.summary(s)
+	case kiosk.StatePayment:
+		return u.payment(s)
 	case kiosk.StateSubmitting:
 		return u.busyScreen(s)
 	case kiosk.StateDone:
@@ -515,6 +517,62 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 	return container.NewCenter(container.New(minSize{1300, 0}, container.NewVBox(items...)))
 }
 
+// payment: the amount, then the ways to pay as big buttons; once one is chosen, the
+// wallet QR to scan or the card terminal to tap, and a way to cancel.
+func (u *UI) payment(s kiosk.Snapshot) fyne.CanvasObject {
+	p := s.Payment
+	if p == nil {
+		return u.busyScreen(s)
+	}
+	left := []fyne.CanvasObject{
+		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
+		subheading(u.tf(s, "payment.amount", map[string]any{"Amount": u.tr.Money(s.Language, p.Amount)})),
+	}
+	if s.Notice != "" {
+		left = append(left, warning(u.t(s, string(s.Notice))))
+	}
+	if p.Method == "" {
+		left = append(left, body(u.t(s, "payment.choose")))
+		for _, m := range p.Methods {
+			m := m
+			left = append(left, bigButtonOpt(u.t(s, paymentMethodKey(m)), widget.HighImportance, func() {
+				u.post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(m)})
+			}, s.Busy))
+		}
+		u.backAction(s)
+		return container.NewCenter(container.New(minSize{1000, 0}, container.NewVBox(left...)))
+	}
+	var right fyne.CanvasObject
+	switch p.Method {
+	case kiosk.PaymentQR:
+		left = append(left, body(u.t(s, "payment.scan_qr")))
+		right = qrCode(p.QR, 420)
+	default:
+		left = append(left, body(u.t(s, "payment.tap_card")))
+		right = bigIcon(iconCardIn.in(fg()), 320)
+	}
+	if p.Cancelling {
+		left = append(left, subheading(u.t(s, "payment.cancelling")))
+	} else {
+		left = append(left, subheading(u.t(s, "payment.waiting")))
+		u.action(u.t(s, "payment.cancel"), widget.MediumImportance, 420, kiosk.Event{Kind: kiosk.EvCancelPayment})
+	}
+	return container.NewGridWithColumns(2,
+		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),
+		container.NewCenter(right))
+}
+
+// paymentMethodKey names a way to pay on its button.
+func paymentMethodKey(m kiosk.PaymentMethod) string {
+	switch m {
+	case kiosk.PaymentQR:
+		return "payment.method_qr"
+	case kiosk.PaymentCard:
+		return "payment.method_card"
+	}
+	return "payment.method_other"
+}
+
 func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	ref := canvas.NewText(s.Reference, theme.Color(theme.ColorNameForeground))
 	ref.TextSize = 64
@@ -527,15 +585,24 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 		ref,
 		body(u.t(s, "done.scan")),
 	}
+	code := s.Reference
+	if r := s.Receipt; r != nil {
+		if r.Paid {
+			left = append(left, body(u.tf(s, "done.paid", map[string]any{
+				"Amount": u.tr.Money(s.Language, r.Fee), "Method": u.t(s, paymentMethodKey(r.Method))})))
+		}
+		if r.VerifyURL != "" {
+			code = r.VerifyURL // the phone opens DSI's page for this application
+		}
+	}
 	if s.Notice != "" {
 		left = append(left, warning(u.t(s, string(s.Notice))))
 	}
 	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
 	u.continueAction(s, "done.finish")
-	code := qrCode(s.Reference, 420)
 	return container.NewGridWithColumns(2,
 		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),
-		container.NewCenter(code))
+		container.NewCenter(qrCode(code, 420)))
 }
 
 // qrCode draws the reference as a QR code, black on white with a quiet zone in every

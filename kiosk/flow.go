@@ -19,6 +19,7 @@ const (
 	StateServiceMenu  State = "service_menu"   // services with eligibility and reasons
 	StateServiceForm  State = "service_form"   // the chosen service's fields
 	StateSummary      State = "summary"        // what will be submitted, with the fee
+	StatePayment      State = "payment"        // pay the fee: wallet QR or card terminal
 	StateSubmitting   State = "submitting"     // saving, queueing and printing (busy)
 	StateDone         State = "done"           // receipt reference
 	StateTakeCard     State = "take_card"      // "please take your card"
@@ -30,7 +31,7 @@ const (
 var States = []State{
 	StateAttract, StateInsertCard, StateReading, StateCardProblem, StateFace,
 	StateFaceResult, StatePIN, StateServiceMenu, StateServiceForm, StateSummary,
-	StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
+	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
 }
 
 // Language is a screen language. The UI loads its translation file by this code.
@@ -94,6 +95,8 @@ const (
 	EvFormInput       EventKind = "form_input"        // Event.Field, Event.Value (whole new value)
 	EvConfirm         EventKind = "confirm"           // "submit" on the summary
 	EvAnotherService  EventKind = "another_service"   // from Done: back to the menu
+	EvChoosePayment   EventKind = "choose_payment"    // Event.Value: a PaymentMethod
+	EvCancelPayment   EventKind = "cancel_payment"    // "cancel payment": back to the summary
 	EvTick            EventKind = "tick"              // the screen timer; the machine's own ticker posts it
 	EvTimeout         EventKind = "timeout"           // posted by the machine when a screen timed out twice
 	EvMaintenanceOn   EventKind = "maintenance_on"    // staff put the kiosk out of service
@@ -114,6 +117,8 @@ const (
 	EvPINBlocked      EventKind = "pin_blocked"       // the card is blocked
 	EvPINError        EventKind = "pin_error"         // Event.Err: the card could not answer
 	EvServicesLoaded  EventKind = "services_loaded"   // Event.ServiceViews
+	EvPaymentUpdate   EventKind = "payment_update"    // Event.Payment: the order as it stands now
+	EvPaymentError    EventKind = "payment_error"     // Event.Err: the payment could not start or be asked
 	EvSubmitted       EventKind = "submitted"         // Event.Reference (and Event.Reason: printer warning)
 	EvSubmitFailed    EventKind = "submit_failed"     // Event.Err
 )
@@ -134,6 +139,7 @@ type Event struct {
 	Tries        int
 	ServiceViews []ServiceView
 	Reference    string
+	Payment      PaymentOrder
 	Err          error
 
 	// gen is the session generation an asynchronous result belongs to. Results of a
@@ -142,6 +148,8 @@ type Event struct {
 	// subject travels with a submission's result, so that its audit row names the
 	// right resident even when the session ended before the result arrived.
 	subject string
+	// receipt travels with a submission's result to the done screen.
+	receipt *Receipt
 	// barrier is closed by the machine when it handles the event (see Machine.Sync).
 	barrier chan struct{}
 }
@@ -255,7 +263,24 @@ type Snapshot struct {
 	Form     []FieldView
 	Summary  *SummaryView
 
-	Reference string // the receipt reference on the done screen
+	Payment *PaymentView // the payment screen
+
+	Reference string   // the receipt reference on the done screen
+	Receipt   *Receipt // what the done screen shows besides the reference (as printed)
+}
+
+// PaymentView is the payment screen: the amount, the ways to pay, and once the
+// resident chose one, what to do (the wallet QR, or "tap your card").
+type PaymentView struct {
+	Amount  int             // avos
+	Methods []PaymentMethod // offered, in order
+	Method  PaymentMethod   // chosen; "" while choosing
+	Status  PaymentStatus   // of the order; "" before it exists
+	// QR is the payload to show as a QR code for the wallet app (method qr, pending).
+	QR string
+	// Cancelling: the resident asked to cancel and the kiosk is waiting for the
+	// payment side to confirm (money may have been taken meanwhile).
+	Cancelling bool
 }
 
 // Flow is what the UI needs of the session: it posts the resident's events and renders

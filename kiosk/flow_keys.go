@@ -48,6 +48,8 @@ func AllMsgKeys() []MsgKey {
 		ReasonPINUnavailable, ReasonSubmitFailed, ReasonReaderLost, ReasonMaintenance, ReasonFaceUnavailable,
 		FormRequired, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch, FormChoiceInvalid)
 	add(EligibilityReasons...)
+	add(MsgPaymentDeclined, MsgPaymentExpired, MsgPaymentCancelled, MsgPaymentUnavailable, ReasonPaymentUnavailable,
+		ReasonPaidRefunded, ReasonPaidRefundPending)
 	for _, r := range Transitions {
 		add(r.Message)
 	}

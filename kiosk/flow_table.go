@@ -12,14 +12,18 @@ const AnyState State = "*"
 type Guard string
 
 const (
-	GuardNone            Guard = ""
-	GuardFaceMatched     Guard = "face_matched"      // the decision on screen is live and matched
-	GuardFaceAttemptLeft Guard = "face_attempt_left" // fewer than MaxAttempts face attempts used
-	GuardPINTriesLeft    Guard = "pin_tries_left"    // Event.Tries > 0
-	GuardPINComplete     Guard = "pin_complete"      // enough digits typed to submit
-	GuardEligible        Guard = "eligible"          // Event.Service is eligible on the menu
-	GuardFormValid       Guard = "form_valid"        // the form validates
-	GuardInService       Guard = "in_service"        // reader present and not in maintenance
+	GuardNone             Guard = ""
+	GuardFaceMatched      Guard = "face_matched"      // the decision on screen is live and matched
+	GuardFaceAttemptLeft  Guard = "face_attempt_left" // fewer than MaxAttempts face attempts used
+	GuardPINTriesLeft     Guard = "pin_tries_left"    // Event.Tries > 0
+	GuardPINComplete      Guard = "pin_complete"      // enough digits typed to submit
+	GuardEligible         Guard = "eligible"          // Event.Service is eligible on the menu
+	GuardFormValid        Guard = "form_valid"        // the form validates
+	GuardInService        Guard = "in_service"        // reader present and not in maintenance
+	GuardNeedsPayment     Guard = "needs_payment"     // the chosen service has a fee
+	GuardPaid             Guard = "paid"              // Event.Payment is paid
+	GuardPaymentOpen      Guard = "payment_open"      // an order is open (not final): cancelling must ask the payment side
+	GuardPaymentWithdrawn Guard = "payment_withdrawn" // Event.Payment ended unpaid after the resident asked to cancel
 )
 
 // Action names one effect of a transition. Entry actions of the target state (see
@@ -57,6 +61,11 @@ const (
 	ActFormInput      Action = "form_input"      //
 	ActFormErrors     Action = "form_errors"     // show the validation problems
 	ActBuildSummary   Action = "build_summary"   //
+	ActPaymentEnter   Action = "payment_enter"   // the amount and the ways to pay; one way: start it
+	ActStartPayment   Action = "start_payment"   // Event.Value method: hold the application, open the order, poll it
+	ActPaymentUpdate  Action = "payment_update"  // Event.Payment: show it; unpaid and final: release the held application
+	ActPaymentError   Action = "payment_error"   //
+	ActCancelPayment  Action = "cancel_payment"  // ask the payment side to cancel the open order
 	ActSubmit         Action = "submit"          // save, queue for the back office, print
 	ActSubmitted      Action = "submitted"       //
 	ActSubmitFailed   Action = "submit_failed"   //
@@ -86,13 +95,17 @@ const (
 	ReasonReaderLost      MsgKey = "reason.reader_lost"
 	ReasonMaintenance     MsgKey = "reason.maintenance"
 	ReasonFaceUnavailable MsgKey = "reason.face_unavailable"
+	// A paid application that could not be saved: the money goes back (or, when even
+	// the refund could not be asked for, the reference settles it either way).
+	ReasonPaidRefunded      MsgKey = "reason.paid_refunded"
+	ReasonPaidRefundPending MsgKey = "reason.paid_refund_pending"
 )
 
 // cardStates are the states in which a resident's card is (or should be) in the
 // reader: pulling it ends and wipes the session.
 var cardStates = []State{
 	StateReading, StateCardProblem, StateFace, StateFaceResult, StatePIN,
-	StateServiceMenu, StateServiceForm, StateSummary, StateSubmitting, StateDone,
+	StateServiceMenu, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
 	StateTakeCard, StateCounter,
 }
 
@@ -100,13 +113,13 @@ var cardStates = []State{
 // their card.
 var cancelStates = []State{
 	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
-	StateServiceForm, StateSummary, StateDone, StateCounter,
+	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
 // timeoutToTakeCard are the screens whose timeout ends the session while the card is in.
 var timeoutToTakeCard = []State{
 	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
-	StateServiceForm, StateSummary, StateDone, StateCounter,
+	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
 func each(states []State, r Rule) []Rule {
@@ -167,8 +180,21 @@ var Transitions = rules(
 		{From: StateServiceForm, On: EvContinue, Do: []Action{ActFormErrors}},
 		{From: StateServiceForm, On: EvBack, To: StateServiceMenu},
 
+		{From: StateSummary, On: EvConfirm, If: GuardNeedsPayment, To: StatePayment},
 		{From: StateSummary, On: EvConfirm, To: StateSubmitting},
 		{From: StateSummary, On: EvBack, To: StateServiceForm},
+
+		// Nothing is submitted unpaid: only a paid order leads to the submission.
+		{From: StatePayment, On: EvChoosePayment, Do: []Action{ActStartPayment}},
+		{From: StatePayment, On: EvPaymentUpdate, If: GuardPaid, To: StateSubmitting, Do: []Action{ActPaymentUpdate}},
+		{From: StatePayment, On: EvPaymentUpdate, If: GuardPaymentWithdrawn, To: StateSummary, Do: []Action{ActPaymentUpdate}},
+		{From: StatePayment, On: EvPaymentUpdate, Do: []Action{ActPaymentUpdate}},
+		{From: StatePayment, On: EvPaymentError, Do: []Action{ActPaymentError}},
+		{From: StatePayment, On: EvCancelPayment, If: GuardPaymentOpen, Do: []Action{ActCancelPayment}},
+		{From: StatePayment, On: EvCancelPayment, To: StateSummary},
+		{From: StatePayment, On: EvBack, If: GuardPaymentOpen, Do: []Action{ActCancelPayment}},
+		{From: StatePayment, On: EvBack, To: StateSummary},
+		{From: StatePayment, On: EvSubmitFailed, To: StateCounter, Do: []Action{ActSubmitFailed}, Message: ReasonSubmitFailed},
 
 		{From: StateSubmitting, On: EvSubmitted, To: StateDone, Do: []Action{ActSubmitted}},
 		{From: StateSubmitting, On: EvSubmitFailed, To: StateCounter, Do: []Action{ActSubmitFailed}, Message: ReasonSubmitFailed},
@@ -212,6 +238,7 @@ var OnEnter = map[State][]Action{
 	StateFace:         {ActStartFace},
 	StatePIN:          {ActQueryPINTries},
 	StateServiceMenu:  {ActLoadServices},
+	StatePayment:      {ActPaymentEnter},
 	StateSubmitting:   {ActSubmit},
 	StateTakeCard:     {ActWipe},
 	StateOutOfService: {ActWipe},
@@ -236,7 +263,7 @@ var activity = map[EventKind]bool{
 	EvStart: true, EvSetLanguage: true, EvToggleLargeText: true, EvToggleContrast: true,
 	EvMoreTime: true, EvContinue: true, EvBack: true, EvPINDigit: true, EvPINBackspace: true,
 	EvPINSubmit: true, EvChooseService: true, EvFormInput: true, EvConfirm: true,
-	EvAnotherService: true,
+	EvAnotherService: true, EvChoosePayment: true, EvCancelPayment: true,
 }
 
 // GuardFunc answers a guard for the machine's current session and event.

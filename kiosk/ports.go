@@ -44,4 +44,18 @@ type Store interface {
 	// leaves all three or none, never an application sent without a trace. The caller
 	// must not audit the same submission again.
 	SaveApplication(ctx context.Context, a Application, e AuditEvent) error
+
+	// A paid service's application is held while the resident pays: saved (so a crash
+	// cannot lose a paid application) but not queued. Each call is one transaction
+	// with its audit row e.
+	//
+	// HoldApplication saves a awaiting payment.
+	HoldApplication(ctx context.Context, a Application, e AuditEvent) error
+	// ReleaseApplication queues a held application for the back office: it was paid.
+	ReleaseApplication(ctx context.Context, reference string, e AuditEvent) error
+	// DropApplication ends a held application that was not paid; its payload is wiped.
+	DropApplication(ctx context.Context, reference string, e AuditEvent) error
+	// HeldApplications lists applications still held that were created before
+	// createdBefore (oldest first): what a crash left between payment and submission.
+	HeldApplications(ctx context.Context, createdBefore time.Time) ([]Application, error)
 }

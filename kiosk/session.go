@@ -33,6 +33,11 @@ type MachineConfig struct {
 
 	// Time limits of device and back-office work (defaults 30s, 90s, 15s, 10s, 20s).
 	ReadTimeout, FaceTimeout, PINTimeout, LookupTimeout, SubmitTimeout time.Duration
+	// PaymentTimeout bounds one payment try (default 5m): past it the order is
+	// cancelled. PaymentPoll is how often a pending order is asked about (default 2s).
+	PaymentTimeout, PaymentPoll time.Duration
+	// VerifyURLBase is the verification address printed in the receipt's QR code.
+	VerifyURLBase string
 }
 
 func (c *MachineConfig) defaults() error {
@@ -48,6 +53,8 @@ func (c *MachineConfig) defaults() error {
 	setDur(&c.PINTimeout, 15*time.Second)
 	setDur(&c.LookupTimeout, 10*time.Second)
 	setDur(&c.SubmitTimeout, 20*time.Second)
+	setDur(&c.PaymentTimeout, 5*time.Minute)
+	setDur(&c.PaymentPoll, 2*time.Second)
 	setDur(&c.TickEvery, time.Second)
 	if c.DefaultLanguage == "" {
 		c.DefaultLanguage = LangZhHant
@@ -94,6 +101,7 @@ type Deps struct {
 	Rand       io.Reader // crypto/rand.Reader in production
 	Subjects   SubjectHasher
 	Sealer     SecretSealer // seals passwords to the back office: never stored in clear
+	Payments   Payments     // nil: this kiosk takes no money (paid services are not offered)
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
@@ -147,6 +155,9 @@ type Machine struct {
 	formErrs    map[string]MsgKey
 	summary     *SummaryView
 	reference   string
+	receipt     *Receipt
+	pay         *PaymentView
+	held        *heldApplication // saved awaiting payment; settled when the session ends
 }
 
 var _ Flow = (*Machine)(nil)
@@ -177,6 +188,9 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 	if deps.Printer == nil {
 		deps.Printer = NoPrinter{}
 	}
+	if deps.Payments == nil {
+		deps.Payments = NoPayments{}
+	}
 	m := &Machine{
 		cfg:      cfg,
 		deps:     deps,
@@ -196,7 +210,7 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 // Post queues an event for the machine. It blocks only while the queue is full and
 // returns at once after Run has ended.
 func (m *Machine) Post(ev Event) {
-	ev.gen, ev.subject, ev.barrier = 0, "", nil // only the machine's own work sets these
+	ev.gen, ev.subject, ev.barrier, ev.receipt = 0, "", nil, nil // only the machine's own work sets these
 	select {
 	case m.events <- ev:
 	case <-m.done:
@@ -421,6 +435,15 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 		return false
 	case GuardFormValid:
 		return ValidateForm(m.service, m.form) == nil
+	case GuardNeedsPayment:
+		return m.cfg.Fees[m.service] > 0
+	case GuardPaid:
+		return m.held != nil && ev.Payment.Reference == m.held.app.Reference && ev.Payment.Status == PayPaid
+	case GuardPaymentOpen:
+		return m.held != nil && m.pay != nil && m.pay.Method != ""
+	case GuardPaymentWithdrawn:
+		return m.held != nil && ev.Payment.Reference == m.held.app.Reference && m.pay != nil && m.pay.Cancelling &&
+			ev.Payment.Status.Final() && ev.Payment.Status != PayPaid
 	case GuardInService:
 		reader := m.readerOK || ev.Kind == EvReaderReturned
 		maint := m.maintenance && ev.Kind != EvMaintenanceOff
@@ -565,11 +588,25 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.startSubmit(now)
 	case ActSubmitted:
 		m.reference = ev.Reference
+		m.receipt = ev.receipt
 		m.notice = ev.Reason
 		m.pending = append(m.pending, m.service)
 		// Audited by SaveApplication, in the application's own transaction.
 	case ActSubmitFailed:
+		if ev.Reason != "" {
+			m.message = ev.Reason // what happens to the resident's money
+		}
 		m.audit(now, "system", "application.submit", "failed error="+errText(ev.Err))
+	case ActPaymentEnter:
+		m.paymentEnter(now)
+	case ActStartPayment:
+		m.startPayment(now, PaymentMethod(ev.Value))
+	case ActPaymentUpdate:
+		m.paymentUpdate(now, ev.Payment)
+	case ActPaymentError:
+		m.paymentError(now, ev.Err)
+	case ActCancelPayment:
+		m.cancelPayment()
 	case ActMaintenance:
 		m.maintenance = ev.Kind == EvMaintenanceOn
 	case ActReader:
@@ -596,7 +633,8 @@ func (m *Machine) wipe() {
 		delete(m.form, k)
 	}
 	m.form, m.formErrs, m.summary, m.service = nil, nil, nil, ""
-	m.subject, m.verifiedBy, m.reference = "", "", ""
+	m.settleHeld()
+	m.subject, m.verifiedBy, m.reference, m.receipt, m.pay = "", "", "", nil, nil
 	m.progress, m.face, m.faceAttempt = ReadProgress{}, FaceView{}, 0
 	m.pinTries, m.services, m.pending = -1, nil, nil
 	m.busy = false
@@ -816,13 +854,23 @@ func (m *Machine) startLoadServices(now time.Time) {
 	}
 	pending := append([]ServiceID(nil), m.pending...)
 	fees := m.cfg.Fees
+	methods := m.deps.Payments.Methods()
 	subject := m.subject
 	bo := m.deps.BackOffice
 	m.goOp(m.cfg.LookupTimeout, func(ctx context.Context, post func(Event)) {
 		rec, err := bo.Lookup(ctx, subject)
 		el.Record, el.RecordErr = rec, err
 		el.Record.Pending = append(el.Record.Pending, pending...)
-		post(Event{Kind: EvServicesLoaded, ServiceViews: ServiceViews(el, fees)})
+		views := ServiceViews(el, fees)
+		if len(methods) == 0 {
+			// No way to take money here: a paid service cannot be completed.
+			for i := range views {
+				if views[i].Eligible && views[i].Fee > 0 {
+					views[i].Eligible, views[i].Reason = false, ReasonPaymentUnavailable
+				}
+			}
+		}
+		post(Event{Kind: EvServicesLoaded, ServiceViews: views})
 	})
 }
 
@@ -859,20 +907,24 @@ func buildSummary(s ServiceID, form map[string]string, fee int) *SummaryView {
 	return sv
 }
 
-func (m *Machine) startSubmit(now time.Time) {
-	m.busy = true
-	fail := func(err error) {
-		m.goOp(time.Second, func(_ context.Context, post func(Event)) { post(Event{Kind: EvSubmitFailed, Err: err}) })
-	}
+// prepared is an application ready to be saved, with its receipt and the audit row of
+// its submission.
+type prepared struct {
+	app       Application
+	receipt   Receipt
+	submitted AuditEvent
+}
+
+// prepare builds the application of the current form under a fresh reference: the
+// payload (secrets sealed), its receipt and its submission's audit row.
+func (m *Machine) prepare(now time.Time) (prepared, error) {
 	ref, err := m.refs.New(now)
 	if err != nil {
-		fail(err)
-		return
+		return prepared{}, err
 	}
 	form, sealed, err := m.sealForm(ref)
 	if err != nil {
-		fail(err)
-		return
+		return prepared{}, err
 	}
 	msg := ApplicationMessage{
 		Reference: ref, Service: m.service, Subject: m.subject, KioskID: m.cfg.KioskID,
@@ -881,15 +933,31 @@ func (m *Machine) startSubmit(now time.Time) {
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
-		fail(fmt.Errorf("encoding application: %w", err))
+		return prepared{}, fmt.Errorf("encoding application: %w", err)
+	}
+	return prepared{
+		app: Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now},
+		receipt: Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID,
+			VerifyURL: VerifyURL(m.cfg.VerifyURLBase, ref), Office: form[FieldCollectionOffice], Demo: m.cfg.Demo},
+		submitted: AuditEvent{At: now, Actor: "resident", Action: "application.submit", Subject: m.subject,
+			Detail: "service=" + string(m.service) + " reference=" + ref},
+	}, nil
+}
+
+func (m *Machine) startSubmit(now time.Time) {
+	m.busy = true
+	if h := m.held; h != nil {
+		m.held = nil // the submission owns it now
+		m.submitHeld(h)
 		return
 	}
-	app := Application{Reference: ref, Service: string(m.service), Subject: m.subject, Fee: msg.Fee, Payload: payload, CreatedAt: now}
-	submitted := AuditEvent{At: now, Actor: "resident", Action: "application.submit", Subject: m.subject,
-		Detail: "service=" + string(m.service) + " reference=" + ref}
-	receipt := Receipt{Reference: ref, Service: m.service, Fee: msg.Fee, At: now, Language: m.lang, KioskID: m.cfg.KioskID}
-	store, printer := m.deps.Store, m.deps.Printer
-	timeout, subject, service := m.cfg.SubmitTimeout, m.subject, m.service
+	p, err := m.prepare(now)
+	if err != nil {
+		m.goOp(time.Second, func(_ context.Context, post func(Event)) { post(Event{Kind: EvSubmitFailed, Err: err}) })
+		return
+	}
+	store := m.deps.Store
+	timeout := m.cfg.SubmitTimeout
 	m.goOp(timeout, func(ctx context.Context, post func(Event)) {
 		// Once confirmed, the application is saved and queued even if the card is
 		// pulled meanwhile: a saved application that never reaches the outbox would
@@ -898,16 +966,21 @@ func (m *Machine) startSubmit(now time.Time) {
 		defer cancel()
 		// Saved, queued for the back office and audited in one transaction; the
 		// reference is the idempotency key, so a retried delivery is one application.
-		if err := store.SaveApplication(sctx, app, submitted); err != nil {
+		if err := store.SaveApplication(sctx, p.app, p.submitted); err != nil {
 			post(Event{Kind: EvSubmitFailed, Err: fmt.Errorf("saving application: %w", err)})
 			return
 		}
-		var notice MsgKey
-		if err := printer.PrintReceipt(ctx, receipt); err != nil {
-			notice = MsgPrinterUnavailable
-		}
-		post(Event{Kind: EvSubmitted, Reference: ref, Reason: notice, Service: service, subject: subject})
+		m.printAndPost(ctx, post, p.receipt, p.submitted.Subject)
 	})
+}
+
+// printAndPost prints the receipt of a saved application and reports the submission.
+func (m *Machine) printAndPost(ctx context.Context, post func(Event), r Receipt, subject string) {
+	var notice MsgKey
+	if err := m.deps.Printer.PrintReceipt(ctx, r); err != nil {
+		notice = MsgPrinterUnavailable
+	}
+	post(Event{Kind: EvSubmitted, Reference: r.Reference, Reason: notice, Service: r.Service, subject: subject, receipt: &r})
 }
 
 // sealForm splits the form into what the back office may read (the plain values) and
@@ -1018,9 +1091,20 @@ func (m *Machine) build(now time.Time) Snapshot {
 			sv.Lines = append([]SummaryLine(nil), sv.Lines...)
 			s.Summary = &sv
 		}
+	case StatePayment:
+		s.Service = m.service
+		if m.pay != nil {
+			pv := *m.pay
+			pv.Methods = append([]PaymentMethod(nil), pv.Methods...)
+			s.Payment = &pv
+		}
 	case StateDone:
 		s.Service = m.service
 		s.Reference = m.reference
+		if m.receipt != nil {
+			r := *m.receipt
+			s.Receipt = &r
+		}
 	}
 	if holderScreens[m.state] && m.verifiedBy != "" && m.read != nil {
 		n := m.read.Holder.Names

@@ -111,7 +111,19 @@ func TestHappyPathPerService(t *testing.T) {
 				}
 			}
 			h.Press(kiosk.EvConfirm)
+			paid := kiosk.DefaultFees[c.service] > 0
+			if paid {
+				// Nothing is submitted before the order is paid.
+				h.WaitState(kiosk.StatePayment)
+				if n := len(h.Store.Applications()); n != 0 {
+					t.Fatalf("%d applications queued before payment", n)
+				}
+				h.Pay(kiosk.PaymentQR)
+			}
 			done := h.WaitState(kiosk.StateDone)
+			if done.Receipt == nil || done.Receipt.Paid != paid || (paid && (done.Receipt.Method != kiosk.PaymentQR || done.Receipt.PaymentRef == "")) {
+				t.Errorf("receipt on screen %+v", done.Receipt)
+			}
 			ref, err := kiosk.CheckReference(done.Reference)
 			if err != nil || ref != done.Reference || !strings.HasPrefix(ref, "260514-") {
 				t.Fatalf("reference %q: %v", done.Reference, err)
@@ -189,6 +201,9 @@ func TestHappyPathPerService(t *testing.T) {
 				}
 			}
 			want := []string{"session.start", "card.read", "face.verify", "services.menu", "service.choose", "application.submit", "session.end"}
+			if paid {
+				want = slices.Insert(want, 5, "application.hold", "payment.paid")
+			}
 			if !slices.Equal(actions, want) {
 				t.Errorf("audit trail %v, want %v", actions, want)
 			}
@@ -729,6 +744,8 @@ func TestAnotherServiceAndFailures(t *testing.T) {
 	h.Press(kiosk.EvContinue)
 	h.WaitState(kiosk.StateSummary)
 	h.Press(kiosk.EvConfirm)
+	h.WaitState(kiosk.StatePayment)
+	h.Post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(kiosk.PaymentCard)})
 	s = h.WaitState(kiosk.StateCounter)
 	if s.Message != kiosk.ReasonSubmitFailed {
 		t.Errorf("message %q", s.Message)

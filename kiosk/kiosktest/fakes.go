@@ -10,7 +10,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -403,7 +405,15 @@ type Store struct {
 	apps                          []kiosk.Application
 	outbox                        []OutboxMessage
 	keys                          map[string]bool
+	held                          map[string]*HeldApplication
 	AuditErr, SaveErr, EnqueueErr error
+	ReleaseErr                    error
+}
+
+// HeldApplication is an application saved awaiting payment, and how it ended.
+type HeldApplication struct {
+	App   kiosk.Application
+	State string // "held", "released", "dropped"
 }
 
 // OutboxMessage is one queued message.
@@ -417,7 +427,80 @@ type OutboxMessage struct {
 }
 
 // NewStore returns an empty store.
-func NewStore() *Store { return &Store{keys: map[string]bool{}} }
+func NewStore() *Store { return &Store{keys: map[string]bool{}, held: map[string]*HeldApplication{}} }
+
+// HoldApplication saves a awaiting payment (not queued) and appends e.
+func (s *Store) HoldApplication(ctx context.Context, a kiosk.Application, e kiosk.AuditEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.SaveErr != nil {
+		return s.SaveErr
+	}
+	if _, dup := s.held[a.Reference]; dup {
+		return errors.New("fake store: duplicate reference")
+	}
+	a.Payload = bytes.Clone(a.Payload)
+	s.held[a.Reference] = &HeldApplication{App: a, State: "held"}
+	s.audit = append(s.audit, e)
+	return nil
+}
+
+// ReleaseApplication queues a held application, as SaveApplication would have.
+func (s *Store) ReleaseApplication(ctx context.Context, ref string, e kiosk.AuditEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ReleaseErr != nil {
+		return s.ReleaseErr
+	}
+	h, ok := s.held[ref]
+	if !ok || h.State != "held" {
+		return fmt.Errorf("fake store: no held application %s", ref)
+	}
+	h.State = "released"
+	s.apps = append(s.apps, h.App)
+	s.enqueueLocked(ref, kiosk.OutboxKindApplication, h.App.Payload)
+	s.audit = append(s.audit, e)
+	return nil
+}
+
+// DropApplication ends a held application unpaid.
+func (s *Store) DropApplication(ctx context.Context, ref string, e kiosk.AuditEvent) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h, ok := s.held[ref]
+	if !ok || h.State != "held" {
+		return fmt.Errorf("fake store: no held application %s", ref)
+	}
+	h.State = "dropped"
+	h.App.Payload = nil
+	s.audit = append(s.audit, e)
+	return nil
+}
+
+// HeldApplications lists applications still held, created before t.
+func (s *Store) HeldApplications(ctx context.Context, before time.Time) ([]kiosk.Application, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []kiosk.Application
+	for _, h := range s.held {
+		if h.State == "held" && h.App.CreatedAt.Before(before) {
+			out = append(out, h.App)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
+	return out, nil
+}
+
+// Held returns every application that was held, with how it ended.
+func (s *Store) Held() map[string]HeldApplication {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]HeldApplication{}
+	for k, v := range s.held {
+		out[k] = *v
+	}
+	return out
+}
 
 // Audit appends an event.
 func (s *Store) Audit(ctx context.Context, e kiosk.AuditEvent) error {
@@ -520,7 +603,7 @@ func (s *Store) mark(id int64, f func(*OutboxMessage)) error {
 // Forget drops the audit log, applications and outbox (long benchmarks).
 func (s *Store) Forget() {
 	s.mu.Lock()
-	s.audit, s.apps, s.outbox, s.keys = nil, nil, nil, map[string]bool{}
+	s.audit, s.apps, s.outbox, s.keys, s.held = nil, nil, nil, map[string]bool{}, map[string]*HeldApplication{}
 	s.mu.Unlock()
 }
 

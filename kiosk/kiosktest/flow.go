@@ -125,9 +125,16 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 				{Label: "field.phone", Value: "66123456"},
 			}}
 		}),
+		kiosk.StatePayment: with(kiosk.StatePayment, func(s *kiosk.Snapshot) {
+			s.Service = kiosk.ServicePassport
+			s.Payment = &kiosk.PaymentView{Amount: kiosk.DefaultFees[kiosk.ServicePassport], Methods: []kiosk.PaymentMethod{kiosk.PaymentQR, kiosk.PaymentCard},
+				Method: kiosk.PaymentQR, Status: kiosk.PayPending, QR: "govpay://order/260514-7KQ2M4PT-X"}
+		}),
 		kiosk.StateSubmitting: with(kiosk.StateSubmitting, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Busy = false, 0, true }),
 		kiosk.StateDone: with(kiosk.StateDone, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service, s.Reference, s.Notice = holder, kiosk.ServicePassport, "260514-7KQ2M4PT-X", "msg.printer_unavailable"
+			s.Receipt = &kiosk.Receipt{Reference: s.Reference, Service: kiosk.ServicePassport, Fee: kiosk.DefaultFees[kiosk.ServicePassport],
+				Paid: true, Method: kiosk.PaymentQR, PaymentRef: "TX-1", VerifyURL: "https://www.dsi.gov.mo/verify/260514-7KQ2M4PT-X"}
 		}),
 		kiosk.StateTakeCard:     with(kiosk.StateTakeCard, nil),
 		kiosk.StateOutOfService: with(kiosk.StateOutOfService, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Message = false, 0, kiosk.ReasonReaderLost }),

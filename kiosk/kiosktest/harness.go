@@ -44,6 +44,7 @@ type Harness struct {
 	Store      *Store
 	BackOffice *BackOffice
 	Printer    *Printer
+	Payments   *Payments
 	// StorePort, if set before Start, replaces the fake Store (a real database).
 	StorePort kiosk.Store
 	// SealKey is the back office's private key that the machine seals passwords to.
@@ -78,8 +79,10 @@ func NewHarness(t testing.TB) *Harness {
 		Store:      NewStore(),
 		BackOffice: NewBackOffice(),
 		Printer:    &Printer{},
-		Config:     kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second, TickEvery: -1},
-		wake:       make(chan struct{}, 1),
+		Payments:   NewPayments(),
+		Config: kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second, TickEvery: -1,
+			PaymentPoll: 5 * time.Millisecond},
+		wake: make(chan struct{}, 1),
 	}
 }
 
@@ -97,7 +100,7 @@ func (h *Harness) Start() *Harness {
 	h.SealKey = priv
 	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
 		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
-		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer,
+		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments,
 		OnError: func(err error) {
 			h.mu.Lock()
 			h.errs = append(h.errs, err)
@@ -271,6 +274,23 @@ func (h *Harness) Fill(kv ...string) {
 	for i := 0; i+1 < len(kv); i += 2 {
 		h.Post(kiosk.Event{Kind: kiosk.EvFormInput, Field: kv[i], Value: kv[i+1]})
 	}
+}
+
+// Pay pays on the payment screen with method: chooses it (when there is a choice),
+// waits for the order and approves it in the fake wallet or terminal.
+func (h *Harness) Pay(method kiosk.PaymentMethod) {
+	h.T.Helper()
+	s := h.M.Snapshot()
+	if s.State != kiosk.StatePayment {
+		s = h.WaitState(kiosk.StatePayment)
+	}
+	if s.Payment == nil || s.Payment.Method == "" {
+		h.Post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(method)})
+	}
+	h.Wait("order pending", func(s kiosk.Snapshot) bool {
+		return s.State == kiosk.StatePayment && s.Payment != nil && s.Payment.Status == kiosk.PayPending
+	})
+	h.Payments.Approve(h.Payments.Pending())
 }
 
 // TypePIN presses the digits of pin on the keypad.
