@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 
 	"github.com/macau-dsi/kiosk/kiosk"
 )
@@ -14,6 +15,9 @@ type ServicesConfig struct {
 	OfficeHours string `mapstructure:"office_hours" yaml:"office_hours"`
 	// Fees in patacas ("300" or "300.00"), as DSI's fee table states them.
 	Fees FeesConfig `mapstructure:"fees" yaml:"fees"`
+	// VerifyURLBase is the public address where a receipt's QR code lets anyone check
+	// an application by its reference (the reference is appended); https only.
+	VerifyURLBase string `mapstructure:"verify_url_base" yaml:"verify_url_base"`
 }
 
 // FeesConfig is the fee of each service, in patacas.
@@ -30,7 +34,8 @@ func defaultServices() ServicesConfig {
 		return fmt.Sprintf("%d.%02d", a/100, a%100)
 	}
 	return ServicesConfig{
-		OfficeHours: "Mon-Fri 09:00-17:45",
+		OfficeHours:   "Mon-Fri 09:00-17:45",
+		VerifyURLBase: "https://www.dsi.gov.mo/kiosk/verify/",
 		Fees: FeesConfig{
 			IDRenewal: mop(kiosk.ServiceIDRenewal), Passport: mop(kiosk.ServicePassport),
 			TravelPermit: mop(kiosk.ServiceTravelPermit), OneAccount: mop(kiosk.ServiceOneAccount),
@@ -68,6 +73,9 @@ func (s ServicesConfig) validate() Problems {
 	var ps Problems
 	if _, err := kiosk.ParseOfficeHours(s.OfficeHours); err != nil {
 		ps = append(ps, Problem{"services.office_hours", s.OfficeHours, `days and hours like "Mon-Fri 09:00-17:45", or "none"`})
+	}
+	if u, err := url.Parse(s.VerifyURLBase); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		ps = append(ps, Problem{"services.verify_url_base", s.VerifyURLBase, "an https:// address without query or fragment (the reference is appended)"})
 	}
 	for _, e := range s.Fees.entries() {
 		if _, err := kiosk.ParseMOP(e.value); err != nil {

@@ -34,6 +34,8 @@ func TestBadServicesAreProblems(t *testing.T) {
 		{"KIOSK_SERVICES_FEES_TRAVEL_PERMIT=360.5", "services.fees.travel_permit"},
 		{"KIOSK_SERVICES_OFFICE_HOURS=always", "services.office_hours"},
 		{"KIOSK_SERVICES_OFFICE_HOURS=Mon-Fri 18:00-09:00", "services.office_hours"},
+		{"KIOSK_SERVICES_VERIFY_URL_BASE=http://www.dsi.gov.mo/verify/", "services.verify_url_base"},
+		{"KIOSK_SERVICES_VERIFY_URL_BASE=https://x/?a=1", "services.verify_url_base"},
 	} {
 		_, _, err := load("", filepath.Join(t.TempDir(), "absent.yaml"), []string{tc.env})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
