@@ -31,6 +31,9 @@ DEV_PACKAGES=(
   vsmartcard-vpcd
   # headless screens and screenshots
   xvfb xauth imagemagick libgl1-mesa-dri poppler-utils  # poppler: printer tests read back the receipt PDF
+  # a real CUPS scheduler and the cups-pdf queue the printer tests print through
+  # (printer/cupstest runs its own cupsd; CI fails, not skips, without them)
+  cups printer-driver-cups-pdf
 )
 
 dry_run=0

@@ -67,13 +67,21 @@ type CUPS struct {
 	Queue    string
 	Timeout  time.Duration // 0: DefaultTimeout
 	Renderer Renderer
-	Run      Runner // nil: ExecRunner
-	TempDir  string // where the PDF waits for lp; "": os.TempDir()
+	Run      Runner        // nil: ExecRunner
+	TempDir  string        // where the PDF waits for lp; "": os.TempDir()
+	Poll     time.Duration // how often a job is checked on; 0: 100 ms
 }
 
-// PrintReceipt renders the receipt, checks that the queue exists and is enabled, and
-// submits the PDF with lp. The PDF is private (0600) and deleted once lp has it: lp
-// copies the file into the spool before it returns.
+// PrintReceipt renders the receipt, checks that the queue can print, submits the PDF
+// with lp and waits until CUPS has printed it. The PDF is private (0600) and deleted
+// once lp has it: lp copies the file into the spool before it returns.
+//
+// "Printed" means the job left CUPS' list of unfinished jobs: a queue that stops
+// (the driver's answer to no paper or a jam) or a printer that reports an error
+// (media-empty-error and the like, while the driver waits for paper) fails the
+// receipt, and so does a job still unfinished at the deadline. Such a job is
+// cancelled: a receipt that comes out later would be picked up by the next resident
+// or by nobody, and this resident has been told to note the reference.
 func (c *CUPS) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
 	if c.Queue == "" {
 		return &Error{Reason: "no CUPS queue configured"}
@@ -84,19 +92,11 @@ func (c *CUPS) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	run := c.Run
-	if run == nil {
-		run = ExecRunner
-	}
 
 	// A stopped (disabled) queue accepts jobs and holds them: the resident would wait
 	// for paper that never comes. Ask first.
-	out, stderr, err := run(ctx, "lpstat", "-p", c.Queue)
-	if err != nil {
-		return c.fail(ctx, "lpstat", stderr, err)
-	}
-	if reason, stopped := disabled(string(out)); stopped {
-		return &Error{Reason: fmt.Sprintf("queue %q is stopped (%s)", c.Queue, reason)}
+	if err := c.ready(ctx); err != nil {
+		return err
 	}
 
 	f, err := os.CreateTemp(c.TempDir, "dsi-receipt-*.pdf") // CreateTemp makes it 0600
@@ -111,10 +111,124 @@ func (c *CUPS) PrintReceipt(ctx context.Context, r kiosk.Receipt) error {
 	if err := f.Close(); err != nil {
 		return &Error{Reason: "writing the receipt for lp", Err: err}
 	}
-	if _, stderr, err := run(ctx, "lp", "-d", c.Queue, "-t", "dsi-receipt", f.Name()); err != nil {
+	out, stderr, err := c.run(ctx, "lp", "-d", c.Queue, "-t", "dsi-receipt", f.Name())
+	if err != nil {
 		return c.fail(ctx, "lp", stderr, err)
 	}
+	job, ok := requestID(string(out))
+	if !ok {
+		// lp took the job but did not say which: nothing to follow. (CUPS' lp always
+		// says, unless a site wrapper silences it.)
+		return nil
+	}
+	return c.follow(ctx, job)
+}
+
+func (c *CUPS) run(ctx context.Context, name string, args ...string) ([]byte, []byte, error) {
+	if c.Run == nil {
+		return ExecRunner(ctx, name, args...)
+	}
+	return c.Run(ctx, name, args...)
+}
+
+// ready fails if the queue is stopped or its printer reports an error.
+func (c *CUPS) ready(ctx context.Context) error {
+	out, stderr, err := c.run(ctx, "lpstat", "-l", "-p", c.Queue)
+	if err != nil {
+		return c.fail(ctx, "lpstat", stderr, err)
+	}
+	if reason, stopped := disabled(string(out)); stopped {
+		return &Error{Reason: fmt.Sprintf("queue %q is stopped (%s)", c.Queue, reason)}
+	}
+	if alert, bad := printerError(string(out)); bad {
+		return &Error{Reason: fmt.Sprintf("printer of queue %q reports %s", c.Queue, alert)}
+	}
 	return nil
+}
+
+// follow waits until job has left the queue's unfinished jobs, and cancels it if the
+// queue stops, the printer reports an error, or the deadline comes first.
+func (c *CUPS) follow(ctx context.Context, job string) error {
+	poll := c.Poll
+	if poll <= 0 {
+		poll = 100 * time.Millisecond
+	}
+	for {
+		out, stderr, err := c.run(ctx, "lpstat", "-o", c.Queue)
+		if err != nil {
+			c.cancelJob(ctx, job)
+			return c.fail(ctx, "lpstat", stderr, err)
+		}
+		if !hasJob(string(out), job) {
+			return nil
+		}
+		if err := c.ready(ctx); err != nil {
+			c.cancelJob(ctx, job)
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			c.cancelJob(ctx, job)
+			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				return &Error{Reason: fmt.Sprintf("the printer did not print the receipt within %s", c.timeout()), Err: ctx.Err()}
+			}
+			return &Error{Reason: "printing was cancelled", Err: ctx.Err()}
+		case <-time.After(poll):
+		}
+	}
+}
+
+// cancelJob removes a job that will not be printed now, with its own short deadline:
+// the caller's may be the reason it is cancelled. A failure is not reported: the
+// receipt has failed anyway, and staff see the job in CUPS.
+func (c *CUPS) cancelJob(ctx context.Context, job string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	c.run(ctx, "cancel", job)
+}
+
+// requestID reads lp's "request id is receipt-42 (1 file(s))".
+func requestID(out string) (string, bool) {
+	_, rest, ok := strings.Cut(out, "request id is ")
+	if !ok {
+		return "", false
+	}
+	id, _, _ := strings.Cut(rest, " ")
+	id = strings.TrimSpace(id)
+	return id, id != ""
+}
+
+// hasJob reads `lpstat -o QUEUE`, one unfinished job per line, its id first.
+func hasJob(out, job string) bool {
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 0 && f[0] == job {
+			return true
+		}
+	}
+	return false
+}
+
+// printerError reads the "Alerts:" line of `lpstat -l -p` (the printer-state-reasons)
+// and reports the first that stops printing: IPP's "-error" severity, or a paper or
+// cover problem a driver reports without a severity. Warnings (media-low-warning)
+// and reports do not stop a receipt.
+func printerError(out string) (string, bool) {
+	for _, line := range strings.Split(out, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "Alerts:")
+		if !ok {
+			continue
+		}
+		for _, reason := range strings.Fields(rest) {
+			switch reason {
+			case "media-empty", "media-needed", "media-jam", "door-open", "cover-open":
+				return reason, true
+			}
+			if strings.HasSuffix(reason, "-error") {
+				return reason, true
+			}
+		}
+	}
+	return "", false
 }
 
 func (c *CUPS) timeout() time.Duration {
@@ -149,18 +263,20 @@ func (c *CUPS) fail(ctx context.Context, cmd string, stderr []byte, err error) e
 	}
 }
 
-// disabled reads `lpstat -p` output: "printer Q disabled since ... -\n\treason".
+// disabled reads `lpstat -l -p` output: "printer Q disabled since ... -\n\treason".
 func disabled(out string) (reason string, stopped bool) {
 	first, rest, _ := strings.Cut(out, "\n")
 	if !strings.Contains(first, " disabled") {
 		return "", false
 	}
-	reason = strings.TrimSpace(rest)
-	if reason == "" {
+	reason, _, _ = strings.Cut(strings.TrimSpace(rest), "\n")
+	reason = strings.TrimSpace(reason)
+	// With -l, a queue stopped without a message goes on with its "Form mounted:"
+	// field: that is no reason.
+	if reason == "" || strings.HasPrefix(reason, "Form mounted:") {
 		reason = "disabled"
 	}
-	reason, _, _ = strings.Cut(reason, "\n")
-	return strings.TrimSpace(reason), true
+	return reason, true
 }
 
 func firstLine(b []byte) string {

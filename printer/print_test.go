@@ -17,15 +17,17 @@ import (
 
 const idle = "printer receipt is idle.  enabled since Thu 14 May 2026 10:00:00 AM CST\n"
 
-// fakeCUPS answers lpstat and lp like CUPS would, and records what lp was given.
+// fakeCUPS answers lpstat, lp and cancel like CUPS would, and records what lp was
+// given.
 type fakeCUPS struct {
 	mu       sync.Mutex
 	calls    []string
-	lpstat   func() ([]byte, []byte, error)
-	lp       func(ctx context.Context) ([]byte, []byte, error)
-	file     string      // the PDF lp was asked to print
-	pdf      []byte      // its content when lp ran
-	mode     os.FileMode // its permissions when lp ran
+	lpstat   func() ([]byte, []byte, error)                    // lpstat -l -p QUEUE
+	lp       func(ctx context.Context) ([]byte, []byte, error) // lp -d QUEUE ...
+	jobs     func(ctx context.Context) ([]byte, []byte, error) // lpstat -o QUEUE; nil: none left
+	file     string                                            // the PDF lp was asked to print
+	pdf      []byte                                            // its content when lp ran
+	mode     os.FileMode                                       // its permissions when lp ran
 	fileSeen bool
 }
 
@@ -33,13 +35,18 @@ func (f *fakeCUPS) run(ctx context.Context, name string, args ...string) ([]byte
 	f.mu.Lock()
 	f.calls = append(f.calls, name+" "+strings.Join(args, " "))
 	f.mu.Unlock()
-	switch name {
-	case "lpstat":
+	switch {
+	case name == "lpstat" && args[0] == "-o":
+		if f.jobs == nil {
+			return nil, nil, nil
+		}
+		return f.jobs(ctx)
+	case name == "lpstat":
 		if f.lpstat == nil {
 			return []byte(idle), nil, nil
 		}
 		return f.lpstat()
-	case "lp":
+	case name == "lp":
 		f.file = args[len(args)-1]
 		if st, err := os.Stat(f.file); err == nil {
 			f.fileSeen, f.mode = true, st.Mode().Perm()
@@ -49,6 +56,8 @@ func (f *fakeCUPS) run(ctx context.Context, name string, args ...string) ([]byte
 			return []byte("request id is receipt-42 (1 file(s))\n"), nil, nil
 		}
 		return f.lp(ctx)
+	case name == "cancel":
+		return nil, nil, nil
 	}
 	return nil, nil, &exec.Error{Name: name, Err: exec.ErrNotFound}
 }
@@ -69,7 +78,7 @@ func TestCUPSPrints(t *testing.T) {
 	if err := c.PrintReceipt(context.Background(), receipt(kiosk.LangPT, kiosk.ServiceIDRenewal)); err != nil {
 		t.Fatal(err)
 	}
-	if len(fake.calls) != 2 || fake.calls[0] != "lpstat -p receipt" {
+	if len(fake.calls) != 3 || fake.calls[0] != "lpstat -l -p receipt" || fake.calls[2] != "lpstat -o receipt" {
 		t.Fatalf("calls %q", fake.calls)
 	}
 	if want := "lp -d receipt -t dsi-receipt " + fake.file; fake.calls[1] != want {
@@ -170,6 +179,121 @@ func TestCUPSCancelled(t *testing.T) {
 	}
 }
 
+// After lp, the adapter follows the job: printed when it leaves the unfinished jobs;
+// a stopped queue, a printer error or the deadline fail the receipt and cancel the job.
+func TestCUPSFollowsTheJob(t *testing.T) {
+	const job = "receipt-42 root 3072 Thu 14 May 2026 10:32:07 AM CST\n"
+	stoppedOut := "printer receipt disabled since Thu 14 May 2026 -\n\tOut of paper\n\tForm mounted:\n\tAlerts: media-empty-error paused\n"
+	paperOut := "printer receipt now printing receipt-42.  enabled since Thu 14 May 2026\n\tWaiting for paper\n\tForm mounted:\n\tAlerts: media-empty-error\n"
+	lowPaper := "printer receipt now printing receipt-42.  enabled since Thu 14 May 2026\n\tForm mounted:\n\tAlerts: media-low-warning cups-waiting-for-job-completed\n"
+	// states gives lpstat -l -p answers in turn: the first is the check before lp.
+	states := func(outs ...string) func() ([]byte, []byte, error) {
+		i := 0
+		return func() ([]byte, []byte, error) {
+			o := outs[min(i, len(outs)-1)]
+			i++
+			return []byte(o), nil, nil
+		}
+	}
+	pending := func(n int) func(context.Context) ([]byte, []byte, error) {
+		return func(context.Context) ([]byte, []byte, error) {
+			if n > 0 {
+				n--
+				return []byte(job), nil, nil
+			}
+			return nil, nil, nil
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		fake       *fakeCUPS
+		want       string // "" = printed
+		cause      error
+		cancelled  bool
+		lpstatJobs int // lpstat -o calls
+	}{
+		{name: "printed at once", fake: &fakeCUPS{}, lpstatJobs: 1},
+		{name: "printed after a while", fake: &fakeCUPS{jobs: pending(3), lpstat: states(idle, lowPaper)}, lpstatJobs: 4},
+		{name: "queue stops", fake: &fakeCUPS{jobs: pending(100), lpstat: states(idle, idle, stoppedOut)},
+			want: `queue "receipt" is stopped (Out of paper)`, cancelled: true, lpstatJobs: 2},
+		{name: "printer out of paper", fake: &fakeCUPS{jobs: pending(100), lpstat: states(idle, paperOut)},
+			want: `printer of queue "receipt" reports media-empty-error`, cancelled: true, lpstatJobs: 1},
+		{name: "out of paper before", fake: &fakeCUPS{lpstat: states(paperOut)}, want: "reports media-empty-error"},
+		{name: "never printed", fake: &fakeCUPS{jobs: pending(1 << 30)},
+			want: "did not print the receipt within 300ms", cause: context.DeadlineExceeded, cancelled: true},
+		{name: "lpstat fails", fake: &fakeCUPS{jobs: func(context.Context) ([]byte, []byte, error) {
+			return nil, []byte("lpstat: Scheduler is not running.\n"), exitErr(t)
+		}}, want: "scheduler is not running", cancelled: true, lpstatJobs: 1},
+		{name: "no request id", fake: &fakeCUPS{lp: func(context.Context) ([]byte, []byte, error) { return nil, nil, nil }}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &CUPS{Queue: "receipt", Timeout: 300 * time.Millisecond, Poll: 5 * time.Millisecond,
+				Renderer: Renderer{Words: translator(t)}, Run: tc.fake.run, TempDir: t.TempDir()}
+			err := c.PrintReceipt(context.Background(), receipt(kiosk.LangEN, kiosk.ServicePassport))
+			if tc.want == "" && err != nil {
+				t.Fatalf("got %v, want printed", err)
+			}
+			if tc.want != "" && (!errors.Is(err, kiosk.ErrNoPrinter) || !strings.Contains(fmtErr(err), tc.want)) {
+				t.Errorf("got %v, want ErrNoPrinter saying %q", err, tc.want)
+			}
+			if tc.cause != nil && !errors.Is(err, tc.cause) {
+				t.Errorf("error %v does not wrap %v", err, tc.cause)
+			}
+			jobs, cancelled := 0, false
+			for _, call := range tc.fake.calls {
+				jobs += btoi(call == "lpstat -o receipt")
+				cancelled = cancelled || call == "cancel receipt-42"
+			}
+			if tc.lpstatJobs > 0 && jobs != tc.lpstatJobs || tc.lpstatJobs == 0 && tc.want == "" && jobs != 0 {
+				t.Errorf("lpstat -o called %d times, want %d: %q", jobs, tc.lpstatJobs, tc.fake.calls)
+			}
+			if cancelled != tc.cancelled {
+				t.Errorf("job cancelled %v, want %v: %q", cancelled, tc.cancelled, tc.fake.calls)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestPrinterError(t *testing.T) {
+	for _, tc := range []struct {
+		alerts, want string
+	}{
+		{"none", ""},
+		{"media-low-warning cups-waiting-for-job-completed", ""},
+		{"offline-report", ""},
+		{"media-empty-error paused", "media-empty-error"},
+		{"paused media-jam", "media-jam"},
+		{"media-needed", "media-needed"},
+		{"cover-open-warning other-error", "other-error"},
+	} {
+		out := "printer receipt is idle.  enabled since today\n\tForm mounted:\n\tAlerts: " + tc.alerts + "\n\tLocation:\n"
+		got, bad := printerError(out)
+		if got != tc.want || bad != (tc.want != "") {
+			t.Errorf("alerts %q: got %q, %v; want %q", tc.alerts, got, bad, tc.want)
+		}
+	}
+}
+
+func TestRequestID(t *testing.T) {
+	for out, want := range map[string]string{
+		"request id is receipt-42 (1 file(s))\n": "receipt-42",
+		"request id is Q-7\n":                    "Q-7",
+		"":                                       "",
+		"request id is \n":                       "",
+	} {
+		if got, ok := requestID(out); got != want || ok != (want != "") {
+			t.Errorf("requestID(%q) = %q, %v; want %q", out, got, ok, want)
+		}
+	}
+}
+
 func TestDisabled(t *testing.T) {
 	for _, tc := range []struct {
 		out, reason string
@@ -179,6 +303,9 @@ func TestDisabled(t *testing.T) {
 		{"printer receipt now printing receipt-12.  enabled since Thu 14 May 2026\n", "", false},
 		{"printer receipt disabled since Thu 14 May 2026 -\n\tPaused\n", "Paused", true},
 		{"printer receipt disabled since Thu 14 May 2026 -\n", "disabled", true},
+		// lpstat -l: the message line, if any, then the fields.
+		{"printer receipt disabled since Thu 14 May 2026 -\n\tOut of paper\n\tForm mounted:\n", "Out of paper", true},
+		{"printer receipt disabled since Thu 14 May 2026 -\n\tForm mounted:\n\tAlerts: paused\n", "disabled", true},
 	} {
 		reason, stopped := disabled(tc.out)
 		if reason != tc.reason || stopped != tc.stopped {
