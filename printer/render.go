@@ -11,6 +11,7 @@ package printer
 import (
 	"bytes"
 	"fmt"
+	"image"
 	"slices"
 	"strings"
 	"sync"
@@ -125,17 +126,8 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 		return nil, err
 	}
 	l := layout{r: r, words: rd.Words}
-	// The QR code opens the verification page; without a configured base it holds
-	// the reference alone, which the counter's scanner reads just as well.
-	content := r.VerifyURL
-	if content == "" {
-		content = r.Reference
-	}
-	if l.qr, err = qr.Encode(content, qr.M, qr.Auto); err != nil {
-		return nil, fmt.Errorf("receipt: QR code: %w", err)
-	}
-	if l.bars, err = code128.Encode(r.Reference); err != nil {
-		return nil, fmt.Errorf("receipt: barcode: %w", err)
+	if l.qr, l.bars, err = encode(r); err != nil {
+		return nil, err
 	}
 	font := rd.Font
 	if font == nil {
@@ -162,6 +154,50 @@ func (rd Renderer) Render(r kiosk.Receipt) (_ []byte, err error) {
 		return nil, fmt.Errorf("receipt: writing PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// encode makes the receipt's two codes, for paper and screen alike. The QR code opens
+// the verification page; without a configured base it holds the reference alone,
+// which the counter's scanner reads just as well. The Code 128 barcode is the
+// reference, for the counter's hand scanner.
+func encode(r kiosk.Receipt) (qrCode, bars barcode.Barcode, err error) {
+	content := r.VerifyURL
+	if content == "" {
+		content = r.Reference
+	}
+	if qrCode, err = qr.Encode(content, qr.M, qr.Auto); err != nil {
+		return nil, nil, fmt.Errorf("receipt: QR code: %w", err)
+	}
+	if bars, err = code128.Encode(r.Reference); err != nil {
+		return nil, nil, fmt.Errorf("receipt: barcode: %w", err)
+	}
+	return qrCode, bars, nil
+}
+
+// Codes returns the receipt's QR code and Code 128 barcode as images for the done
+// screen, holding exactly what the paper does. The QR code is qrSide pixels square
+// and the barcode barHeight pixels tall, both with whole pixels per module (as
+// large as fits qrSide; the barcode 2 pixels per module) and no quiet zone: the
+// screen leaves white around them. Show them unsmoothed (canvas.ImageScalePixels).
+func Codes(r kiosk.Receipt, qrSide, barHeight int) (qrImg, barsImg image.Image, err error) {
+	if err := check(r); err != nil {
+		return nil, nil, err
+	}
+	qrCode, bars, err := encode(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	n := qrCode.Bounds().Dx()
+	if qrSide < n || barHeight < 1 {
+		return nil, nil, fmt.Errorf("receipt: QR code needs at least %d pixels, barcode 1", n)
+	}
+	if qrImg, err = barcode.Scale(qrCode, qrSide/n*n, qrSide/n*n); err != nil {
+		return nil, nil, fmt.Errorf("receipt: QR code: %w", err)
+	}
+	if barsImg, err = barcode.Scale(bars, 2*bars.Bounds().Dx(), barHeight); err != nil {
+		return nil, nil, fmt.Errorf("receipt: barcode: %w", err)
+	}
+	return qrImg, barsImg, nil
 }
 
 // check refuses a receipt that would print something false or unreadable: each of

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"image/draw"
 	"image/png"
 	"math"
 	"os"
@@ -426,6 +427,86 @@ func TestRasterCodesRead(t *testing.T) {
 					t.Errorf("barcode reads %q, want %q", gotBars, r.Reference)
 				}
 			})
+		}
+	}
+}
+
+// The done screen's codes hold what the paper's do.
+func TestCodesForTheScreen(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		edit   func(*kiosk.Receipt)
+		wantQR string
+	}{
+		{"verify URL", func(*kiosk.Receipt) {}, verifyBase + ref},
+		{"no verify base", func(r *kiosk.Receipt) { r.VerifyURL = "" }, ref},
+	} {
+		r := receipt(kiosk.LangEN, kiosk.ServicePassport)
+		tc.edit(&r)
+		qrImg, barsImg, err := Codes(r, 200, 60)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b := qrImg.Bounds(); b.Dx() > 200 || b.Dx() < 150 || b.Dx() != b.Dy() {
+			t.Errorf("%s: QR image %v, want square, 150-200 px", tc.name, b)
+		}
+		// Decoders want a quiet zone: put each on a white page.
+		page := image.NewGray(image.Rect(0, 0, 700, 400))
+		for i := range page.Pix {
+			page.Pix[i] = 0xff
+		}
+		draw.Draw(page, qrImg.Bounds().Add(image.Pt(40, 40)), qrImg, image.Point{}, draw.Src)
+		draw.Draw(page, barsImg.Bounds().Add(image.Pt(40, 300)), barsImg, image.Point{}, draw.Src)
+		gotQR, gotBars := decode(t, page)
+		if gotQR != tc.wantQR || gotBars != r.Reference {
+			t.Errorf("%s: screen codes read %q and %q, want %q and %q", tc.name, gotQR, gotBars, tc.wantQR, r.Reference)
+		}
+	}
+	bad := receipt(kiosk.LangEN, kiosk.ServicePassport)
+	bad.Reference = "陳大文"
+	if _, _, err := Codes(bad, 200, 60); err == nil {
+		t.Error("Codes took a reference that is not printable ASCII")
+	}
+	if _, _, err := Codes(receipt(kiosk.LangEN, kiosk.ServicePassport), 10, 60); err == nil {
+		t.Error("Codes made a QR code smaller than one pixel per module")
+	}
+}
+
+// Where and from when to collect: the date in the receipt's language, or "by SMS"
+// when the back office has not said; nothing of either when nothing is collected.
+func TestRenderCollection(t *testing.T) {
+	tr := translator(t)
+	for _, tc := range []struct {
+		lang      kiosk.Language
+		service   kiosk.ServiceID
+		office    string
+		from      kiosk.Date
+		want, not []string
+	}{
+		{kiosk.LangEN, kiosk.ServicePassport, "office_islands", kiosk.Date{Year: 2026, Month: time.June, Day: 3},
+			[]string{"Collection office", "Islands office", "Collect from", "3 June 2026"}, []string{"SMS"}},
+		{kiosk.LangPT, kiosk.ServiceTravelPermit, "office_central", kiosk.Date{},
+			[]string{tr.T(kiosk.LangPT, "option.collection_office.office_central", nil), "Será informado por SMS"}, []string{"20/05/2026"}},
+		{kiosk.LangZhHant, kiosk.ServiceIDRenewal, "office_areia_preta", kiosk.Date{Year: 2027, Month: time.January, Day: 9},
+			[]string{"領取地點", "黑沙環", "2027年1月9日"}, []string{"短訊"}},
+		{kiosk.LangEN, kiosk.ServiceOneAccount, "", kiosk.Date{}, nil, []string{"Collection office", "Collect from", "SMS"}},
+	} {
+		r := receipt(tc.lang, tc.service)
+		r.Office, r.CollectFrom = tc.office, tc.from
+		pdf, err := Renderer{Words: tr}.Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := squash(pdftotext(t, pdf))
+		for _, w := range tc.want {
+			if !strings.Contains(text, squash(w)) {
+				t.Errorf("%s %s: receipt lacks %q:\n%s", tc.lang, tc.service, w, text)
+			}
+		}
+		for _, n := range tc.not {
+			if strings.Contains(text, squash(n)) {
+				t.Errorf("%s %s: receipt has %q:\n%s", tc.lang, tc.service, n, text)
+			}
 		}
 	}
 }
