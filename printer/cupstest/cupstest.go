@@ -126,6 +126,7 @@ func Start(t testing.TB) *Server {
 	}
 	s := &Server{t: t, lock: lock}
 	t.Cleanup(s.Stop)
+	removeStale()
 
 	if s.Dir, err = os.MkdirTemp("", "dsi-cupstest-"); err != nil {
 		t.Fatal(err)
@@ -215,6 +216,20 @@ PreserveJobHistory No
 	}
 	t.Logf("cupstest: cupsd (PID %d) up in %v on %s", s.cmd.Process.Pid, time.Since(start).Round(time.Millisecond), s.Socket)
 	return s
+}
+
+// removeStale removes what a killed test process left: its folder and its cups-pdf
+// configurations. Its cupsd died with it (Pdeathsig); with the lock held, no other
+// private cupsd is running, so every such leftover is stale.
+func removeStale() {
+	confs, _ := filepath.Glob(filepath.Join(cupsPDFConfDir, "cups-pdf-dsi-cupstest-*.conf"))
+	for _, c := range confs {
+		os.Remove(c)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "dsi-cupstest-*"))
+	for _, d := range dirs {
+		os.RemoveAll(d)
+	}
 }
 
 // noPaperBackend is a receipt printer out of paper. Its device URI says how the
