@@ -3,6 +3,7 @@ package app
 import (
 	"image"
 	"image/color"
+	"image/draw"
 	"math"
 
 	"fyne.io/fyne/v2"
@@ -25,6 +26,7 @@ type facePictures struct {
 	preview *canvas.Image
 	guide   *canvas.Raster
 	oval    ovalGuide
+	buf     *image.RGBA // the mirrored frame the preview shows
 }
 
 // faceObjects returns the UI's face-screen objects, making them on first use, with
@@ -45,24 +47,52 @@ func (u *UI) faceObjects(ring color.Color) *facePictures {
 	return p
 }
 
-// show puts frame (nil: nothing) in the preview, mirrored.
+// show puts frame (nil: nothing) in the preview, mirrored into the preview's own
+// *image.RGBA. That type Fyne's painter uploads as it is; any other (a mirroring
+// wrapper, say) it first copied into a new RGBA through At, pixel by pixel, for every
+// frame: a frame's worth of garbage and ~300k interface calls 30 times a second. The
+// buffer is reused: only the painter reads it, on this same goroutine.
 func (p *facePictures) show(frame image.Image) {
 	if frame == nil {
 		p.clear()
 		return
 	}
-	p.preview.Image = mirror{frame}
+	size := frame.Bounds().Size()
+	if p.buf == nil || p.buf.Rect.Size() != size {
+		p.buf = image.NewRGBA(image.Rectangle{Max: size})
+	}
+	mirrorInto(p.buf, frame)
+	p.preview.Image = p.buf
 	p.preview.Refresh()
 }
 
-// clear drops the preview's frame: a resident's face is not kept once the face
-// screen is gone, nor shown to the next resident.
+// clear drops the preview's frame and wipes its buffer: a resident's face is not
+// kept once the face screen is gone, nor shown to the next resident.
 func (p *facePictures) clear() {
 	if p == nil || p.preview.Image == nil {
 		return
 	}
+	clear(p.buf.Pix)
 	p.preview.Image = nil
 	p.preview.Refresh()
+}
+
+// mirrorInto writes src flipped left to right into dst, which has src's size.
+func mirrorInto(dst *image.RGBA, src image.Image) {
+	b := src.Bounds()
+	w, h := b.Dx(), b.Dy()
+	s, ok := src.(*image.RGBA)
+	if !ok {
+		draw.Draw(dst, dst.Rect, mirror{src}, b.Min, draw.Src)
+		return
+	}
+	for y := 0; y < h; y++ {
+		from := s.Pix[s.PixOffset(b.Min.X, b.Min.Y+y):][:4*w]
+		to := dst.Pix[y*dst.Stride:][:4*w]
+		for x := 0; x < w; x++ {
+			copy(to[4*x:4*x+4], from[4*(w-1-x):])
+		}
+	}
 }
 
 // ovalGuide draws where the face should be: a thick oval, the outside dimmed. The

@@ -3,6 +3,7 @@ package app
 import (
 	"image"
 	"image/color"
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -20,7 +21,7 @@ func facePicturesOn(w fyne.Window) (rasters []*canvas.Raster, previews []*canvas
 		case *canvas.Raster:
 			rasters = append(rasters, x)
 		case *canvas.Image:
-			if _, ok := x.Image.(mirror); ok || (x.Resource == nil && x.File == "" && x.Image == nil) {
+			if _, ok := x.Image.(*image.RGBA); ok || (x.Resource == nil && x.File == "" && x.Image == nil) {
 				previews = append(previews, x)
 			}
 		}
@@ -38,7 +39,8 @@ func facePicturesOn(w fyne.Window) (rasters []*canvas.Raster, previews []*canvas
 func TestFaceScreenReusesItsPictures(t *testing.T) {
 	base := kiosktest.Samples(kiosk.LangEN)[kiosk.StateFace]
 	frame := image.NewRGBA(image.Rect(0, 0, 64, 48))
-	frame.Set(1, 1, color.White)
+	white := color.RGBA{0xff, 0xff, 0xff, 0xff}
+	frame.SetRGBA(1, 1, white)
 	flow := kiosktest.NewFlow(base)
 	u, w := newTestUI(t, flow)
 
@@ -74,8 +76,8 @@ func TestFaceScreenReusesItsPictures(t *testing.T) {
 			if rasters[0] != raster || previews[0] != preview {
 				t.Fatalf("round %d, %s/%s: the face screen made a new oval or preview; Fyne keeps each old one (bitmap, frame, texture) for a minute", round, st.guidance, st.challenge)
 			}
-			if m, ok := preview.Image.(mirror); !ok || m.Image != frame {
-				t.Fatalf("%s/%s: the preview shows %T, want the camera frame mirrored", st.guidance, st.challenge, preview.Image)
+			if img, ok := preview.Image.(*image.RGBA); !ok || img.RGBAAt(62, 1) != white {
+				t.Fatalf("%s/%s: the preview shows %T, want the camera frame mirrored into an *image.RGBA", st.guidance, st.challenge, preview.Image)
 			}
 		}
 	}
@@ -115,10 +117,50 @@ func TestFaceScreenReusesItsPictures(t *testing.T) {
 	if preview.Image != nil {
 		t.Errorf("after the face screen the preview still holds %T", preview.Image)
 	}
+	if buf := u.facePics.buf; buf == nil || slices.ContainsFunc(buf.Pix, func(b byte) bool { return b != 0 }) {
+		t.Error("after the face screen the preview's buffer still holds the last frame")
+	}
 	next := base
 	next.Seq = seq
 	u.Render(next)
 	if _, previews := facePicturesOn(w); len(previews) != 1 || previews[0].Image != nil {
 		t.Errorf("the next face screen, before any frame, shows %v", previews)
+	}
+}
+
+func TestMirrorInto(t *testing.T) {
+	// A 3×2 picture with a different grey in every pixel, as any image type.
+	src := func(set func(x, y int, c color.Color), min image.Point) {
+		for y := 0; y < 2; y++ {
+			for x := 0; x < 3; x++ {
+				set(min.X+x, min.Y+y, color.RGBA{uint8(10*y + x), 0, 0, 0xff})
+			}
+		}
+	}
+	rgba := image.NewRGBA(image.Rect(0, 0, 3, 2))
+	src(func(x, y int, c color.Color) { rgba.Set(x, y, c) }, image.Point{})
+	big := image.NewRGBA(image.Rect(0, 0, 10, 10)) // a sub-image: bounds not at 0,0, stride wider
+	src(func(x, y int, c color.Color) { big.Set(x, y, c) }, image.Pt(4, 5))
+	nrgba := image.NewNRGBA(image.Rect(2, 3, 5, 5))
+	src(func(x, y int, c color.Color) { nrgba.Set(x, y, c) }, image.Pt(2, 3))
+	for _, tc := range []struct {
+		name string
+		img  image.Image
+	}{
+		{"RGBA", rgba},
+		{"RGBA sub-image", big.SubImage(image.Rect(4, 5, 7, 7))},
+		{"NRGBA off the origin", nrgba},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := image.NewRGBA(image.Rect(0, 0, 3, 2))
+			mirrorInto(dst, tc.img)
+			for y := 0; y < 2; y++ {
+				for x := 0; x < 3; x++ {
+					if got, want := dst.RGBAAt(x, y).R, uint8(10*y+2-x); got != want {
+						t.Errorf("(%d,%d) = %d, want %d (the pixel mirrored from the other side)", x, y, got, want)
+					}
+				}
+			}
+		})
 	}
 }

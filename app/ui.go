@@ -52,6 +52,7 @@ type UI struct {
 	password map[string][]byte
 
 	facePics *facePictures // the face screen's preview and oval, reused (facepictures.go)
+	do       func(func())  // runs drawing on Fyne's goroutine; nil: fyne.Do (tests stall it)
 }
 
 // New makes the UI; call Start to follow the flow.
@@ -63,11 +64,15 @@ func New(a fyne.App, w fyne.Window, tr *i18n.Translator, flow kiosk.Flow, demo D
 func (u *UI) SetFont(f fyne.Resource) { u.font = f }
 
 // Start subscribes to the flow's snapshots. Snapshots arrive on the machine's
-// goroutine; drawing happens on Fyne's through fyne.Do.
+// goroutine; drawing happens on Fyne's through fyne.Do, with at most one snapshot
+// waiting per screen (drawQueue: camera frames must not pile up).
 func (u *UI) Start() {
-	u.cancel = u.flow.Subscribe(func(s kiosk.Snapshot) {
-		fyne.Do(func() { u.Render(s) })
-	})
+	do := u.do
+	if do == nil {
+		do = fyne.Do
+	}
+	q := &drawQueue{do: do, draw: u.Render}
+	u.cancel = u.flow.Subscribe(q.push)
 }
 
 // Stop ends the subscription and clears the window.

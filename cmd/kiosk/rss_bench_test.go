@@ -30,6 +30,8 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
+
 	kioskapp "github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 	"github.com/macau-dsi/kiosk/config"
@@ -66,6 +68,7 @@ type rssSample struct {
 	smapsAnon, smapsPrivDirty int64 // smaps_rollup, kB
 	threads                   int64
 	applied                   bool
+	uiLag                     time.Duration // longest wait of work handed to Fyne's goroutine during the session
 }
 
 // rssResult is a finished run: the samples and how long the sessions took.
@@ -110,6 +113,11 @@ func BenchmarkDemoProcessRSS(b *testing.B) {
 	b.ReportMetric(mb(last.rss), fmt.Sprintf("MB-rss-%d", last.session))
 	b.ReportMetric(mb(last.hwm), "MB-peak")
 	b.ReportMetric(rssRun.elapsed.Seconds()/float64(last.session), "s/session")
+	var lag time.Duration
+	for _, x := range s {
+		lag = max(lag, x.uiLag)
+	}
+	b.ReportMetric(float64(lag.Milliseconds()), "ms-ui-lag-max")
 }
 
 // runRSSChild starts Xvfb and the child kiosk, plays n sessions and samples the
@@ -228,8 +236,8 @@ func runRSSChild(b *testing.B, xvfb string, n int) (res rssResult) {
 			}
 			res.samples = append(res.samples, s)
 			if s.session <= 10 || s.session%10 == 0 || s.session == n {
-				b.Logf("session %3d: VmRSS %4d MB VmHWM %4d MB (anon %4d file %3d) Go heap %3d MB sys %3d MB threads %d",
-					s.session, s.rss>>10, s.hwm>>10, s.anon>>10, s.file>>10, s.goHeap>>20, s.goSys>>20, s.threads)
+				b.Logf("session %3d: VmRSS %4d MB VmHWM %4d MB (anon %4d file %3d) Go heap %3d MB sys %3d MB threads %d UI lag %v",
+					s.session, s.rss>>10, s.hwm>>10, s.anon>>10, s.file>>10, s.goHeap>>20, s.goSys>>20, s.threads, s.uiLag)
 			}
 			if _, err := io.WriteString(toChild, "next\n"); err != nil {
 				return rssResult{err: fmt.Errorf("telling the child to go on: %w", err)}
@@ -253,6 +261,7 @@ func sampleChild(pid int, rest []string) (rssSample, error) {
 	s.session = int(num("session"))
 	s.goHeap, s.goSys, s.goReleased = num("heap"), num("sys"), num("released")
 	s.applied = kv["applied"] == "true"
+	s.uiLag = time.Duration(num("lag_ms")) * time.Millisecond
 
 	status, err := procFields(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
@@ -296,10 +305,10 @@ func writeRSSCSV(path string, samples []rssSample) error {
 		return nil
 	}
 	var sb strings.Builder
-	sb.WriteString("session,vmrss_kb,vmhwm_kb,rss_anon_kb,rss_file_kb,rss_shmem_kb,smaps_anon_kb,private_dirty_kb,go_heap_b,go_sys_b,go_released_b,threads,applied\n")
+	sb.WriteString("session,vmrss_kb,vmhwm_kb,rss_anon_kb,rss_file_kb,rss_shmem_kb,smaps_anon_kb,private_dirty_kb,go_heap_b,go_sys_b,go_released_b,threads,applied,ui_lag_ms\n")
 	for _, s := range samples {
-		fmt.Fprintf(&sb, "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%t\n", s.session, s.rss, s.hwm, s.anon, s.file, s.shm,
-			s.smapsAnon, s.smapsPrivDirty, s.goHeap, s.goSys, s.goReleased, s.threads, s.applied)
+		fmt.Fprintf(&sb, "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%d,%t,%d\n", s.session, s.rss, s.hwm, s.anon, s.file, s.shm,
+			s.smapsAnon, s.smapsPrivDirty, s.goHeap, s.goSys, s.goReleased, s.threads, s.applied, s.uiLag.Milliseconds())
 	}
 	return os.WriteFile(path, []byte(sb.String()), 0o644)
 }
@@ -416,10 +425,12 @@ func playSessions(m *kiosk.Machine, demo kioskapp.DemoControls, n int) (failure 
 	cancel := m.Subscribe(s.snaps.add)
 	defer cancel()
 	in := bufio.NewScanner(os.Stdin)
+	lag := watchUILag()
+	defer lag.stop()
 	sample := func(session int, applied bool) bool {
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		fmt.Printf("SAMPLE session=%d heap=%d sys=%d released=%d applied=%t\n", session, ms.HeapInuse, ms.Sys, ms.HeapReleased, applied)
+		fmt.Printf("SAMPLE session=%d heap=%d sys=%d released=%d applied=%t lag_ms=%d\n", session, ms.HeapInuse, ms.Sys, ms.HeapReleased, applied, lag.takeMax().Milliseconds())
 		return in.Scan() // EOF: the benchmark is gone
 	}
 
@@ -453,6 +464,56 @@ func playSessions(m *kiosk.Machine, demo kioskapp.DemoControls, n int) (failure 
 	}()
 	<-done
 	return ""
+}
+
+// uiLag measures how long work handed to Fyne's goroutine (fyne.Do, as the UI does
+// with every snapshot) waits before it runs: a queue that grows keeps every snapshot
+// in it, camera frames included, alive.
+type uiLag struct {
+	mu   sync.Mutex
+	max  time.Duration
+	quit chan struct{}
+	done chan struct{}
+}
+
+func watchUILag() *uiLag {
+	l := &uiLag{quit: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(l.done)
+		for {
+			start := time.Now()
+			ran := make(chan struct{})
+			fyne.Do(func() { close(ran) })
+			select {
+			case <-ran:
+			case <-l.quit:
+				return
+			}
+			l.mu.Lock()
+			l.max = max(l.max, time.Since(start))
+			l.mu.Unlock()
+			select {
+			case <-time.After(200 * time.Millisecond):
+			case <-l.quit:
+				return
+			}
+		}
+	}()
+	return l
+}
+
+// takeMax returns the longest wait since the last call.
+func (l *uiLag) takeMax() time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	m := l.max
+	l.max = 0
+	return m
+}
+
+func (l *uiLag) stop() {
+	close(l.quit)
+	<-l.done
 }
 
 func writeHeapProfile(path string) error {
