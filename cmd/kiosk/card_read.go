@@ -37,21 +37,23 @@ type cardReadFlags struct {
 
 // cardReadOutput is what --json prints. Dates are YYYY-MM-DD.
 type cardReadOutput struct {
-	DocumentNumber string        `json:"document_number"`
-	Names          kiosk.Names   `json:"names"`
-	Sex            string        `json:"sex"`
-	BirthDate      string        `json:"birth_date"`
-	IssueDate      string        `json:"issue_date,omitempty"`
-	ExpiryDate     string        `json:"expiry_date"`
-	Nationality    string        `json:"nationality"`
-	Photo          photoOutput   `json:"photo"`
-	Access         string        `json:"access"`
-	PassiveAuth    []kiosk.Check `json:"passive_auth"`
-	Verified       bool          `json:"verified"`
-	Reader         string        `json:"reader"`
-	APDUs          int           `json:"apdus"`
-	ExtendedLength bool          `json:"extended_length"`
-	ElapsedMS      float64       `json:"elapsed_ms"`
+	DocumentNumber string      `json:"document_number"`
+	Names          kiosk.Names `json:"names"`
+	Sex            string      `json:"sex"`
+	BirthDate      string      `json:"birth_date"`
+	IssueDate      string      `json:"issue_date,omitempty"`
+	ExpiryDate     string      `json:"expiry_date"`
+	Nationality    string      `json:"nationality"`
+	// Residency is "permanent", "non-permanent" or "" (the card does not say).
+	Residency      kiosk.Residency `json:"residency"`
+	Photo          photoOutput     `json:"photo"`
+	Access         string          `json:"access"`
+	PassiveAuth    []kiosk.Check   `json:"passive_auth"`
+	Verified       bool            `json:"verified"`
+	Reader         string          `json:"reader"`
+	APDUs          int             `json:"apdus"`
+	ExtendedLength bool            `json:"extended_length"`
+	ElapsedMS      float64         `json:"elapsed_ms"`
 }
 
 type photoOutput struct {
@@ -165,7 +167,7 @@ func runCardRead(ctx context.Context, stdout, stderr io.Writer, f cardReadFlags)
 	elapsed := time.Since(start)
 	h := read.Holder
 	out := cardReadOutput{
-		DocumentNumber: h.DocumentNumber, Names: h.Names, Sex: h.Sex, Nationality: h.Nationality,
+		DocumentNumber: h.DocumentNumber, Names: h.Names, Sex: h.Sex, Nationality: h.Nationality, Residency: h.Residency,
 		BirthDate: day(h.BirthDate), IssueDate: day(h.IssueDate), ExpiryDate: day(h.ExpiryDate),
 		Photo:  photoOutput{Format: h.Photo.Format, Bytes: len(h.Photo.Data)},
 		Access: read.Access, PassiveAuth: read.PassiveAuth, Verified: read.Verified,
@@ -201,6 +203,15 @@ func day(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
+// residencyText says plainly when the card does not state the residency: the
+// kiosk then offers no service, and an empty field would hide why.
+func residencyText(r kiosk.Residency) string {
+	if r == "" {
+		return "not stated on the card"
+	}
+	return string(r)
+}
+
 func printCardRead(w io.Writer, o cardReadOutput) {
 	if !o.Verified {
 		fmt.Fprintln(w, "*** UNVERIFIED CARD: passive authentication failed; do not trust the data below ***")
@@ -214,6 +225,7 @@ func printCardRead(w io.Writer, o cardReadOutput) {
 	fmt.Fprintf(w, "Date of issue    %s\n", o.IssueDate)
 	fmt.Fprintf(w, "Date of expiry   %s\n", o.ExpiryDate)
 	fmt.Fprintf(w, "Nationality      %s\n", o.Nationality)
+	fmt.Fprintf(w, "Residency        %s\n", residencyText(o.Residency))
 	fmt.Fprintf(w, "Photo            %s, %d bytes %s\n", o.Photo.Format, o.Photo.Bytes, o.Photo.File)
 	fmt.Fprintf(w, "Access           %s (%d APDUs, extended length %v, %.1f ms)\n", o.Access, o.APDUs, o.ExtendedLength, o.ElapsedMS)
 	fmt.Fprintln(w, "Passive authentication:")

@@ -93,7 +93,8 @@ func TestCardReadThroughPCSC(t *testing.T) {
 					t.Errorf("no %q in the JSON", k)
 				}
 			}
-			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != tc.access || out["birth_date"] != env.Profile.BirthDate {
+			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != tc.access || out["birth_date"] != env.Profile.BirthDate ||
+				out["residency"] != env.Profile.Residency {
 				t.Errorf("JSON %v", out)
 			}
 			// The reader actually used, also when the command chose it.
@@ -172,5 +173,24 @@ func TestCardReadWithoutSOD(t *testing.T) {
 				t.Errorf("kiosk: %q, want %q", s.Message, kiosk.ReasonCardNotGenuine)
 			}
 		})
+	}
+}
+
+// TestPrintCardReadResidency: the text form says the residency, and says it when the
+// card does not state one.
+func TestPrintCardReadResidency(t *testing.T) {
+	for _, tc := range []struct {
+		residency kiosk.Residency
+		want      string
+	}{
+		{kiosk.ResidencyPermanent, "Residency        permanent\n"},
+		{kiosk.ResidencyNonPermanent, "Residency        non-permanent\n"},
+		{"", "Residency        not stated on the card\n"},
+	} {
+		var b strings.Builder
+		printCardRead(&b, cardReadOutput{Residency: tc.residency, Verified: true})
+		if !strings.Contains(b.String(), tc.want) {
+			t.Errorf("residency %q: output lacks %q:\n%s", tc.residency, tc.want, b.String())
+		}
 	}
 }
