@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -92,6 +93,8 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if o.demo {
 		cfg = demoConfig(cfg)
 	}
+	sd := systemdNotifier() // before wireDevices starts anything that would inherit it
+	defer sd.Close()
 	devs, err := wireDevices(parent, cfg, o)
 	if err != nil {
 		return err
@@ -130,7 +133,18 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 		sessionHook(m, devs.demo, stop)
 	}
 	runErr := make(chan error, 1)
-	go func() { runErr <- m.Run(ctx) }()
+	go func() {
+		err := m.Run(ctx)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			// A session that cannot run must not leave a window that looks in service
+			// until someone closes it: log, close the window, exit non-zero, so the
+			// supervisor sees it. (pcscd down is not such an error: the card watcher
+			// reports the reader lost and the kiosk shows "out of service".)
+			slog.Error("kiosk run: the session stopped", "error", err)
+			stop()
+		}
+		runErr <- err
+	}()
 	if devs.background != nil {
 		devs.background(ctx, m.Post)
 	}
@@ -138,8 +152,10 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 		<-ctx.Done()
 		fyne.Do(func() { a.Quit() })
 	}()
+	startHeartbeat(ctx, sd, nil) // systemd's watchdog is fed only by Fyne's goroutine
 	ui.Start()
 	w.ShowAndRun()
+	sd.Stopping()
 	ui.Stop()
 	stop()
 	if err := <-runErr; err != nil && !errors.Is(err, context.Canceled) {
