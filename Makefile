@@ -40,8 +40,11 @@ test: setup
 	$(GO) test $(TEST_FLAGS) ./...
 	$(GO) test $(TEST_FLAGS) -race $(RACE_PKGS)
 
+# cmd/kiosk's BenchmarkDemoProcessRSS plays 100 demo sessions in a real kiosk process
+# (~6 min, more on a busy machine or while it waits for pcscd): too close to go
+# test's default 10-minute limit per test binary.
 bench: setup
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x ./... | tee bench.out
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 20x -timeout 30m ./... | tee bench.out
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1; }
