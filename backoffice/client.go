@@ -408,6 +408,14 @@ func (c *Client) CancelPaymentOrder(ctx context.Context, key, reference string) 
 	return o, err
 }
 
+// CaptureCardPayment records the card terminal's approval of a card order: the order
+// is then paid.
+func (c *Client) CaptureCardPayment(ctx context.Context, key, reference string, r CardCapture) (PaymentOrder, error) {
+	var o PaymentOrder
+	err := c.call(ctx, http.MethodPost, "/v1/payment-orders/{reference}/card-capture", []string{reference}, key, r, &o)
+	return o, err
+}
+
 // RefundPaymentOrder refunds a paid order in full.
 func (c *Client) RefundPaymentOrder(ctx context.Context, key, reference, reason string) (PaymentOrder, error) {
 	var o PaymentOrder

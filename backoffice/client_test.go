@@ -78,6 +78,31 @@ func TestResidentRecord(t *testing.T) {
 	}
 }
 
+// TestResidentRecordFields: each field the kiosk's rules read is carried over, one
+// at a time (a field dropped by Record shows as the zero value).
+func TestResidentRecordFields(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   Resident
+		ok   func(kiosk.ResidentRecord) bool
+	}{
+		{"nationality", Resident{Nationality: "PRT"}, func(r kiosk.ResidentRecord) bool { return r.Nationality == "PRT" }},
+		{"other travel document", Resident{OtherTravel: true}, func(r kiosk.ResidentRecord) bool { return r.OtherTravelDocument }},
+		{"counter only", Resident{CounterOnly: true}, func(r kiosk.ResidentRecord) bool { return r.CounterOnly }},
+		{"my photo", Resident{MyPhotoOnFile: true}, func(r kiosk.ResidentRecord) bool { return r.MyPhoto }},
+		{"none set", Resident{Nationality: "CHN"}, func(r kiosk.ResidentRecord) bool {
+			return r.Nationality == "CHN" && !r.OtherTravelDocument && !r.CounterOnly && !r.MyPhoto
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := tc.in.Record()
+			if err != nil || !tc.ok(rec) {
+				t.Fatalf("Record(%+v) = %+v, %v", tc.in, rec, err)
+			}
+		})
+	}
+}
+
 // TestWriteNeedsKey: no write leaves without an Idempotency-Key (checked before any
 // network use, so a client with no reachable server shows it).
 func TestWriteNeedsKey(t *testing.T) {

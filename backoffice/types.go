@@ -58,9 +58,16 @@ type Resident struct {
 	MyPhotoOnFile bool                 `json:"my_photo_on_file"`
 }
 
-// Record is the part of the resident the kiosk's rules use today (kiosk.ResidentRecord).
+// Record is the part of the resident the kiosk's rules use (kiosk.ResidentRecord).
+// The residency is not mapped: the card itself carries it (DG12, signed), and the
+// kiosk's rules trust the card over any record.
 func (r Resident) Record() (kiosk.ResidentRecord, error) {
-	var out kiosk.ResidentRecord
+	out := kiosk.ResidentRecord{
+		Nationality:         r.Nationality,
+		OtherTravelDocument: r.OtherTravel,
+		CounterOnly:         r.CounterOnly,
+		MyPhoto:             r.MyPhotoOnFile,
+	}
 	var err error
 	if out.Passport, err = r.Passport.kiosk("passport"); err != nil {
 		return kiosk.ResidentRecord{}, err
@@ -137,6 +144,21 @@ type PaymentOrderRequest struct {
 	Service kiosk.ServiceID `json:"service"`
 	Amount  int             `json:"amount_avos"`
 	KioskID string          `json:"kiosk_id"`
+	// Method is MethodQR (also when empty) or MethodCard.
+	Method string `json:"method,omitempty"`
+}
+
+// Payment methods of an order.
+const (
+	MethodQR   = "qr"
+	MethodCard = "card"
+)
+
+// CardCapture is a card terminal's approval, which makes a card order paid.
+type CardCapture struct {
+	ApprovalCode string `json:"approval_code"`
+	Amount       int    `json:"amount_avos"`
+	TerminalID   string `json:"terminal_id"`
 }
 
 // Payment order statuses.
@@ -151,16 +173,20 @@ const (
 
 // PaymentOrder is an application's payment order, keyed by the application reference.
 type PaymentOrder struct {
-	Reference  string          `json:"reference"`
-	Service    kiosk.ServiceID `json:"service"`
-	Amount     int             `json:"amount_avos"`
-	Currency   string          `json:"currency"`
-	Status     string          `json:"status"`
-	QRPayload  string          `json:"qr_payload"`
-	CreatedAt  time.Time       `json:"created_at"`
-	ExpiresAt  time.Time       `json:"expires_at"`
-	PaidAt     *time.Time      `json:"paid_at,omitempty"`
-	RefundedAt *time.Time      `json:"refunded_at,omitempty"`
+	Reference string          `json:"reference"`
+	Service   kiosk.ServiceID `json:"service"`
+	Amount    int             `json:"amount_avos"`
+	Currency  string          `json:"currency"`
+	Status    string          `json:"status"`
+	Method    string          `json:"method"`
+	// ProviderRef is the wallet's transaction id or the terminal's approval code,
+	// once paid.
+	ProviderRef string     `json:"provider_ref,omitempty"`
+	QRPayload   string     `json:"qr_payload"`
+	CreatedAt   time.Time  `json:"created_at"`
+	ExpiresAt   time.Time  `json:"expires_at"`
+	PaidAt      *time.Time `json:"paid_at,omitempty"`
+	RefundedAt  *time.Time `json:"refunded_at,omitempty"`
 }
 
 // Refund reasons.

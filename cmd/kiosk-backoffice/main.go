@@ -234,7 +234,25 @@ func appCmd(open opener) *cobra.Command {
 }
 
 func payCmd(open opener) *cobra.Command {
-	pay := &cobra.Command{Use: "pay", Short: "The simulated wallet: approve or decline a pending payment order"}
+	pay := &cobra.Command{Use: "pay", Short: "The simulated wallet: approve, decline or expire a pending payment order"}
+	pay.AddCommand(&cobra.Command{
+		Use:   "expire REFERENCE",
+		Short: "the payment order of an application runs out of time now",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := open()
+			if err != nil {
+				return err
+			}
+			defer o.DB.Close()
+			p, err := o.ExpirePayment(cmd.Context(), strings.ToUpper(strings.TrimSpace(args[0])))
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "order %s: %s\n", p.Reference, p.Status)
+			return nil
+		},
+	})
 	for _, approve := range []bool{true, false} {
 		verb := "decline"
 		if approve {

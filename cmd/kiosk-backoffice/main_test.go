@@ -132,8 +132,21 @@ func TestCommands(t *testing.T) {
 	if _, err := run(t, "pay", "decline", ref, "--dir", dir); err == nil {
 		t.Fatal("declined a paid order")
 	}
-	if o, err := c.PaymentOrder(bg, ref); err != nil || o.Status != backoffice.OrderPaid {
+	if o, err := c.PaymentOrder(bg, ref); err != nil || o.Status != backoffice.OrderPaid || o.ProviderRef == "" {
 		t.Fatalf("order after approval: %+v, %v", o, err)
+	}
+	const ref2 = "261128-ABCDEFGH-1"
+	if _, err := c.CreatePaymentOrder(bg, "order-"+ref2, ref2, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: 30000}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := run(t, "pay", "expire", ref2, "--dir", dir); err != nil || !strings.Contains(got, "expired") {
+		t.Fatalf("pay expire: %q, %v", got, err)
+	}
+	if _, err := run(t, "pay", "approve", ref2, "--dir", dir); err == nil {
+		t.Fatal("the wallet paid an order after expire")
+	}
+	if o, err := c.PaymentOrder(bg, ref2); err != nil || o.Status != backoffice.OrderExpired {
+		t.Fatalf("order after expire: %+v, %v", o, err)
 	}
 
 	// The SMS gateway and the One Account app.

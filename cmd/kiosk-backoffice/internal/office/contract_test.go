@@ -125,6 +125,43 @@ func TestContractWalk(t *testing.T) {
 		t.Fatal("the wallet paid a cancelled order")
 	}
 
+	// Card terminal: a card order has no QR, no wallet can pay it, the terminal's
+	// approval makes it paid (even after a cancel that raced the tap), the same
+	// approval again is answered with the paid order, another one is refused.
+	co, err := c.CreatePaymentOrder(ctx, "order-"+testRef3, testRef3, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee, Method: backoffice.MethodCard})
+	if err != nil || co.Method != backoffice.MethodCard || co.QRPayload != "" || co.Status != backoffice.OrderPending {
+		t.Fatalf("card order = %+v, %v", co, err)
+	}
+	if _, err := c.CreatePaymentOrder(ctx, "order-"+testRef3+"-qr", testRef3, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: passportFee}); !errors.Is(err, backoffice.ErrConflict) {
+		t.Fatalf("same reference, other method: %v", err)
+	}
+	if _, err := h.office.DecidePayment(ctx, testRef3, true); err == nil {
+		t.Fatal("the wallet paid a card order")
+	}
+	capture := backoffice.CardCapture{ApprovalCode: "A1B2C3", Amount: passportFee, TerminalID: "sim-01"}
+	if _, err := c.CaptureCardPayment(ctx, "capture-"+testRef3+"-0", testRef3, backoffice.CardCapture{ApprovalCode: "A1B2C3", Amount: passportFee - 1, TerminalID: "sim-01"}); !errors.Is(err, backoffice.ErrConflict) {
+		t.Fatalf("capture of another amount: %v", err)
+	}
+	if _, err := c.CancelPaymentOrder(ctx, "cancel-"+testRef3, testRef3); err != nil {
+		t.Fatal(err)
+	}
+	paid, err := c.CaptureCardPayment(ctx, "capture-"+testRef3+"-1", testRef3, capture)
+	if err != nil || paid.Status != backoffice.OrderPaid || paid.ProviderRef != "A1B2C3" || paid.PaidAt == nil {
+		t.Fatalf("capture after a racing cancel = %+v, %v", paid, err)
+	}
+	if again, err := c.CaptureCardPayment(ctx, "capture-"+testRef3+"-2", testRef3, capture); err != nil || again.Status != backoffice.OrderPaid {
+		t.Fatalf("the same approval again = %+v, %v", again, err)
+	}
+	if _, err := c.CaptureCardPayment(ctx, "capture-"+testRef3+"-3", testRef3, backoffice.CardCapture{ApprovalCode: "ZZZZ99", Amount: passportFee, TerminalID: "sim-01"}); !errors.Is(err, backoffice.ErrConflict) {
+		t.Fatalf("a second approval: %v", err)
+	}
+	if _, err := c.CaptureCardPayment(ctx, "capture-"+testRef2, testRef2, capture); !errors.Is(err, backoffice.ErrConflict) {
+		t.Fatalf("capture of a QR order: %v", err)
+	}
+	if err := c.Submit(ctx, testRef3, app(h, testRef3, kiosk.ServicePassport, cardDemo, passportFee)); err != nil {
+		t.Fatalf("application paid by card: %v", err)
+	}
+
 	// One Account: SMS code, a wrong try, the right code, the account with its password.
 	unb := h.hasher.Hash(cardMinor)
 	ch, err := c.SendOTP(ctx, "otp-0001", backoffice.OTPRequest{Subject: unb, Phone: testPhone, Purpose: backoffice.OTPPurposeOneAccount, Language: kiosk.LangEN})

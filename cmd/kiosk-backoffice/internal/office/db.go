@@ -79,7 +79,10 @@ CREATE TABLE IF NOT EXISTS orders (
 	expires_at TEXT NOT NULL,
 	paid_at TEXT,
 	refunded_at TEXT,
-	refund_reason TEXT
+	refund_reason TEXT,
+	method TEXT NOT NULL DEFAULT 'qr',          -- qr (wallet) or card (terminal)
+	provider_ref TEXT,                          -- wallet transaction id or terminal approval code
+	terminal_id TEXT                            -- card orders: the terminal that approved
 );
 CREATE TABLE IF NOT EXISTS otp (
 	id TEXT PRIMARY KEY,
@@ -146,7 +149,49 @@ func OpenDB(dir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: applying schema: %w", path, err)
 	}
+	if err := addColumns(db, "orders", addedOrderColumns); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: upgrading schema: %w", path, err)
+	}
 	return &DB{db}, nil
+}
+
+// addedOrderColumns came with card payments: a database made before them (a demo
+// folder kept from an earlier run) gets them added, with the same defaults.
+var addedOrderColumns = [][2]string{
+	{"method", "TEXT NOT NULL DEFAULT 'qr'"},
+	{"provider_ref", "TEXT"},
+	{"terminal_id", "TEXT"},
+}
+
+// addColumns adds to table the columns it lacks.
+func addColumns(db *sql.DB, table string, cols [][2]string) error {
+	rows, err := db.Query(`SELECT name FROM pragma_table_info(?)`, table)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return err
+		}
+		have[n] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, c := range cols {
+		if have[c[0]] {
+			continue
+		}
+		if _, err := db.Exec(`ALTER TABLE ` + table + ` ADD COLUMN ` + c[0] + ` ` + c[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ts formats a time for the database (UTC, RFC 3339 with nanoseconds).

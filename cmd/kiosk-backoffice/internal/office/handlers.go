@@ -43,6 +43,7 @@ func (o *Office) handlers() map[string]handler {
 		"getPaymentOrder":    o.getPaymentOrder,
 		"cancelPaymentOrder": o.cancelPaymentOrder,
 		"refundPaymentOrder": o.refundPaymentOrder,
+		"captureCardPayment": o.captureCardPayment,
 		"sendOTP":            o.sendOTP,
 		"verifyOTP":          o.verifyOTP,
 		"createOneAccount":   o.createOneAccount,
@@ -50,6 +51,13 @@ func (o *Office) handlers() map[string]handler {
 		"getEIDBinding":      o.getEIDBinding,
 		"verifyEIDLogin":     o.verifyEIDLogin,
 	}
+}
+
+// walletTxn is the simulated wallet's transaction id (12 upper-case hex digits).
+func walletTxn() string {
+	b := make([]byte, 8)
+	rand.Read(b)
+	return fmt.Sprintf("%012X", new(big.Int).SetBytes(b[:6]))
 }
 
 func opaqueID() string {
@@ -218,9 +226,9 @@ func (o *Office) getApplication(ctx context.Context, q *request) (int, any, erro
 func (o *Office) order(ctx context.Context, db execQueryer, ref string, now time.Time) (backoffice.PaymentOrder, error) {
 	var p backoffice.PaymentOrder
 	var created, expires string
-	var paid, refunded sql.NullString
-	err := db.QueryRowContext(ctx, `SELECT reference, service, amount, status, qr, created_at, expires_at, paid_at, refunded_at FROM orders WHERE reference = ?`, ref).
-		Scan(&p.Reference, &p.Service, &p.Amount, &p.Status, &p.QRPayload, &created, &expires, &paid, &refunded)
+	var paid, refunded, provider sql.NullString
+	err := db.QueryRowContext(ctx, `SELECT reference, service, amount, status, method, provider_ref, qr, created_at, expires_at, paid_at, refunded_at FROM orders WHERE reference = ?`, ref).
+		Scan(&p.Reference, &p.Service, &p.Amount, &p.Status, &p.Method, &provider, &p.QRPayload, &created, &expires, &paid, &refunded)
 	if isNoRows(err) {
 		return p, problem(http.StatusNotFound, backoffice.CodeNotFound, "no payment order with this reference")
 	}
@@ -228,6 +236,7 @@ func (o *Office) order(ctx context.Context, db execQueryer, ref string, now time
 		return p, err
 	}
 	p.Currency = currencyMOP
+	p.ProviderRef = provider.String
 	p.CreatedAt, p.ExpiresAt = parseTS(created), parseTS(expires)
 	p.PaidAt, p.RefundedAt = nullTS(paid), nullTS(refunded)
 	if p.Status == backoffice.OrderPending && !now.Before(p.ExpiresAt) {
@@ -256,10 +265,14 @@ func (o *Office) createPaymentOrder(ctx context.Context, q *request) (int, any, 
 	status := http.StatusCreated
 	var out backoffice.PaymentOrder
 	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
+		method := r.Method
+		if method == "" {
+			method = backoffice.MethodQR
+		}
 		existing, err := o.order(ctx, tx, ref, q.now)
 		if err == nil {
 			// A kiosk that crashed after asking finds its order again.
-			if existing.Amount != r.Amount || existing.Service != r.Service {
+			if existing.Amount != r.Amount || existing.Service != r.Service || existing.Method != method {
 				return problem(http.StatusConflict, backoffice.CodeConflict, "a payment order with this reference exists for another amount or service")
 			}
 			status, out = http.StatusOK, existing
@@ -268,9 +281,12 @@ func (o *Office) createPaymentOrder(ctx context.Context, q *request) (int, any, 
 		if _, ok := err.(*apiError); !ok {
 			return err
 		}
-		qr := fmt.Sprintf("%s|ref=%s|amt=%d|cur=%s", govPayQRPrefix, ref, r.Amount, currencyMOP)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO orders(reference, service, amount, kiosk_id, status, qr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			ref, string(r.Service), r.Amount, r.KioskID, backoffice.OrderPending, qr, ts(q.now), ts(q.now.Add(OrderTTL))); err != nil {
+		qr := "" // a card order is paid at the terminal: nothing to scan
+		if method == backoffice.MethodQR {
+			qr = fmt.Sprintf("%s|ref=%s|amt=%d|cur=%s", govPayQRPrefix, ref, r.Amount, currencyMOP)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO orders(reference, service, amount, kiosk_id, status, method, qr, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			ref, string(r.Service), r.Amount, r.KioskID, backoffice.OrderPending, method, qr, ts(q.now), ts(q.now.Add(OrderTTL))); err != nil {
 			return err
 		}
 		out, err = o.order(ctx, tx, ref, q.now)
@@ -342,6 +358,69 @@ func (o *Office) refundPaymentOrder(ctx context.Context, q *request) (int, any, 
 	return http.StatusOK, out, nil
 }
 
+// captureCardPayment records the terminal's approval of a card order. The approval
+// is a fact (the money is taken): it makes the order paid even if it was cancelled or
+// expired meanwhile, so the application it pays for is accepted.
+func (o *Office) captureCardPayment(ctx context.Context, q *request) (int, any, error) {
+	var r backoffice.CardCapture
+	if err := q.decode(&r); err != nil {
+		return 0, nil, err
+	}
+	var out backoffice.PaymentOrder
+	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
+		p, err := o.order(ctx, tx, q.params["reference"], q.now)
+		if err != nil {
+			return err
+		}
+		switch {
+		case p.Method != backoffice.MethodCard:
+			return problem(http.StatusConflict, backoffice.CodeConflict, "not a card order: a wallet pays it")
+		case p.Amount != r.Amount:
+			return problem(http.StatusConflict, backoffice.CodeConflict, "the approved amount is not the order's")
+		case p.Status == backoffice.OrderRefunded:
+			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order was refunded")
+		case p.Status == backoffice.OrderPaid && p.ProviderRef == r.ApprovalCode:
+			out = p // the same approval again (a retry after a lost answer)
+			return nil
+		case p.Status == backoffice.OrderPaid:
+			return problem(http.StatusConflict, backoffice.CodeConflict, "the order is already paid with another approval")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?, provider_ref = ?, terminal_id = ? WHERE reference = ?`,
+			backoffice.OrderPaid, ts(q.now), r.ApprovalCode, r.TerminalID, p.Reference); err != nil {
+			return err
+		}
+		out, err = o.order(ctx, tx, p.Reference, q.now)
+		return err
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	return http.StatusOK, out, nil
+}
+
+// ExpirePayment is the simulated wallet's clock: a pending order's time is up now.
+func (o *Office) ExpirePayment(ctx context.Context, ref string) (backoffice.PaymentOrder, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	now := o.now()
+	var out backoffice.PaymentOrder
+	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
+		p, err := o.order(ctx, tx, ref, now)
+		if err != nil {
+			return err
+		}
+		if p.Status != backoffice.OrderPending {
+			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order is "+p.Status+", not pending")
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = ? WHERE reference = ?`, ts(now), ref); err != nil {
+			return err
+		}
+		out, err = o.order(ctx, tx, ref, now)
+		return err
+	})
+	return out, err
+}
+
 // DecidePayment is the simulated wallet: approve or decline a pending order.
 func (o *Office) DecidePayment(ctx context.Context, ref string, approve bool) (backoffice.PaymentOrder, error) {
 	o.mu.Lock()
@@ -356,8 +435,11 @@ func (o *Office) DecidePayment(ctx context.Context, ref string, approve bool) (b
 		if p.Status != backoffice.OrderPending {
 			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order is "+p.Status+", not pending")
 		}
+		if p.Method != backoffice.MethodQR {
+			return problem(http.StatusConflict, backoffice.CodeConflict, "a card order is paid at the kiosk's terminal, not by a wallet")
+		}
 		if approve {
-			_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ? WHERE reference = ?`, backoffice.OrderPaid, ts(now), ref)
+			_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?, provider_ref = ? WHERE reference = ?`, backoffice.OrderPaid, ts(now), "W"+walletTxn(), ref)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE reference = ?`, backoffice.OrderDeclined, ref)
 		}
