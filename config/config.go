@@ -42,6 +42,8 @@ type Config struct {
 	Services ServicesConfig `mapstructure:"services" yaml:"services"`
 	// BackOffice is DSI's back office (config/backoffice.go).
 	BackOffice BackOfficeConfig `mapstructure:"backoffice" yaml:"backoffice"`
+	// Metrics is the Prometheus endpoint (config/metrics.go).
+	Metrics MetricsConfig `mapstructure:"metrics" yaml:"metrics"`
 }
 
 // Default returns the embedded defaults.
@@ -55,6 +57,7 @@ func Default() Config {
 		Printer:    defaultPrinter(),
 		Services:   defaultServices(),
 		BackOffice: defaultBackOffice(),
+		Metrics:    defaultMetrics(),
 	}
 }
 
@@ -303,6 +306,7 @@ func (c Config) validateSections() Problems {
 	ps = append(ps, c.UI.validate()...)
 	ps = append(ps, c.Services.validate()...)
 	ps = append(ps, c.BackOffice.validate()...)
+	ps = append(ps, c.Metrics.validate()...)
 	ps = append(ps, c.Printer.validate(c.Kiosk.Mode)...)
 	// Demo and virtual devices can never be enabled by accident in production.
 	if c.Kiosk.Mode == ModeProduction {

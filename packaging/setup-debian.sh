@@ -34,6 +34,9 @@ DEV_PACKAGES=(
   # a real CUPS scheduler and the cups-pdf queue the printer tests print through
   # (printer/cupstest runs its own cupsd; CI fails, not skips, without them)
   cups printer-driver-cups-pdf
+  # Prometheus server and promtool: packaging/monitoring's test scrapes a running kiosk
+  # with it and checks the alert rules (CI fails, not skips, without them)
+  prometheus
 )
 
 dry_run=0
