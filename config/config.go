@@ -42,6 +42,8 @@ type Config struct {
 	Services ServicesConfig `mapstructure:"services" yaml:"services"`
 	// BackOffice is DSI's back office (config/backoffice.go).
 	BackOffice BackOfficeConfig `mapstructure:"backoffice" yaml:"backoffice"`
+	// Payment is how paid services are paid: wallet QR, card terminal (config/payment.go).
+	Payment PaymentConfig `mapstructure:"payment" yaml:"payment"`
 	// Metrics is the Prometheus endpoint (config/metrics.go).
 	Metrics MetricsConfig `mapstructure:"metrics" yaml:"metrics"`
 }
@@ -57,6 +59,7 @@ func Default() Config {
 		Printer:    defaultPrinter(),
 		Services:   defaultServices(),
 		BackOffice: defaultBackOffice(),
+		Payment:    defaultPayment(),
 		Metrics:    defaultMetrics(),
 	}
 }
@@ -306,6 +309,7 @@ func (c Config) validateSections() Problems {
 	ps = append(ps, c.UI.validate()...)
 	ps = append(ps, c.Services.validate()...)
 	ps = append(ps, c.BackOffice.validate()...)
+	ps = append(ps, c.Payment.validate(c.Kiosk.Mode, c.BackOffice.URL)...)
 	ps = append(ps, c.Metrics.validate()...)
 	ps = append(ps, c.Printer.validate(c.Kiosk.Mode)...)
 	// Demo and virtual devices can never be enabled by accident in production.
