@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -43,8 +44,11 @@ type PCSCConfig struct {
 	ReadTimeout time.Duration
 	// ShortAPDUs never uses extended length (for cards or readers that mishandle it).
 	ShortAPDUs bool
-	// PollInterval is how often Watch re-lists readers and retries a lost pcscd (1 s when zero).
+	// PollInterval is how often Watch re-lists readers, and its first wait before
+	// retrying a lost pcscd (doubling up to 5 s; 1 s when zero).
 	PollInterval time.Duration
+	// Logger gets Watch's reader-lost and reader-back lines (slog.Default when nil).
+	Logger *slog.Logger
 }
 
 // ErrVirtualReader is returned when the only readers are vpcd's virtual ones and
@@ -435,23 +439,34 @@ const pnpReader = `\\?PnP?\Notification`
 // Watch posts card and reader events until ctx ends: CardInserted/CardRemoved per
 // allowed reader (a card already present at start is reported as inserted),
 // ReaderLost when a reader or pcscd goes away and ReaderReturned when it is back;
-// the PC/SC context is re-established after pcscd restarts.
+// the PC/SC context is re-established after pcscd restarts. A kiosk started while
+// pcscd is down, or with no allowed reader, gets ReaderLost (Reader "") at once and
+// ReaderReturned when a reader appears: it is out of service meanwhile, not dead.
+// Only a configuration that can never work (ErrVirtualReader) is an error.
 func (r *PCSCReader) Watch(ctx context.Context) (<-chan kiosk.CardEvent, error) {
 	sc, err := scard.EstablishContext()
-	if err != nil {
-		return nil, mapErr("opening PC/SC", err)
-	}
-	if _, err := r.readers(sc); errors.Is(err, ErrVirtualReader) {
-		sc.Release()
-		return nil, err
+	if err == nil {
+		if _, err := r.readers(sc); errors.Is(err, ErrVirtualReader) {
+			sc.Release()
+			return nil, err
+		}
+	} else {
+		sc = nil // pcscd is not there (yet): the watcher waits for it
 	}
 	ch := make(chan kiosk.CardEvent, 16)
 	go r.watch(ctx, sc, ch)
 	return ch, nil
 }
 
+// maxRetry caps the backoff between attempts to reach a pcscd that is down.
+const maxRetry = 5 * time.Second
+
 func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kiosk.CardEvent) {
 	defer close(ch)
+	log := r.cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
 	emit := func(k kiosk.CardEventKind, reader string) bool {
 		select {
 		case ch <- kiosk.CardEvent{Kind: k, Reader: reader}:
@@ -479,14 +494,33 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 	}()
 
 	present := map[string]bool{} // known readers → card present
-	lost := map[string]bool{}    // readers reported lost, to report their return
+	lost := map[string]bool{}    // readers reported lost, to report their return ("": none at all)
 	last := map[string]scard.StateFlag{}
 	var pnp scard.StateFlag
+	// retry is the backoff while pcscd cannot be reached: PollInterval doubling up
+	// to maxRetry, back to PollInterval once it answers.
+	retry := r.cfg.PollInterval
+	backoff := func() bool {
+		ok := sleep(ctx, retry)
+		retry = min(2*retry, max(maxRetry, r.cfg.PollInterval))
+		return ok
+	}
+	// noReader reports, once, that the kiosk has no reader at all (pcscd down, or
+	// no allowed reader): ReaderLost with no name.
+	noReader := func(why error) bool {
+		if len(lost) > 0 || len(present) > 0 {
+			return true // already reported per reader, or a reader is still there
+		}
+		lost[""] = true
+		log.Warn("card reader unavailable: out of service until it is back", "error", why)
+		return emit(kiosk.ReaderLost, "")
+	}
 	// loseReader reports a reader gone (and its card with it); false when ctx ended.
-	loseReader := func(n string) bool {
+	loseReader := func(n string, why error) bool {
 		if present[n] && !emit(kiosk.CardRemoved, n) {
 			return false
 		}
+		log.Warn("card reader lost", "reader", n, "error", why)
 		if !emit(kiosk.ReaderLost, n) {
 			return false
 		}
@@ -497,23 +531,26 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 	}
 	// dropContext loses every reader and releases a stale PC/SC context so the next
 	// round re-establishes it; false when ctx ended.
-	dropContext := func() bool {
+	dropContext := func(why error) bool {
 		for n := range present {
-			if !loseReader(n) {
+			if !loseReader(n, why) {
 				return false
 			}
+		}
+		if !noReader(why) {
+			return false
 		}
 		scMu.Lock()
 		sc.Release()
 		sc = nil
 		scMu.Unlock()
-		return sleep(ctx, r.cfg.PollInterval)
+		return backoff()
 	}
 	for ctx.Err() == nil {
 		if sc == nil {
 			nsc, err := scard.EstablishContext()
 			if err != nil {
-				if !sleep(ctx, r.cfg.PollInterval) {
+				if !noReader(mapErr("opening PC/SC", err)) || !backoff() {
 					return
 				}
 				continue
@@ -526,22 +563,28 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 		names, err := r.readers(sc)
 		if err != nil && !errors.Is(err, ErrVirtualReader) {
 			// pcscd gone: every reader is lost until the context comes back.
-			if !dropContext() {
+			if !dropContext(err) {
 				return
 			}
 			continue
 		}
+		retry = r.cfg.PollInterval
 		// Readers that went away.
 		for n := range present {
-			if !slices.Contains(names, n) && !loseReader(n) {
+			if !slices.Contains(names, n) && !loseReader(n, errors.New("no longer listed by pcscd")) {
 				return
 			}
+		}
+		if len(names) == 0 && !noReader(errors.New("no allowed card reader")) {
+			return
 		}
 		states := make([]scard.ReaderState, 0, len(names)+1)
 		for _, n := range names {
 			if _, known := present[n]; !known {
-				if lost[n] {
+				if lost[n] || lost[""] {
 					delete(lost, n)
+					delete(lost, "")
+					log.Info("card reader back", "reader", n)
 					if !emit(kiosk.ReaderReturned, n) {
 						return
 					}
@@ -562,7 +605,7 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 			continue // a reader vanished between listing and waiting: list again
 		default:
 			// pcscd stopped or the context went stale: re-establish it.
-			if !dropContext() {
+			if !dropContext(mapErr("waiting for card events", err)) {
 				return
 			}
 			continue

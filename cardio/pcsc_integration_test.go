@@ -454,8 +454,12 @@ func TestKioskFollowsPcscd(t *testing.T) {
 		}
 	})
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- m.Run(ctx) }()
+	done := make(chan struct{})
+	var runErr error
+	go func() {
+		runErr = m.Run(ctx)
+		close(done)
+	}()
 	defer func() {
 		cancel()
 		<-done
@@ -468,8 +472,8 @@ func TestKioskFollowsPcscd(t *testing.T) {
 		for cur.State != want {
 			select {
 			case cur = <-snaps:
-			case err := <-done:
-				t.Fatalf("the kiosk stopped (%v) in %s, waiting for %s", err, cur.State, want)
+			case <-done:
+				t.Fatalf("the kiosk stopped (%v) in %s, waiting for %s", runErr, cur.State, want)
 			case <-timeout:
 				t.Fatalf("still %s after %v, want %s", cur.State, within, want)
 			}
@@ -487,23 +491,29 @@ func TestKioskFollowsPcscd(t *testing.T) {
 	if s := m.Snapshot(); s.State != kiosk.StateOutOfService {
 		t.Fatalf("without pcscd the kiosk went to %s", s.State)
 	}
+	t0 := time.Now()
 	if err := env.StartPcscd(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("pcscd started: attract after %v", waitState(kiosk.StateAttract, back).Round(time.Millisecond))
+	waitState(kiosk.StateAttract, back)
+	t.Logf("pcscd started: attract %v later", time.Since(t0).Round(time.Millisecond))
 
 	// pcscd crashes and comes back while the kiosk runs (issue 8.4).
+	t0 = time.Now()
 	if err := env.KillPcscd(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("pcscd killed: out of service after %v", waitState(kiosk.StateOutOfService, 5*time.Second).Round(time.Millisecond))
+	waitState(kiosk.StateOutOfService, 5*time.Second)
+	t.Logf("pcscd killed: out of service %v later", time.Since(t0).Round(time.Millisecond))
 	if cur.Message != kiosk.ReasonReaderLost {
 		t.Errorf("out of service for %q, want %q", cur.Message, kiosk.ReasonReaderLost)
 	}
+	t0 = time.Now()
 	if err := env.StartPcscd(); err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("pcscd restarted: attract after %v", waitState(kiosk.StateAttract, back).Round(time.Millisecond))
+	waitState(kiosk.StateAttract, back)
+	t.Logf("pcscd restarted: attract %v later", time.Since(t0).Round(time.Millisecond))
 
 	// And the reader works: a card inserted now is read.
 	if err := env.Insert(); err != nil {
