@@ -29,6 +29,10 @@ type Profile struct {
 	DocumentNumber string `yaml:"document_number"`
 	BirthDate      string `yaml:"birth_date"`
 	Nationality    string `yaml:"nationality"`
+	// Residency is what the card states (DG12); the scenario of its card number must
+	// say the same, or the kiosk would read one status and the back office hold
+	// another (TestBuild checks every shipped profile).
+	Residency string `yaml:"residency"`
 }
 
 // LoadProfiles reads every profile matching the globs, sorted by file name.

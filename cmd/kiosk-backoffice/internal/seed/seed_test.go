@@ -90,6 +90,12 @@ func TestBuild(t *testing.T) {
 			t.Errorf("card %s: %+v (found %v)", tc.card, r, ok)
 		}
 	}
+	// The back office holds the residency the card states.
+	for _, p := range ps {
+		if r := by[h.Hash(p.DocumentNumber)]; string(r.Residency) != p.Residency {
+			t.Errorf("%s (card %s): back office %q, card %q", p.File, p.DocumentNumber, r.Residency, p.Residency)
+		}
+	}
 	if _, err := LoadProfiles([]string{filepath.Join(t.TempDir(), "*.yaml")}); err == nil {
 		t.Error("no profiles matched and no error")
 	}
