@@ -45,6 +45,10 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 		return u.summary(s)
 	case kiosk.StatePayment:
 		return u.payment(s)
+	case kiosk.StateStaffPIN:
+		return u.staffPIN(s)
+	case kiosk.StateStaff:
+		return u.staffHome(s)
 	case kiosk.StateSubmitting:
 		return u.busyScreen(s)
 	case kiosk.StateDone:
@@ -479,7 +483,7 @@ func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject 
 
 // rerender draws the current snapshot again after a presentation-only change.
 func (u *UI) rerender() {
-	u.haveShown = false
+	u.force = true
 	u.Render(u.flow.Snapshot())
 }
 

@@ -52,7 +52,9 @@ type UI struct {
 	password map[string][]byte
 
 	facePics *facePictures // the face screen's preview and oval, reused (facepictures.go)
-	do       func(func())  // runs drawing on Fyne's goroutine; nil: fyne.Do (tests stall it)
+	// gestureTaps are the recent taps on the title (the hidden staff gesture, staff.go).
+	gestureTaps []time.Time
+	do          func(func()) // runs drawing on Fyne's goroutine; nil: fyne.Do (tests stall it)
 }
 
 // New makes the UI; call Start to follow the flow.
@@ -209,7 +211,7 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 		cb.Icon = iconContr.in(fg())
 		items = append(items, touch(lb), touch(cb))
 	}
-	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), title)
+	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), u.withStaffGesture(s, title))
 	return container.NewVBox(container.NewPadded(bar), widget.NewSeparator())
 }
 

@@ -48,7 +48,9 @@ type CardHolder struct {
 	// Residency is what the card states (permanent or non-permanent resident card);
 	// empty when the card does not say, which no service accepts.
 	Residency Residency `json:"residency"`
-	Photo     FacePhoto `json:"photo"`
+	// StaffID is set on a DSI staff card (not a resident's): it opens staff mode.
+	StaffID string    `json:"staff_id,omitempty"`
+	Photo   FacePhoto `json:"photo"`
 }
 
 // CardRead is the outcome of reading a card: the data and whether it is genuine.

@@ -25,6 +25,8 @@ const (
 	StateTakeCard     State = "take_card"      // "please take your card"
 	StateOutOfService State = "out_of_service" // reader gone or maintenance
 	StateCounter      State = "counter"        // "please go to the counter" with a reason
+	StateStaffPIN     State = "staff_pin"      // staff mode: the staff PIN (staff card or hidden gesture)
+	StateStaff        State = "staff"          // staff mode: health, counts, audit, maintenance, face, export, restart
 )
 
 // States lists every state, in path order, for tests and for the UI's screen registry.
@@ -32,6 +34,7 @@ var States = []State{
 	StateAttract, StateInsertCard, StateReading, StateCardProblem, StateFace,
 	StateFaceResult, StatePIN, StateServiceMenu, StateServiceForm, StateSummary,
 	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
+	StateStaffPIN, StateStaff,
 }
 
 // Language is a screen language. The UI loads its translation file by this code.
@@ -97,6 +100,14 @@ const (
 	EvAnotherService  EventKind = "another_service"   // from Done: back to the menu
 	EvChoosePayment   EventKind = "choose_payment"    // Event.Value: a PaymentMethod
 	EvCancelPayment   EventKind = "cancel_payment"    // "cancel payment": back to the summary
+	EvStaffGesture    EventKind = "staff_gesture"     // the hidden staff gesture on the attract or out-of-service screen
+	EvStaffPage       EventKind = "staff_page"        // Event.Value: a StaffPage*
+	EvStaffAction     EventKind = "staff_action"      // Event.Value: a StaffAct*
+	EvStaffInput      EventKind = "staff_input"       // Event.Field ("match", "detect"), Event.Value (whole new value)
+	EvStaffExit       EventKind = "staff_exit"        // leave staff mode
+	EvStaffPINResult  EventKind = "staff_pin_result"  // Event.Value staff id, Event.Err
+	EvStaffData       EventKind = "staff_data"        // Event.Value page, Event.Staff
+	EvStaffDone       EventKind = "staff_done"        // Event.Reason result, Event.Value detail
 	EvTick            EventKind = "tick"              // the screen timer; the machine's own ticker posts it
 	EvTimeout         EventKind = "timeout"           // posted by the machine when a screen timed out twice
 	EvMaintenanceOn   EventKind = "maintenance_on"    // staff put the kiosk out of service
@@ -140,6 +151,7 @@ type Event struct {
 	ServiceViews []ServiceView
 	Reference    string
 	Payment      PaymentOrder
+	Staff        *StaffView
 	Err          error
 
 	// gen is the session generation an asynchronous result belongs to. Results of a
@@ -168,6 +180,8 @@ type FaceView struct {
 	Matched bool
 	// AttemptsLeft is how many face attempts remain after this one.
 	AttemptsLeft int
+	// Failure says why a failed attempt failed (FaceFailure): "" when matched.
+	Failure MsgKey
 }
 
 // ServiceView is one service on the menu.
@@ -264,6 +278,9 @@ type Snapshot struct {
 	Summary  *SummaryView
 
 	Payment *PaymentView // the payment screen
+
+	StaffPIN *StaffPINView // the staff PIN screen
+	Staff    *StaffView    // the staff screens
 
 	Reference string   // the receipt reference on the done screen
 	Receipt   *Receipt // what the done screen shows besides the reference (as printed)

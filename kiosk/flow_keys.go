@@ -48,6 +48,15 @@ func AllMsgKeys() []MsgKey {
 		ReasonPINUnavailable, ReasonSubmitFailed, ReasonReaderLost, ReasonMaintenance, ReasonFaceUnavailable,
 		FormRequired, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch, FormChoiceInvalid)
 	add(EligibilityReasons...)
+	add(MsgEndedNothingSubmitted, MsgEndedSubmitted, MsgTimedOutNothingSubmitted, MsgTimedOutSubmitted)
+	add(FaceFailures...)
+	add(MsgStaffPINWrong, MsgStaffLocked, MsgStaffSaved, MsgStaffExported, MsgStaffFailed, MsgStaffInvalid, MsgStaffRestarting)
+	for _, n := range StaffHealthNames {
+		add(MsgKey("staff.health." + n))
+	}
+	for _, n := range StaffCountNames {
+		add(MsgKey("staff.count." + n))
+	}
 	add(MsgPaymentDeclined, MsgPaymentExpired, MsgPaymentCancelled, MsgPaymentUnavailable, ReasonPaymentUnavailable,
 		ReasonPaidRefunded, ReasonPaidRefundPending)
 	for _, r := range Transitions {

@@ -24,6 +24,11 @@ const (
 	GuardPaid             Guard = "paid"              // Event.Payment is paid
 	GuardPaymentOpen      Guard = "payment_open"      // an order is open (not final): cancelling must ask the payment side
 	GuardPaymentWithdrawn Guard = "payment_withdrawn" // Event.Payment ended unpaid after the resident asked to cancel
+	GuardStaffCard        Guard = "staff_card"        // Event.Read is a staff card and staff mode exists here
+	GuardStaffAvailable   Guard = "staff_available"   // this kiosk has staff mode
+	GuardStaffAccepted    Guard = "staff_accepted"    // Event: the staff PIN was right
+	GuardStaffByCard      Guard = "staff_by_card"     // staff mode was opened with a staff card (it must be taken out)
+	GuardMaintenance      Guard = "maintenance"       // staff switched maintenance on
 )
 
 // Action names one effect of a transition. Entry actions of the target state (see
@@ -66,11 +71,19 @@ const (
 	ActPaymentUpdate  Action = "payment_update"  // Event.Payment: show it; unpaid and final: release the held application
 	ActPaymentError   Action = "payment_error"   //
 	ActCancelPayment  Action = "cancel_payment"  // ask the payment side to cancel the open order
-	ActSubmit         Action = "submit"          // save, queue for the back office, print
-	ActSubmitted      Action = "submitted"       //
-	ActSubmitFailed   Action = "submit_failed"   //
-	ActMaintenance    Action = "maintenance"     // remember maintenance on/off (Event.Kind)
-	ActReader         Action = "reader"          // remember reader lost/returned (Event.Kind)
+	ActStaffEnter     Action = "staff_enter"     // staff PIN screen (by card or gesture), audited
+	ActStaffPINSubmit Action = "staff_pin_submit"
+	ActStaffPINResult Action = "staff_pin_result" // in, or a wrong try towards the lock
+	ActStaffPage      Action = "staff_page"
+	ActStaffAction    Action = "staff_action"
+	ActStaffInput     Action = "staff_input"
+	ActStaffData      Action = "staff_data"
+	ActStaffDone      Action = "staff_done"
+	ActSubmit         Action = "submit"        // save, queue for the back office, print
+	ActSubmitted      Action = "submitted"     //
+	ActSubmitFailed   Action = "submit_failed" //
+	ActMaintenance    Action = "maintenance"   // remember maintenance on/off (Event.Kind)
+	ActReader         Action = "reader"        // remember reader lost/returned (Event.Kind)
 )
 
 // Rule is one row of the transition table. To == "" keeps the state (no entry actions,
@@ -122,6 +135,22 @@ var timeoutToTakeCard = []State{
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
+// staffLeaves are the ways out of the staff screens for each of kinds.
+func staffLeaves(kinds ...EventKind) []Rule {
+	var out []Rule
+	for _, s := range []State{StateStaffPIN, StateStaff} {
+		for _, k := range kinds {
+			if k != EvCardRemoved {
+				out = append(out, Rule{From: s, On: k, If: GuardStaffByCard, To: StateTakeCard})
+			}
+			out = append(out,
+				Rule{From: s, On: k, If: GuardInService, To: StateAttract},
+				Rule{From: s, On: k, To: StateOutOfService, Message: ReasonMaintenance})
+		}
+	}
+	return out
+}
+
 func each(states []State, r Rule) []Rule {
 	out := make([]Rule, len(states))
 	for i, s := range states {
@@ -149,6 +178,7 @@ var Transitions = rules(
 		{From: StateInsertCard, On: EvTimeout, To: StateAttract},
 
 		{From: StateReading, On: EvReadProgress, Do: []Action{ActReadProgress}},
+		{From: StateReading, On: EvReadOK, If: GuardStaffCard, To: StateStaffPIN, Do: []Action{ActStaffEnter}},
 		{From: StateReading, On: EvReadOK, To: StateFace, Do: []Action{ActAcceptRead}},
 		{From: StateReading, On: EvReadFailed, To: StateCardProblem, Do: []Action{ActSetReason}},
 		{From: StateCardProblem, On: EvContinue, To: StateTakeCard},
@@ -203,6 +233,32 @@ var Transitions = rules(
 		{From: StateDone, On: EvAnotherService, To: StateServiceMenu},
 
 		{From: StateCounter, On: EvContinue, To: StateTakeCard},
+
+		// Staff mode. The hidden gesture works where no resident is being served.
+		{From: StateAttract, On: EvStaffGesture, If: GuardStaffAvailable, To: StateStaffPIN, Do: []Action{ActStaffEnter}},
+		{From: StateOutOfService, On: EvStaffGesture, If: GuardStaffAvailable, To: StateStaffPIN, Do: []Action{ActStaffEnter}},
+		{From: StateStaffPIN, On: EvPINDigit, Do: []Action{ActPINDigit}},
+		{From: StateStaffPIN, On: EvPINBackspace, Do: []Action{ActPINBackspace}},
+		{From: StateStaffPIN, On: EvPINSubmit, Do: []Action{ActStaffPINSubmit}},
+		{From: StateStaffPIN, On: EvStaffPINResult, If: GuardStaffAccepted, To: StateStaff, Do: []Action{ActStaffPINResult}},
+		{From: StateStaffPIN, On: EvStaffPINResult, Do: []Action{ActStaffPINResult}},
+		{From: StateStaff, On: EvStaffPage, Do: []Action{ActStaffPage}},
+		{From: StateStaff, On: EvStaffAction, Do: []Action{ActStaffAction}},
+		{From: StateStaff, On: EvStaffInput, Do: []Action{ActStaffInput}},
+		{From: StateStaff, On: EvStaffData, Do: []Action{ActStaffData}},
+		{From: StateStaff, On: EvStaffDone, Do: []Action{ActStaffDone}},
+		// Staff switch maintenance themselves: remember it, stay.
+		{From: StateStaff, On: EvMaintenanceOn, Do: []Action{ActMaintenance}},
+		{From: StateStaff, On: EvMaintenanceOff, Do: []Action{ActMaintenance}},
+		{From: StateStaffPIN, On: EvMaintenanceOn, Do: []Action{ActMaintenance}},
+		{From: StateStaffPIN, On: EvMaintenanceOff, Do: []Action{ActMaintenance}},
+		// Leaving staff mode (audited on the way out, see Machine.enterState): a staff
+		// card must be taken out; a kiosk left in maintenance stays out of service.
+		{From: StateTakeCard, On: EvCardRemoved, If: GuardMaintenance, To: StateOutOfService, Message: ReasonMaintenance},
+	},
+	staffLeaves(EvStaffExit, EvTimeout, EvCancel, EvCardRemoved),
+	[]Rule{
+
 		// The card stays in the reader until the resident takes it: keep asking.
 		{From: StateTakeCard, On: EvTimeout, To: StateTakeCard},
 
@@ -246,6 +302,9 @@ var OnEnter = map[State][]Action{
 	StateCounter:      {ActWipe},
 }
 
+// isStaffState: the staff screens (their timer is StaffIdle).
+func isStaffState(s State) bool { return s == StateStaffPIN || s == StateStaff }
+
 // Timed reports whether a state has a screen timer. Busy screens (reading, submitting)
 // wait for their device with its own time limit; the attract and out-of-service
 // screens wait forever.
@@ -264,6 +323,7 @@ var activity = map[EventKind]bool{
 	EvMoreTime: true, EvContinue: true, EvBack: true, EvPINDigit: true, EvPINBackspace: true,
 	EvPINSubmit: true, EvChooseService: true, EvFormInput: true, EvConfirm: true,
 	EvAnotherService: true, EvChoosePayment: true, EvCancelPayment: true,
+	EvStaffPage: true, EvStaffAction: true, EvStaffInput: true,
 }
 
 // GuardFunc answers a guard for the machine's current session and event.

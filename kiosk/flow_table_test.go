@@ -131,7 +131,8 @@ func TestTransitionTableShape(t *testing.T) {
 		if !ok || r.To != StateOutOfService {
 			t.Errorf("%s: reader lost does not go out of service", s)
 		}
-		r, ok = Match(Transitions, s, EvCardRemoved, guards())
+		// In service (reader present, no maintenance), as a resident finds the kiosk.
+		r, ok = Match(Transitions, s, EvCardRemoved, guards(GuardInService))
 		switch s {
 		case StateAttract, StateInsertCard, StateOutOfService:
 			if ok {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -102,6 +103,8 @@ type Deps struct {
 	Subjects   SubjectHasher
 	Sealer     SecretSealer // seals passwords to the back office: never stored in clear
 	Payments   Payments     // nil: this kiosk takes no money (paid services are not offered)
+	Staff      StaffDesk    // nil: no staff mode on this kiosk
+	StaffAuth  StaffAuth    // nil: staff enter with a staff card only
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
@@ -158,6 +161,8 @@ type Machine struct {
 	receipt     *Receipt
 	pay         *PaymentView
 	held        *heldApplication // saved awaiting payment; settled when the session ends
+	staff       staffState       // survives the resident's wipe: the lock must
+	endNotice   MsgKey           // the take-card screen's word on what was submitted (EndNotice)
 }
 
 var _ Flow = (*Machine)(nil)
@@ -405,6 +410,9 @@ func (m *Machine) handle(ev Event) {
 func (m *Machine) enterState(now time.Time, s State, msg MsgKey, ev Event, actions ...Action) {
 	m.cancelOps()
 	prev := m.state
+	if isStaffState(prev) && !isStaffState(s) {
+		m.staffExit(now, ev) // every way out of staff mode is audited with who and why
+	}
 	m.state = s
 	m.message, m.notice, m.busy = msg, "", false
 	for _, a := range actions {
@@ -444,6 +452,16 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 	case GuardPaymentWithdrawn:
 		return m.held != nil && ev.Payment.Reference == m.held.app.Reference && m.pay != nil && m.pay.Cancelling &&
 			ev.Payment.Status.Final() && ev.Payment.Status != PayPaid
+	case GuardStaffCard:
+		return m.deps.Staff != nil && ev.Read != nil && ev.Read.Holder.StaffID != ""
+	case GuardStaffAvailable:
+		return m.deps.Staff != nil
+	case GuardStaffAccepted:
+		return ev.Err == nil && ev.Value != ""
+	case GuardStaffByCard:
+		return m.staff.byCard != ""
+	case GuardMaintenance:
+		return m.maintenance
 	case GuardInService:
 		reader := m.readerOK || ev.Kind == EvReaderReturned
 		maint := m.maintenance && ev.Kind != EvMaintenanceOff
@@ -461,6 +479,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.wipe()
 	case ActResetPrefs:
 		m.lang, m.large, m.hc = m.cfg.DefaultLanguage, false, false
+		m.endNotice = ""
 	case ActSetLanguage:
 		if ev.Language.Valid() {
 			m.lang = ev.Language
@@ -472,6 +491,9 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActMoreTime:
 		m.resetTimer(now)
 	case ActAuditEnd:
+		// Every early end runs this: it is also where the take-card screen learns
+		// whether anything was submitted (the wipe on entering it forgets m.pending).
+		m.endNotice = EndNotice(ev.Kind, len(m.pending))
 		if prev != StateAttract && prev != StateInsertCard && prev != StateOutOfService {
 			actor := "system"
 			if ev.Kind == EvCancel {
@@ -514,6 +536,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.face.Frame, m.face.Guidance, m.face.Challenge, m.face.ChallengeRemaining = nil, "", "", 0
 		m.face.Matched = d.Live && d.Match
 		m.face.AttemptsLeft = m.cfg.FaceAttempts - m.faceAttempt
+		m.face.Failure = FaceFailure(d)
 		if m.face.Matched {
 			m.verifiedBy = "face"
 		}
@@ -597,6 +620,24 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 			m.message = ev.Reason // what happens to the resident's money
 		}
 		m.audit(now, "system", "application.submit", "failed error="+errText(ev.Err))
+	case ActStaffEnter:
+		m.staffEnter(now, ev)
+	case ActStaffPINSubmit:
+		m.staffPINSubmit(now)
+	case ActStaffPINResult:
+		m.staffPINResult(now, ev)
+	case ActStaffPage:
+		if ev.Value == StaffPageHealth || ev.Value == StaffPageAudit || ev.Value == StaffPageFace {
+			m.staffLoad(ev.Value)
+		}
+	case ActStaffAction:
+		m.staffAction(now, ev)
+	case ActStaffInput:
+		m.staffInput(ev)
+	case ActStaffData:
+		m.staffData(ev)
+	case ActStaffDone:
+		m.staffDone(ev)
 	case ActPaymentEnter:
 		m.paymentEnter(now)
 	case ActStartPayment:
@@ -645,7 +686,10 @@ func (m *Machine) wipe() {
 func (m *Machine) resetTimer(now time.Time) {
 	m.asked = false
 	m.deadline = time.Time{}
-	if Timed(m.state) {
+	switch {
+	case isStaffState(m.state):
+		m.deadline = now.Add(StaffIdle)
+	case Timed(m.state):
 		m.deadline = now.Add(m.cfg.ScreenTimeout)
 	}
 }
@@ -1058,6 +1102,9 @@ func (m *Machine) build(now time.Time) Snapshot {
 		s.AskMoreTime = m.asked
 		s.Countdown = max(m.deadline.Sub(now), 0)
 	}
+	if m.state == StateTakeCard && m.endNotice != "" {
+		s.Message = m.endNotice
+	}
 	switch m.state {
 	case StateReading:
 		s.ProgressStep = m.progress.Step
@@ -1091,6 +1138,19 @@ func (m *Machine) build(now time.Time) Snapshot {
 			sv.Lines = append([]SummaryLine(nil), sv.Lines...)
 			s.Summary = &sv
 		}
+	case StateStaffPIN:
+		s.PINLength, s.PINDigits = len(m.pin), m.cfg.PIN.Length
+		s.StaffPIN = &StaffPINView{Length: len(m.pin), TriesLeft: StaffMaxTries - m.staff.wrong, ByCard: m.staff.byCard != ""}
+		if m.staffLocked(now) {
+			s.StaffPIN.LockedUntil = m.staff.lockedUntil
+		}
+	case StateStaff:
+		v := m.staff.view
+		v.Overview.Health = append([]HealthItem(nil), v.Overview.Health...)
+		v.Overview.Counts = append([]Count(nil), v.Overview.Counts...)
+		v.Audit = append([]AuditEvent(nil), v.Audit...)
+		v.Draft = maps.Clone(v.Draft)
+		s.Staff = &v
 	case StatePayment:
 		s.Service = m.service
 		if m.pay != nil {

@@ -136,6 +136,19 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 			s.Receipt = &kiosk.Receipt{Reference: s.Reference, Service: kiosk.ServicePassport, Fee: kiosk.DefaultFees[kiosk.ServicePassport],
 				Paid: true, Method: kiosk.PaymentQR, PaymentRef: "TX-1", VerifyURL: "https://www.dsi.gov.mo/verify/260514-7KQ2M4PT-X"}
 		}),
+		kiosk.StateStaffPIN: with(kiosk.StateStaffPIN, func(s *kiosk.Snapshot) {
+			s.PINLength, s.PINDigits, s.Notice = 2, kiosk.DefaultPINPolicy.Length, kiosk.MsgStaffPINWrong
+			s.StaffPIN = &kiosk.StaffPINView{Length: 2, TriesLeft: 3}
+		}),
+		kiosk.StateStaff: with(kiosk.StateStaff, func(s *kiosk.Snapshot) {
+			s.Staff = &kiosk.StaffView{ID: "S1234", Page: kiosk.StaffPageHealth, Result: kiosk.MsgStaffSaved,
+				Overview: kiosk.StaffOverview{
+					Health: []kiosk.HealthItem{{Name: "card_reader", OK: true, Detail: "ACS ACR39U"}, {Name: "camera", OK: true, Detail: "29.8 fps"},
+						{Name: "printer", OK: false, Detail: "media-empty"}, {Name: "outbox", OK: true, Detail: "0 waiting"}},
+					Counts: []kiosk.Count{{Name: "sessions", Value: 41}, {Name: "completed", Value: 35}, {Name: "face_failures", Value: 3}, {Name: "pin_failures", Value: 1}},
+					Face:   kiosk.FaceThresholds{Match: 0.40, Detect: 0.60},
+				}}
+		}),
 		kiosk.StateTakeCard:     with(kiosk.StateTakeCard, nil),
 		kiosk.StateOutOfService: with(kiosk.StateOutOfService, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Message = false, 0, kiosk.ReasonReaderLost }),
 		kiosk.StateCounter:      with(kiosk.StateCounter, func(s *kiosk.Snapshot) { s.Message, s.AskMoreTime = kiosk.ReasonPINBlocked, true }),

@@ -45,6 +45,7 @@ type Harness struct {
 	BackOffice *BackOffice
 	Printer    *Printer
 	Payments   *Payments
+	Staff      *StaffDesk
 	// StorePort, if set before Start, replaces the fake Store (a real database).
 	StorePort kiosk.Store
 	// SealKey is the back office's private key that the machine seals passwords to.
@@ -60,6 +61,9 @@ type Harness struct {
 	cancel context.CancelFunc
 	done   chan error
 }
+
+// DefaultStaffID and DefaultStaffPIN are the fake staff member behind the gesture.
+const DefaultStaffID, DefaultStaffPIN = "S1234", "975310"
 
 // DefaultPIN is the fake card's PIN: 6 digits, as kiosk.DefaultPINPolicy and the BIR.
 const DefaultPIN = "246813"
@@ -80,6 +84,7 @@ func NewHarness(t testing.TB) *Harness {
 		BackOffice: NewBackOffice(),
 		Printer:    &Printer{},
 		Payments:   NewPayments(),
+		Staff:      NewStaffDesk(),
 		Config: kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second, TickEvery: -1,
 			PaymentPoll: 5 * time.Millisecond},
 		wake: make(chan struct{}, 1),
@@ -98,9 +103,14 @@ func (h *Harness) Start() *Harness {
 	}
 	sealer, priv := NewSealer(h.T)
 	h.SealKey = priv
+	var staff kiosk.StaffDesk
+	if h.Staff != nil {
+		staff = h.Staff
+	}
 	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
 		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
 		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments,
+		Staff: staff, StaffAuth: StaffPIN{ID: DefaultStaffID, PIN: DefaultStaffPIN},
 		OnError: func(err error) {
 			h.mu.Lock()
 			h.errs = append(h.errs, err)
