@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -52,8 +53,8 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 	if frame.Type() != gocv.MatTypeCV8UC3 {
 		return Analysis{}, fmt.Errorf("%w: analysis needs 8-bit BGR", ErrBadFrame)
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	a := Analysis{Width: frame.Cols(), Height: frame.Rows()}
 	faces, err := e.detect(frame, e.opts.DetectConfidence)
 	if err != nil {
@@ -77,34 +78,64 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 		}
 	}
 	o := &Observation{Face: faces[main], EyesOpen: -1, Passive: -1}
-	if o.Landmarks, err = e.landmarks(frame, o.Face); err != nil {
-		return a, fmt.Errorf("landmarks: %w", err)
+	// Pose and passive liveness need only the face box: they run on their own
+	// goroutine, beside landmarks, eyes and the quality measures (each network has its
+	// own lock; with one OpenCV thread per call this uses the second core on purpose).
+	var side sync.WaitGroup
+	var pose Pose
+	var poseErr, passErr error
+	if ao.Pose || ao.Passive {
+		side.Add(1)
+		go func() {
+			defer side.Done()
+			if ao.Pose {
+				if pose, poseErr = e.pose(frame, o.Face); poseErr != nil {
+					return
+				}
+			}
+			if ao.Passive {
+				o.Passive, passErr = e.passiveLiveness(frame, o.Face)
+			}
+		}()
 	}
-	l, r := o.Landmarks.EyeAspectRatio()
-	o.EAR = (l + r) / 2
+	err = e.analyzeLandmarks(frame, o, ao)
+	side.Wait()
+	switch {
+	case err != nil:
+		return a, err
+	case poseErr != nil:
+		return a, fmt.Errorf("head pose: %w", poseErr)
+	case passErr != nil:
+		return a, fmt.Errorf("passive liveness: %w", passErr)
+	}
 	if ao.Pose {
-		if o.Pose, err = e.pose(frame, o.Face); err != nil {
-			return a, fmt.Errorf("head pose: %w", err)
-		}
+		o.Pose = pose
 	} else {
 		o.Pose = Pose{Yaw: o.Landmarks.geometricYaw()}
 	}
+	a.Main = o
+	return a, nil
+}
+
+// analyzeLandmarks fills the landmarks, eye ratio, eye state and quality measures of
+// o (not the pose or passive score). Caller holds e.mu for reading.
+func (e *Engine) analyzeLandmarks(frame gocv.Mat, o *Observation, ao AnalyzeOptions) error {
+	var err error
+	if o.Landmarks, err = e.landmarks(frame, o.Face); err != nil {
+		return fmt.Errorf("landmarks: %w", err)
+	}
+	l, r := o.Landmarks.EyeAspectRatio()
+	o.EAR = (l + r) / 2
 	if ao.Eyes {
 		l, r, err := e.eyesOpen(frame, &o.Landmarks)
 		if err == nil {
 			o.EyesOpen = (l + r) / 2
 		} else if err != ErrNoFace {
-			return a, fmt.Errorf("eye state: %w", err)
-		}
-	}
-	if ao.Passive {
-		if o.Passive, err = e.passiveLiveness(frame, o.Face); err != nil {
-			return a, fmt.Errorf("passive liveness: %w", err)
+			return fmt.Errorf("eye state: %w", err)
 		}
 	}
 	o.Sharpness, o.Brightness = faceSharpness(frame, o.Face.Box)
-	a.Main = o
-	return a, nil
+	return nil
 }
 
 // faceSharpness measures blur and exposure on the face region, scaled to a fixed

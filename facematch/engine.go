@@ -25,23 +25,50 @@ const (
 	poseBins         = 66
 )
 
+// engineThreads is OpenCV's thread count for every engine: one per call, the second
+// core is used by running independent models in parallel (see Engine).
+const engineThreads = 1
+
 // Engine owns the six loaded networks. OpenCV's dnn.Net is not safe for concurrent
-// use, so every call takes the engine's lock; the pipeline is sequential anyway.
+// use, so each network has its own lock (netLocks), taken for the forward pass; the
+// engine's read lock is held by every call and its write lock by Close. Independent
+// networks therefore run in parallel (Analyze runs pose and passive liveness beside
+// landmarks and eyes), and one OpenCV thread per call is enough (SetOpenCVThreads).
 type Engine struct {
-	mu     sync.Mutex
-	nets   map[string]gocv.Net
-	opts   Options
-	closed bool
+	mu       sync.RWMutex
+	nets     map[string]gocv.Net
+	netLocks map[string]*sync.Mutex
+	opts     Options
+	closed   bool
 }
 
 // NewEngine verifies and loads every model in dir (see CheckModels). A missing or
 // altered model is a *ModelError naming the file and the fix.
 func NewEngine(dir string, opts Options) (*Engine, error) {
+	return newEngine(dir, opts, nil)
+}
+
+// NewMatchEngine loads only what matching photos needs (detector, landmarks,
+// embedding), for `kiosk face compare` and the evaluation: the other three models
+// cost about 57 ms to load and test-run for nothing. Liveness calls on it fail with
+// ErrModelMissing.
+func NewMatchEngine(dir string, opts Options) (*Engine, error) {
+	return newEngine(dir, opts, []string{ModelDetect, ModelLandmark, ModelFeature})
+}
+
+func newEngine(dir string, opts Options, only []string) (*Engine, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
-	e := &Engine{nets: map[string]gocv.Net{}, opts: opts}
+	SetOpenCVThreads(engineThreads)
+	e := &Engine{nets: map[string]gocv.Net{}, netLocks: map[string]*sync.Mutex{}, opts: opts}
 	for _, spec := range modelSpecs {
+		e.netLocks[spec.File] = &sync.Mutex{}
+	}
+	for _, spec := range modelSpecs {
+		if only != nil && !slices.Contains(only, spec.File) {
+			continue
+		}
 		path := dir + "/" + spec.File
 		data, err := readVerified(path, spec)
 		if err == nil {
@@ -74,11 +101,19 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-func (e *Engine) net(name string) (gocv.Net, error) {
+// net returns a network locked for the caller, who must call unlock. The caller
+// holds e.mu for reading.
+func (e *Engine) net(name string) (net gocv.Net, unlock func(), err error) {
 	if e.closed {
-		return gocv.Net{}, ErrClosed
+		return gocv.Net{}, nil, ErrClosed
 	}
-	return e.nets[name], nil
+	n, ok := e.nets[name]
+	if !ok {
+		return gocv.Net{}, nil, &ModelError{Model: name, Detail: "not loaded by this engine (NewMatchEngine)", Err: ErrModelMissing}
+	}
+	l := e.netLocks[name]
+	l.Lock()
+	return n, l.Unlock, nil
 }
 
 // Face is one detected face.
@@ -92,12 +127,13 @@ type Face struct {
 // 320×240 without keeping its aspect, pixels are (v-127)/128 in the BGR order the JS
 // ends up feeding (cv.imread gives RGBA, then BGR2RGB swaps it to BGR), and the model's
 // boxes come out already decoded as corners in 0..1 (the JS computes decodeBBox but
-// uses the raw output). Caller holds e.mu.
+// uses the raw output). Caller holds e.mu for reading.
 func (e *Engine) detect(frame gocv.Mat, minScore float64) ([]Face, error) {
-	net, err := e.net(ModelDetect)
+	net, unlock, err := e.net(ModelDetect)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	blob := gocv.BlobFromImage(frame, 1.0/128, image.Pt(detectW, detectH), gocv.NewScalar(127, 127, 127, 0), false, false)
 	defer blob.Close()
 	net.SetInput(blob, "")
@@ -164,13 +200,14 @@ func (e *Engine) detect(frame gocv.Mat, minScore float64) ([]Face, error) {
 const nmsIoU = 0.4
 
 // landmarks runs fr_landmark on the face box: the box region, 64×64 grey, v/256, and
-// the output scaled back by the crop's size. Caller holds e.mu.
+// the output scaled back by the crop's size. Caller holds e.mu for reading.
 func (e *Engine) landmarks(frame gocv.Mat, f Face) (Landmarks, error) {
 	var lm Landmarks
-	net, err := e.net(ModelLandmark)
+	net, unlock, err := e.net(ModelLandmark)
 	if err != nil {
 		return lm, err
 	}
+	defer unlock()
 	r, ok := cropRect(f.Box, frame.Cols(), frame.Rows())
 	if !ok {
 		return lm, ErrNoFace
@@ -197,12 +234,13 @@ type Pose struct {
 // side, 224×224 RGB with ImageNet mean/std; each angle is the softmax expectation over
 // 66 bins of 3°, minus 99. fr_pose.js feeds BGR here by accident (RGBA through
 // BGR2RGB); RGB is what an ImageNet-normalised model was trained on, and a test checks
-// the yaw flips sign on a mirrored face. Caller holds e.mu.
+// the yaw flips sign on a mirrored face. Caller holds e.mu for reading.
 func (e *Engine) pose(frame gocv.Mat, f Face) (Pose, error) {
-	net, err := e.net(ModelPose)
+	net, unlock, err := e.net(ModelPose)
 	if err != nil {
 		return Pose{}, err
 	}
+	defer unlock()
 	b := f.Box
 	dw, dh := b.W()/4, b.H()/4
 	r, ok := cropRect(Box{b.X1 - dw, b.Y1 - dh, b.X2 + dw, b.Y2 + dh}, frame.Cols(), frame.Rows())
@@ -250,12 +288,13 @@ func (e *Engine) pose(frame gocv.Mat, f Face) (Pose, error) {
 
 // eyesOpen runs fr_eye on both eyes (24×24 grey, v/255, crops 1.6× the eye width
 // around the eye centre as in getEyeBBox) and returns the probability each is open.
-// Caller holds e.mu.
+// Caller holds e.mu for reading.
 func (e *Engine) eyesOpen(frame gocv.Mat, lm *Landmarks) (left, right float64, err error) {
-	net, err := e.net(ModelEye)
+	net, unlock, err := e.net(ModelEye)
 	if err != nil {
 		return 0, 0, err
 	}
+	defer unlock()
 	one := func(c Point, width float64) (float64, error) {
 		s := width * 1.6
 		r, ok := cropRect(Box{c.X - s/2, c.Y - s/2, c.X + s/2, c.Y + s/2}, frame.Cols(), frame.Rows())
@@ -281,12 +320,13 @@ const eyeOpenClass = 1
 
 // passiveLiveness runs fr_liveness on the box grown 2.7× (shifted to stay inside the
 // frame, as alignLivenessImage does), 128×128, raw 0..255 values. It returns the
-// probability of the "live" class. Caller holds e.mu.
+// probability of the "live" class. Caller holds e.mu for reading.
 func (e *Engine) passiveLiveness(frame gocv.Mat, f Face) (float64, error) {
-	net, err := e.net(ModelLiveness)
+	net, unlock, err := e.net(ModelLiveness)
 	if err != nil {
 		return 0, err
 	}
+	defer unlock()
 	w, h := float64(frame.Cols()), float64(frame.Rows())
 	b := f.Box
 	scale := math.Min(math.Min((h-1)/b.H(), (w-1)/b.W()), 2.7)
@@ -322,12 +362,13 @@ const (
 )
 
 // embed aligns the face to 112×112 with the 5-point similarity transform and runs
-// fr_feature (RGB, (v-127)/128). The result is L2-normalised. Caller holds e.mu.
+// fr_feature (RGB, (v-127)/128). The result is L2-normalised. Caller holds e.mu for reading.
 func (e *Engine) embed(frame gocv.Mat, lm *Landmarks) (*Template, error) {
-	net, err := e.net(ModelFeature)
+	net, unlock, err := e.net(ModelFeature)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	m := similarity(lm.FivePoints(), referencePoints)
 	mb := make([]byte, 0, 48)
 	for _, v := range m {

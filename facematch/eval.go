@@ -64,12 +64,19 @@ type Degradation struct {
 	Width   int    `json:"width,omitempty"`
 	Grey    bool   `json:"grey,omitempty"`
 	Quality int    `json:"jpeg_quality,omitempty"`
+	// Live, when set, degrades the live side instead (see LiveDegradation), and the
+	// card side is CardLike[0].
+	Live *LiveDegradation `json:"live,omitempty"`
 }
 
 // CardLike are the degradations the evaluation reports besides the clean images.
 var CardLike = []Degradation{
 	{Name: "card 100px grey q30", Width: 100, Grey: true, Quality: 30},
 	{Name: "card 60px grey q25", Width: 60, Grey: true, Quality: 25},
+	{Name: "live dim ×0.35 γ1.5, noise σ6, blur 7px", Live: &LiveDegradation{Exposure: 0.35, Gamma: 1.5, Noise: 6, Blur: 7}},
+	{Name: "live dim ×0.25 γ1.8, noise σ8, blur 9px", Live: &LiveDegradation{Exposure: 0.25, Gamma: 1.8, Noise: 8, Blur: 9}},
+	{Name: "live side light 0.8", Live: &LiveDegradation{SideLight: 0.8}},
+	{Name: "live side light 0.95, noise σ4", Live: &LiveDegradation{SideLight: 0.95, Noise: 4}},
 }
 
 // CardLike returns img as a card photo would show it: when the face fills less than
@@ -215,6 +222,14 @@ func (e *Engine) Evaluate(set []EvalImage, degradations []Degradation) (EvalRepo
 	}
 	rep.Conditions = append(rep.Conditions, summarise(Degradation{Name: "clean"}, gen, imp, noFace, e.opts.MatchThreshold))
 	for _, d := range degradations {
+		if d.Live != nil {
+			r, err := e.evaluateLive(set, d, clean)
+			if err != nil {
+				return rep, err
+			}
+			rep.Conditions = append(rep.Conditions, r)
+			continue
+		}
 		deg := make([]*Template, len(set))
 		var noFace []string
 		for i, im := range set {

@@ -2,6 +2,7 @@ package facematch
 
 import (
 	"fmt"
+	"image"
 	"image/color"
 	"math"
 
@@ -43,13 +44,28 @@ func (e *Engine) TemplateFromPhoto(photo gocv.Mat) (*Template, PhotoFace, error)
 	if w, h := photo.Cols(), photo.Rows(); w < MinImageSide || h < MinImageSide || w > MaxImageSide || h > MaxImageSide {
 		return nil, pf, fmt.Errorf("%w: photo %dx%d", ErrBadFrame, w, h)
 	}
+	t, pf, err := e.templateFromPhoto(photo)
+	if err != ErrNoFace {
+		return t, pf, err
+	}
+	// No face: a dim or unevenly lit picture is tried again with its light normalised.
+	if mean, std := lightStats(photo, image.Rectangle{}); needsLight(mean, std) {
+		n := normaliseLight(photo, image.Rectangle{})
+		defer n.Close()
+		return e.templateFromPhoto(n)
+	}
+	return t, pf, err
+}
+
+func (e *Engine) templateFromPhoto(photo gocv.Mat) (*Template, PhotoFace, error) {
+	var pf PhotoFace
 	padded := padForDetection(photo)
 	defer padded.Close()
 	if err := ValidateFrame(padded); err != nil {
 		return nil, pf, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	faces, err := e.detect(padded, e.opts.DetectConfidence)
 	if err != nil {
 		return nil, pf, fmt.Errorf("detecting faces: %w", err)
@@ -92,8 +108,8 @@ func (e *Engine) TemplateFromObservation(frame gocv.Mat, o *Observation) (*Templ
 	if o == nil {
 		return nil, ErrNoFace
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.embed(frame, &o.Landmarks)
 }
 

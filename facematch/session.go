@@ -18,6 +18,9 @@ import (
 type RunOptions struct {
 	// Challenge is the action asked for; ChallengeAny accepts any (recordings).
 	Challenge kiosk.Challenge
+	// Sequence, when set, is the whole plan (see PlanChallenge); its first action must
+	// be Challenge. Unset: the single step Challenge.
+	Sequence []Step
 	// Progress receives the preview frame, guidance, challenge and time left. May be nil.
 	Progress func(kiosk.FaceProgress)
 	// Templates keeps the embeddings of the gate frame and of a frontal frame after the
@@ -46,6 +49,7 @@ type LivenessOutcome struct {
 	Live      bool             `json:"live"`
 	Reason    string           `json:"reason"`
 	Challenge kiosk.Challenge  `json:"challenge"`
+	Sequence  []Step           `json:"sequence"`
 	Checks    []kiosk.Check    `json:"checks"`
 	Passive   float64          `json:"passive"` // mean passive "live" score, -1 if never measured
 	Injection InjectionVerdict `json:"injection"`
@@ -106,9 +110,16 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 	if ro.SysfsRoot == "" {
 		ro.SysfsRoot = "/sys"
 	}
-	out := &LivenessOutcome{Challenge: ro.Challenge, Passive: -1}
+	if len(ro.Sequence) == 0 {
+		ro.Sequence = []Step{{Action: ro.Challenge}}
+	}
+	if ro.Sequence[0].Action != ro.Challenge {
+		return nil, errors.New("liveness: the sequence does not start with the challenge")
+	}
+	out := &LivenessOutcome{Challenge: ro.Challenge, Sequence: ro.Sequence, Passive: -1}
 	mon := NewInjectionMonitor(ro.Injection)
 	defer mon.Close()
+	var screen screenMonitor
 	minFrames := ro.Injection.withDefaults().MinFrames
 
 	var (
@@ -121,7 +132,7 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		lastPose                *Pose
 		prev                    *Observation
 		gateChecks              []kiosk.Check
-		tracker                 challengeTracker
+		tracker                 *sequenceTracker
 		lastSeen                time.Duration
 		passives                []float64
 		frameTimes              []time.Duration
@@ -170,8 +181,7 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		case phaseGate:
 			ao.Pose = idx%opts.PoseEvery == 0
 		case phaseChallenge:
-			ao.Pose = ro.Challenge != kiosk.ChallengeBlink
-			ao.Eyes = ro.Challenge == kiosk.ChallengeBlink || ro.Challenge == kiosk.ChallengeAny
+			ao.Pose, ao.Eyes = tracker.needs(idx)
 			ao.Passive = idx%passiveEvery == 0
 		case phasePost:
 			ao.Pose = true
@@ -184,6 +194,9 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 			f.Close()
 			out.Zero()
 			return nil, fmt.Errorf("liveness: %w", err)
+		}
+		if a.Main != nil {
+			screen.observe(idx, f.Mat, a.Main.Face.Raw)
 		}
 		if a.Main != nil {
 			if a.Main.Pose.Model {
@@ -219,7 +232,7 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 						return nil, fmt.Errorf("liveness: %w", err)
 					}
 				}
-				tracker = newTracker(ro.Challenge, opts)
+				tracker = newSequenceTracker(ro.Sequence, opts, now)
 				lastSeen = now
 				ph = phaseChallenge
 				remaining = opts.ChallengeTimeout
@@ -227,7 +240,6 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 				finish("the quality gate did not pass in time (" + string(guide) + ")")
 			}
 		case phaseChallenge:
-			remaining = max(0, opts.ChallengeTimeout-(now-tGate))
 			// The challenge asks for a turn or a blink: only guidance that stops it
 			// (no face, a second person) is shown, not "face the camera".
 			if guide != kiosk.GuideNoFace && guide != kiosk.GuideOnePerson {
@@ -245,19 +257,21 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 			default:
 				lastSeen = now
 				tracker.observe(now, a.Main)
+			}
+			tracker.tick(now)
+			remaining = tracker.remaining(now)
+			if ph == phaseChallenge {
 				if passed, failed, d := tracker.state(); passed {
 					ph = phasePost
 					if !ro.Templates && idx >= minFrames {
 						ph = phaseDone
 					}
 					chalDur = now - tGate
+				} else if failed && tracker.timedOut {
+					finish("the challenge timed out: " + d)
 				} else if failed {
 					finish("challenge failed: " + d)
 				}
-			}
-			if ph == phaseChallenge && now-tGate > opts.ChallengeTimeout {
-				_, _, d := tracker.state()
-				finish("the challenge timed out: " + d)
 			}
 		case phasePost:
 			if ro.Templates && out.postTemplate == nil && guide == kiosk.GuideOK && a.Main != nil && a.Main.Pose.Model {
@@ -275,7 +289,15 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 			}
 		}
 		if ro.Progress != nil {
-			ro.Progress(progressFor(&f, guide, ph, ro.Challenge, remaining))
+			shown := ro.Challenge
+			if tracker != nil && tracker.multi() {
+				// Between two steps (and after the last) no action is asked: the
+				// resident faces the camera.
+				if shown = tracker.current(); shown == "" && ph == phaseChallenge && guide == kiosk.GuideOK && !tracker.frontal {
+					guide = kiosk.GuideFaceCamera
+				}
+			}
+			ro.Progress(progressFor(&f, guide, ph, shown, remaining))
 		}
 		if a.Main != nil {
 			prev = a.Main
@@ -298,9 +320,12 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		if chalOK {
 			out.Timings.Challenge = chalDur
 		}
-		out.Checks = append(out.Checks, kiosk.Check{Name: "challenge." + string(ro.Challenge), OK: chalOK, Detail: d})
+		if len(ro.Sequence) > 1 {
+			d = PlanString(ro.Sequence) + ": " + d
+		}
+		out.Checks = append(out.Checks, kiosk.Check{Name: checkName(ro.Sequence), OK: chalOK, Detail: d})
 	} else {
-		out.Checks = append(out.Checks, kiosk.Check{Name: "challenge." + string(ro.Challenge), OK: false, Detail: "not started"})
+		out.Checks = append(out.Checks, kiosk.Check{Name: checkName(ro.Sequence), OK: false, Detail: "not started"})
 	}
 	if ro.Templates && chalOK {
 		out.Checks = append(out.Checks, kiosk.Check{Name: "frontal_after_challenge", OK: out.postTemplate != nil})
@@ -330,10 +355,12 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		out.Checks = append(out.Checks, out.Injection.Checks()...)
 		injOK = !out.Injection.Suspicious
 	}
+	screenCheck := screen.check()
+	out.Checks = append(out.Checks, screenCheck)
 	srcCheck := SourceCheck(src.Info(), ro.Production, ro.SysfsRoot)
 	out.Checks = append(out.Checks, srcCheck)
 
-	out.Live = gateOK && chalOK && passiveOK && injOK && srcCheck.OK && fail == ""
+	out.Live = gateOK && chalOK && passiveOK && injOK && screenCheck.OK && srcCheck.OK && fail == ""
 	switch {
 	case out.Live:
 		out.Reason = "live: challenge " + string(ro.Challenge) + " passed"
@@ -341,6 +368,8 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		out.Reason = fail
 	case !chalOK:
 		out.Reason = "challenge not passed"
+	case !screenCheck.OK:
+		out.Reason = "a screen held up to the camera suspected: " + screenCheck.Detail
 	case !injOK:
 		out.Reason = "injected video suspected: " + fmt.Sprint(out.Injection.Reasons)
 	case !srcCheck.OK:

@@ -68,6 +68,14 @@ func (v *Verifier) Verify(ctx context.Context, reference kiosk.FacePhoto, challe
 	}
 	d := kiosk.FaceDecision{Challenge: challenge, Threshold: v.eng.opts.MatchThreshold}
 	done := func() { d.Elapsed = v.vo.Clock.Now().Sub(start) }
+	// The session's challenge is the first action; more follow at random moments, so
+	// a recording (played on a screen) that does not answer the prompts fails.
+	plan, err := PlanChallenge(challenge, v.vo.Rand)
+	if err != nil {
+		d.Reason = err.Error()
+		done()
+		return d, err
+	}
 
 	t0 := time.Now()
 	ref, _, err := v.eng.TemplateFromImage(reference.Data)
@@ -83,6 +91,7 @@ func (v *Verifier) Verify(ctx context.Context, reference kiosk.FacePhoto, challe
 
 	o, err := v.eng.RunLiveness(ctx, v.vo.Source, RunOptions{
 		Challenge:  challenge,
+		Sequence:   plan,
 		Progress:   progress,
 		Templates:  true,
 		Production: v.vo.Production,

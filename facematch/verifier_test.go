@@ -43,9 +43,12 @@ func TestVerifier(t *testing.T) {
 		live      bool
 		match     bool
 	}{
-		{"holder blinks, JPEG 2000 card", "blink_astronaut.mp4", cardPhoto(t, astronaut, true), kiosk.ChallengeBlink, true, true},
-		{"holder turns left, JPEG card", "turn_left_astronaut.mp4", cardPhoto(t, astronaut, false), kiosk.ChallengeTurnLeft, true, true},
-		{"live, someone else's card", "blink_astronaut.mp4", cardPhoto(t, hopper, false), kiosk.ChallengeBlink, true, false},
+		// A one-action recording passes only "any" (the demo's single step); production's
+		// sequences are TestVerifierSequence's.
+		{"holder blinks, JPEG 2000 card", "blink_astronaut.mp4", cardPhoto(t, astronaut, true), kiosk.ChallengeAny, true, true},
+		{"holder turns left, JPEG card", "turn_left_astronaut.mp4", cardPhoto(t, astronaut, false), kiosk.ChallengeAny, true, true},
+		{"live, someone else's card", "blink_astronaut.mp4", cardPhoto(t, hopper, false), kiosk.ChallengeAny, true, false},
+		{"a blink recording fails production's blink-first sequence", "blink_astronaut.mp4", cardPhoto(t, astronaut, false), kiosk.ChallengeBlink, false, false},
 		{"still picture of the holder", "still_hopper.mp4", cardPhoto(t, hopper, false), kiosk.ChallengeBlink, false, false},
 		{"random challenge picked: turn-right on a left-turn recording", "turn_left_astronaut.mp4", cardPhoto(t, astronaut, false), "", false, false},
 	}
@@ -124,4 +127,88 @@ func (c constByte) Read(p []byte) (int, error) {
 		p[i] = byte(c)
 	}
 	return len(p), nil
+}
+
+// Production's plan (the session's challenge plus one or two random actions at random
+// moments): a resident who answers each prompt passes and matches; a recording that
+// does not listen fails, whatever it contains.
+func TestVerifierSequence(t *testing.T) {
+	e := testEngine(t)
+	hopper := cardPhoto(t, "testdata/faces/facedetect_grace_hopper.jpg", false)
+	astronaut := cardPhoto(t, "testdata/faces/skimage_astronaut.png", false)
+	// Each byte stream gives a different plan (see PlanChallenge); the first challenge
+	// is the session's.
+	plans := []struct {
+		first kiosk.Challenge
+		rand  []byte
+	}{
+		{kiosk.ChallengeBlink, []byte{3, 1, 5}},        // 3 steps
+		{kiosk.ChallengeTurnLeft, []byte{2, 2, 15}},    // 2 steps
+		{kiosk.ChallengeTurnRight, []byte{1, 0, 9, 1}}, // 3 steps
+		{kiosk.ChallengeBlink, []byte{0, 1, 0, 0, 2, 7}},
+	}
+	for _, p := range plans {
+		plan, err := PlanChallenge(p.first, &bytesReader{b: p.rand})
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := PlanString(plan)
+		t.Run("actor answers "+name, func(t *testing.T) {
+			for _, card := range []struct {
+				name  string
+				photo kiosk.FacePhoto
+				match bool
+			}{{"own card", hopper, true}, {"someone else's card", astronaut, false}} {
+				actor := newActor(t)
+				v, err := NewVerifier(e, VerifierOptions{Source: actor, Rand: &bytesReader{b: p.rand}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var prompts []kiosk.Challenge
+				d, err := v.Verify(context.Background(), card.photo, p.first, func(fp kiosk.FaceProgress) {
+					actor.see(fp)
+					if fp.Challenge != "" && (len(prompts) == 0 || prompts[len(prompts)-1] != fp.Challenge) {
+						prompts = append(prompts, fp.Challenge)
+					}
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !d.Live || d.Match != card.match {
+					t.Fatalf("%s: live=%v match=%v (%.3f) reason %q; checks %+v", card.name, d.Live, d.Match, d.Score, d.Reason, d.Checks)
+				}
+				if len(prompts) != len(plan) {
+					t.Errorf("prompts %v, plan %v", prompts, plan)
+				}
+				if c, ok := checkNamed(d.Checks, "challenge.sequence"); !ok || !c.OK {
+					t.Errorf("sequence check %+v", c)
+				}
+			}
+		})
+	}
+	// Recordings that contain the first action but do not answer the next prompt.
+	for _, r := range []struct {
+		file  string
+		first kiosk.Challenge
+	}{
+		{"blink_hopper.mp4", kiosk.ChallengeBlink},
+		{"blink_astronaut.mp4", kiosk.ChallengeBlink},
+		{"turn_left_astronaut.mp4", kiosk.ChallengeTurnLeft},
+		{"turn_right_astronaut.mp4", kiosk.ChallengeTurnRight},
+		{"turn_left_hopper.mp4", kiosk.ChallengeTurnLeft},
+	} {
+		t.Run("recording "+r.file, func(t *testing.T) {
+			v, err := NewVerifier(e, VerifierOptions{Source: openRecording(t, r.file), Rand: &bytesReader{b: []byte{3, 1, 5}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d, err := v.Verify(context.Background(), hopper, r.first, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Live {
+				t.Fatalf("a one-action recording passed the sequence: %+v", d.Checks)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +36,15 @@ func openEngine() (config.Config, *facematch.Engine, error) {
 		return cfg, nil, err
 	}
 	return cfg, eng, nil
+}
+
+// openMatchEngine loads only the models that matching photos needs (compare, eval).
+func openMatchEngine() (*facematch.Engine, error) {
+	cfg, err := loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	return facematch.NewMatchEngine(cfg.Face.ModelsDir, faceOptions(cfg.Face))
 }
 
 func writeJSON(w io.Writer, v any) error {
@@ -74,7 +84,7 @@ func faceCompareCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, eng, err := openEngine()
+			eng, err := openMatchEngine()
 			if err != nil {
 				return err
 			}
@@ -168,7 +178,7 @@ func faceEvalCmd() *cobra.Command {
 			if err != nil {
 				return usageError{err}
 			}
-			_, eng, err := openEngine()
+			eng, err := openMatchEngine()
 			if err != nil {
 				return err
 			}
@@ -233,6 +243,7 @@ type checkResult struct {
 	Live      bool                       `json:"live"`
 	Reason    string                     `json:"reason"`
 	Challenge kiosk.Challenge            `json:"challenge"`
+	Sequence  []facematch.Step           `json:"sequence"`
 	Checks    []kiosk.Check              `json:"checks"`
 	Passive   float64                    `json:"passive"`
 	Injection facematch.InjectionVerdict `json:"injection"`
@@ -258,8 +269,21 @@ func faceCheckCmd() *cobra.Command {
 			if camSet == (video != "") {
 				return usageError{errors.New("face check needs exactly one of --camera N or --video FILE")}
 			}
-			ch, err := facematch.ParseChallenge(challenge)
-			if err != nil {
+			// "random" is what production runs: the session's pick (kiosk.PickChallenge)
+			// then the verifier's plan of two or three actions (facematch.PlanChallenge).
+			var (
+				ch   kiosk.Challenge
+				plan []facematch.Step
+				err  error
+			)
+			if challenge == "random" {
+				if ch, err = kiosk.PickChallenge(rand.Reader); err == nil {
+					plan, err = facematch.PlanChallenge(ch, rand.Reader)
+				}
+				if err != nil {
+					return err
+				}
+			} else if ch, err = facematch.ParseChallenge(challenge); err != nil {
 				return usageError{err}
 			}
 			cfg, eng, err := openEngine()
@@ -288,18 +312,23 @@ func faceCheckCmd() *cobra.Command {
 			var progress func(kiosk.FaceProgress)
 			if !asJSON {
 				last := kiosk.Guidance("")
+				lastPrompt := kiosk.Challenge("")
 				progress = func(p kiosk.FaceProgress) {
 					if p.Guidance != last {
 						fmt.Fprintf(cmd.ErrOrStderr(), "guidance: %s\n", p.Guidance)
 						last = p.Guidance
 					}
+					if p.Challenge != lastPrompt && p.Challenge != "" {
+						fmt.Fprintf(cmd.ErrOrStderr(), "prompt: %s\n", p.Challenge)
+					}
+					lastPrompt = p.Challenge
 				}
 			}
-			o, err := eng.RunLiveness(ctx, src, facematch.RunOptions{Challenge: ch, Progress: progress})
+			o, err := eng.RunLiveness(ctx, src, facematch.RunOptions{Challenge: ch, Sequence: plan, Progress: progress})
 			if err != nil {
 				return err
 			}
-			res := checkResult{Live: o.Live, Reason: o.Reason, Challenge: o.Challenge, Checks: o.Checks, Passive: o.Passive,
+			res := checkResult{Live: o.Live, Reason: o.Reason, Challenge: o.Challenge, Sequence: o.Sequence, Checks: o.Checks, Passive: o.Passive,
 				Injection: o.Injection, Timings: o.Timings, Source: string(src.Info().Kind)}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -307,7 +336,7 @@ func faceCheckCmd() *cobra.Command {
 					return err
 				}
 			} else {
-				fmt.Fprintf(out, "live %v\nreason %s\nchallenge %s\n", res.Live, res.Reason, res.Challenge)
+				fmt.Fprintf(out, "live %v\nreason %s\nchallenge %s\n", res.Live, res.Reason, facematch.PlanString(res.Sequence))
 				for _, c := range res.Checks {
 					mark := "ok  "
 					if !c.OK {
@@ -327,6 +356,6 @@ func faceCheckCmd() *cobra.Command {
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	cmd.Flags().IntVar(&camera, "camera", 0, "webcam index (/dev/videoN)")
 	cmd.Flags().StringVar(&video, "video", "", "recording to check instead of a camera")
-	cmd.Flags().StringVar(&challenge, "challenge", "any", "blink, turn-left, turn-right or any")
+	cmd.Flags().StringVar(&challenge, "challenge", "any", "blink, turn-left, turn-right, any (one action, for recordings) or random (what production runs: 2-3 random actions at random moments)")
 	return cmd
 }

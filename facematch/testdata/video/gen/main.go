@@ -73,8 +73,15 @@ func main() {
 	modelsDir := flag.String("models", defaultModels(), "face models folder")
 	verifyOnly := flag.Bool("verify", false, "only verify existing recordings")
 	only := flag.String("only", "", "regenerate only this recording (e.g. demo_hopper.mp4); all are still verified")
+	replays := flag.Bool("replays", false, "only (re)make the screen-replay attacks replay_*.mp4 from the genuine recordings (no models needed)")
 	flag.Parse()
 	log.SetFlags(0)
+	if *replays {
+		if err := makeReplays(*here); err != nil {
+			log.Fatal(err)
+		}
+		return
+	}
 
 	m, err := loadModels(*modelsDir)
 	if err != nil {

@@ -1,0 +1,57 @@
+package facematch
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuTime is the process's user+system CPU time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchEveryModel runs every model on every frame at 640×480 (detector, landmarks,
+// pose, both eyes, passive liveness, embedding) and reports latency and cores used
+// (CPU time / wall time). threads is OpenCV's thread count for the run.
+func benchEveryModel(b *testing.B, threads int) {
+	e := testEngine(b)
+	frame := benchFrame(b)
+	defer frame.Close()
+	SetOpenCVThreads(threads)
+	defer SetOpenCVThreads(engineThreads)
+	ds := make([]time.Duration, 0, b.N)
+	ao := AnalyzeOptions{Pose: true, Eyes: true, Passive: true}
+	// Warm-up: the first forward pass of each network allocates its buffers.
+	if a, err := e.Analyze(frame, ao); err != nil || a.Main == nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	c0, w0 := cpuTime(), time.Now()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		a, err := e.Analyze(frame, ao)
+		if err != nil || a.Main == nil {
+			b.Fatal(err)
+		}
+		tm, err := e.TemplateFromObservation(frame, a.Main)
+		if err != nil {
+			b.Fatal(err)
+		}
+		tm.Zero()
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-c0)/float64(time.Since(w0)), "cores")
+	reportLatency(b, ds)
+}
+
+// BenchmarkEveryModel is the shipped setting: one OpenCV thread per call, pose and
+// passive liveness in parallel with landmarks and eyes.
+func BenchmarkEveryModel(b *testing.B) { benchEveryModel(b, engineThreads) }
+
+// BenchmarkEveryModelOpenCVDefault lets OpenCV use its default pool (all cores inside
+// each layer), as before the thread count was set.
+func BenchmarkEveryModelOpenCVDefault(b *testing.B) { benchEveryModel(b, -1) }
