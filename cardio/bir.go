@@ -23,8 +23,10 @@ var AIDDSI = []byte{0xF0, 0x44, 0x53, 0x49, 0x00, 0x01}
 const (
 	FIDCardInfo = 0xD001 // EF.CardInfo in the DSI application: the BAC key seed, in plain
 	PINRef      = 0x81   // VERIFY P2: the ordinary PIN, specific reference data
-	PINLength   = 6
-	PINTries    = 3 // the counter's start and reset value
+	PINTries    = 3      // the counter's start and reset value
+	// DefaultPINLength is the BIR's ordinary PIN; the kiosk passes its own PIN
+	// policy's length (PCSCConfig.PINLength, from kiosk.PINPolicy).
+	DefaultPINLength = 6
 )
 
 // Residency codes: DG12's endorsements and observations (5F1B) hold exactly one of
@@ -63,7 +65,8 @@ var (
 	// ErrWrongCAN: PACE's authentication tokens did not match (the chip answers 6300).
 	ErrWrongCAN    = errors.New("the card refused the card access number (CAN)")
 	ErrBadCardInfo = errors.New("EF.CardInfo is malformed")
-	ErrBadPIN      = errors.New("the PIN must be 6 digits")
+	// ErrBadPIN: not the configured number of digits; nothing was sent to the card.
+	ErrBadPIN = errors.New("the PIN has the wrong number of digits")
 )
 
 // ReadOptions configures ReadCard.
@@ -148,9 +151,10 @@ func ParseCardInfo(b []byte) (icao.BACKey, error) {
 // EF.SOD, parses them and runs passive authentication. The data of a card that
 // fails passive authentication is still returned with Verified false; an error is
 // returned only when the card could not be read at all.
-func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.CardRead, Stats, error) {
+func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (_ *kiosk.CardRead, st Stats, _ error) {
 	ct := &counting{t: t}
-	st := Stats{Files: map[string]int{}}
+	st = Stats{Files: map[string]int{}}
+	// Every return, error or not, reports the APDUs sent (st is the named result).
 	defer func() { st.APDUs = ct.n }()
 	if o.Rand == nil {
 		o.Rand = rand.Reader
@@ -160,7 +164,6 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 	if o.CAN != "" {
 		p, err := paceOffered(ctx, ct)
 		if err != nil {
-			st.APDUs = ct.n
 			return nil, st, err
 		}
 		open, access = paceOpener(p, o.CAN, o.Rand), AccessPACE
@@ -169,7 +172,6 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 		if key == nil {
 			k, err := ReadCardInfo(ctx, ct)
 			if err != nil {
-				st.APDUs = ct.n
 				return nil, st, fmt.Errorf("reading the access key: %w", err)
 			}
 			key = &k
@@ -188,7 +190,6 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 			// PACE runs with the MF current (Doc 9303 Part 10 §3.11.1); a plain
 			// SELECT also ends what is left of the session on the card.
 			if _, serr := apdu.Exchange(ctx, ct, selectMF); serr != nil {
-				st.APDUs = ct.n
 				return nil, st, fmt.Errorf("selecting the MF: %w", serr)
 			}
 		}
@@ -197,7 +198,6 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 	}
 	extended := lim.extended
 	st.Extended = extended
-	st.APDUs = ct.n
 	if err != nil {
 		return nil, st, err
 	}
@@ -205,7 +205,6 @@ func ReadCard(ctx context.Context, t apdu.Transceiver, o ReadOptions) (*kiosk.Ca
 		st.Files[name] = len(b)
 	}
 	read, err := decode(files, access, o)
-	st.APDUs = ct.n
 	return read, st, err
 }
 
@@ -441,17 +440,18 @@ func pinStatus(ctx context.Context, t apdu.Transceiver) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("PIN status: %w", err)
 	}
-	switch {
-	case resp.SW == 0x9000:
+	if resp.SW == 0x9000 {
 		return PINTries, nil
-	case resp.SW&0xFFF0 == 0x63C0 && resp.SW&0x0F == 0:
-		return 0, fmt.Errorf("PIN status: %w", kiosk.ErrCardBlocked)
-	case resp.SW&0xFFF0 == 0x63C0:
-		return int(resp.SW & 0x0F), nil
-	case resp.SW == 0x6983:
-		return 0, fmt.Errorf("PIN status: %w: %w", kiosk.ErrCardBlocked, resp.Err())
+	}
+	se := &apdu.StatusError{SW: resp.SW}
+	left, counter := se.TriesLeft()
+	switch {
+	case counter && left > 0:
+		return left, nil
+	case counter, resp.SW == 0x6983: // 63C0 or "authentication method blocked"
+		return 0, fmt.Errorf("PIN status: %w: %w", kiosk.ErrCardBlocked, se)
 	default:
-		return 0, fmt.Errorf("PIN status: %w", resp.Err())
+		return 0, fmt.Errorf("PIN status: %w", se)
 	}
 }
 
@@ -460,13 +460,18 @@ func pinStatus(ctx context.Context, t apdu.Transceiver) (int, error) {
 // would block the card.
 var ErrPINNotWarned = errors.New("one PIN try left: warn the resident before verifying")
 
-// VerifyPIN presents the PIN. It first asks the counter (no try spent); a blocked
-// card gets no VERIFY, and with one try left the VERIFY is sent only if lastTryOK
-// (the resident was warned). A wrong PIN gives a *kiosk.WrongPINError; the try that
-// blocks the card an error that is both that and kiosk.ErrCardBlocked.
-func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin []byte, lastTryOK bool) error {
-	if len(pin) != PINLength || bytes.ContainsFunc(pin, func(r rune) bool { return r < '0' || r > '9' }) {
-		return ErrBadPIN // never string(pin): a string copy of the PIN cannot be wiped
+// VerifyPIN presents the PIN, which must be length digits (DefaultPINLength when
+// length is 0). It first asks the counter (no try spent); a blocked card gets no
+// VERIFY, and with one try left the VERIFY is sent only if lastTryOK (the resident
+// was warned). A wrong PIN gives a *kiosk.WrongPINError; the try that blocks the
+// card an error that is both that and kiosk.ErrCardBlocked.
+func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin []byte, length int, lastTryOK bool) error {
+	if length == 0 {
+		length = DefaultPINLength
+	}
+	if len(pin) != length || bytes.ContainsFunc(pin, func(r rune) bool { return r < '0' || r > '9' }) {
+		// Never string(pin): a string copy of the PIN cannot be wiped.
+		return fmt.Errorf("%w: %d digits wanted", ErrBadPIN, length)
 	}
 	if err := lds.SelectApplication(ctx, t, AIDDSI); err != nil {
 		return fmt.Errorf("DSI application: %w", err)
@@ -482,16 +487,19 @@ func VerifyPIN(ctx context.Context, t apdu.Transceiver, pin []byte, lastTryOK bo
 	if err != nil {
 		return fmt.Errorf("VERIFY: %w", err)
 	}
-	switch {
-	case resp.SW == 0x9000:
+	if resp.SW == 0x9000 {
 		return nil
-	case resp.SW == 0x63C0:
+	}
+	se := &apdu.StatusError{SW: resp.SW}
+	left, counter := se.TriesLeft()
+	switch {
+	case counter && left == 0:
 		return fmt.Errorf("VERIFY: %w: %w", kiosk.ErrCardBlocked, &kiosk.WrongPINError{TriesLeft: 0})
-	case resp.SW&0xFFF0 == 0x63C0:
-		return fmt.Errorf("VERIFY: %w", &kiosk.WrongPINError{TriesLeft: int(resp.SW & 0x0F)})
+	case counter:
+		return fmt.Errorf("VERIFY: %w", &kiosk.WrongPINError{TriesLeft: left})
 	case resp.SW == 0x6983:
-		return fmt.Errorf("VERIFY: %w: %w", kiosk.ErrCardBlocked, resp.Err())
+		return fmt.Errorf("VERIFY: %w: %w", kiosk.ErrCardBlocked, se)
 	default:
-		return fmt.Errorf("VERIFY: %w", resp.Err())
+		return fmt.Errorf("VERIFY: %w", se)
 	}
 }

@@ -194,37 +194,37 @@ func TestPIN(t *testing.T) {
 	if n := left(); n != 3 {
 		t.Fatalf("tries %d", n)
 	}
-	if err := VerifyPIN(ctx, c, []byte("12345"), false); !errors.Is(err, ErrBadPIN) {
+	if err := VerifyPIN(ctx, c, []byte("12345"), 0, false); !errors.Is(err, ErrBadPIN) {
 		t.Fatalf("short PIN: %v", err)
 	}
-	if err := VerifyPIN(ctx, c, []byte("12a456"), false); !errors.Is(err, ErrBadPIN) {
+	if err := VerifyPIN(ctx, c, []byte("12a456"), 0, false); !errors.Is(err, ErrBadPIN) {
 		t.Fatalf("letters: %v", err)
 	}
 	var wp *kiosk.WrongPINError
-	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.As(err, &wp) || wp.TriesLeft != 2 || !errors.Is(err, kiosk.ErrWrongPIN) {
+	if err := VerifyPIN(ctx, c, []byte("000000"), 0, false); !errors.As(err, &wp) || wp.TriesLeft != 2 || !errors.Is(err, kiosk.ErrWrongPIN) {
 		t.Fatalf("wrong PIN: %v", err)
 	}
-	if err := VerifyPIN(ctx, c, []byte("246810"), false); err != nil {
+	if err := VerifyPIN(ctx, c, []byte("246810"), 0, false); err != nil {
 		t.Fatalf("right PIN: %v", err)
 	}
 	if n := left(); n != 3 {
 		t.Fatalf("after right PIN: %d", n)
 	}
 	c.Reset()
-	VerifyPIN(ctx, c, []byte("000000"), false)
-	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.As(err, &wp) || wp.TriesLeft != 1 {
+	VerifyPIN(ctx, c, []byte("000000"), 0, false)
+	if err := VerifyPIN(ctx, c, []byte("000000"), 0, false); !errors.As(err, &wp) || wp.TriesLeft != 1 {
 		t.Fatalf("second wrong: %v", err)
 	}
 	// One try left: no VERIFY unless the resident was warned.
 	before := c.Commands
-	if err := VerifyPIN(ctx, c, []byte("000000"), false); !errors.Is(err, ErrPINNotWarned) {
+	if err := VerifyPIN(ctx, c, []byte("000000"), 0, false); !errors.Is(err, ErrPINNotWarned) {
 		t.Fatalf("unwarned last try: %v", err)
 	}
 	if n := left(); n != 1 {
 		t.Fatalf("counter spent without warning: %d", n)
 	}
 	_ = before
-	err := VerifyPIN(ctx, c, []byte("000000"), true)
+	err := VerifyPIN(ctx, c, []byte("000000"), 0, true)
 	if !errors.Is(err, kiosk.ErrCardBlocked) || !errors.As(err, &wp) || wp.TriesLeft != 0 {
 		t.Fatalf("blocking try: %v", err)
 	}
@@ -233,7 +233,7 @@ func TestPIN(t *testing.T) {
 	}
 	// A blocked card gets no further VERIFY with data.
 	c.Log = nil
-	if err := VerifyPIN(ctx, c, []byte("246810"), true); !errors.Is(err, kiosk.ErrCardBlocked) {
+	if err := VerifyPIN(ctx, c, []byte("246810"), 0, true); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("right PIN on blocked card: %v", err)
 	}
 	verifies := 0
@@ -244,6 +244,46 @@ func TestPIN(t *testing.T) {
 	}
 	if verifies != 1 {
 		t.Fatalf("%d VERIFY sent to a blocked card, want only the status query", verifies)
+	}
+}
+
+// TestPINLength: the PIN length is the caller's (the kiosk's PIN policy), not a
+// constant of cardio: a card with an 8-digit PIN takes it when told 8, and an entry
+// of any other length or with a non-digit is refused before anything is sent.
+func TestPINLength(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name    string
+		cardPIN string
+		length  int // 0: DefaultPINLength
+		entry   string
+		want    error // nil: accepted
+	}{
+		{"6 by default", "246810", 0, "246810", nil},
+		{"5 of 6", "246810", 0, "24681", ErrBadPIN},
+		{"7 of 6", "246810", 6, "2468101", ErrBadPIN},
+		{"letter", "246810", 6, "24681a", ErrBadPIN},
+		{"8-digit PIN", "24681357", 8, "24681357", nil},
+		{"6 of 8", "24681357", 8, "246813", ErrBadPIN},
+		{"4-digit PIN", "2468", 4, "2468", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := testcard.NewPKI(now, now.AddDate(-1, 0, 0), now.AddDate(5, 0, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := testcard.New(holder(), p, tc.cardPIN, testcard.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = VerifyPIN(ctx, c, []byte(tc.entry), tc.length, false)
+			if !errors.Is(err, tc.want) || (tc.want == nil) != (err == nil) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if tc.want != nil && c.Commands != 0 {
+				t.Errorf("%d APDUs sent for a refused entry", c.Commands)
+			}
+		})
 	}
 }
 

@@ -42,6 +42,9 @@ type PCSCConfig struct {
 	// ReadTimeout bounds each card operation (Read, PINTriesLeft, VerifyPIN) and
 	// every PC/SC call in it, including waiting for an earlier one; 20 s when zero.
 	ReadTimeout time.Duration
+	// PINLength is the number of digits of the card's PIN (the kiosk's PIN policy);
+	// VerifyPIN refuses any other length without sending it. DefaultPINLength when zero.
+	PINLength int
 	// ShortAPDUs never uses extended length (for cards or readers that mishandle it).
 	ShortAPDUs bool
 	// PollInterval is how often Watch re-lists readers, and its first wait before
@@ -92,6 +95,9 @@ func NewPCSCReader(cfg PCSCConfig) *PCSCReader {
 	}
 	if cfg.PollInterval == 0 {
 		cfg.PollInterval = time.Second
+	}
+	if cfg.PINLength == 0 {
+		cfg.PINLength = DefaultPINLength
 	}
 	return &PCSCReader{cfg: cfg, lastTriesReported: -1, sem: make(chan struct{}, 1)}
 }
@@ -419,7 +425,7 @@ func (r *PCSCReader) VerifyPIN(ctx context.Context, pin []byte) error {
 	own := bytes.Clone(pin)
 	return r.exclusive(ctx, "verifying the PIN", func(ctx context.Context, c *conn) error {
 		defer clear(own)
-		return VerifyPIN(ctx, c, own, r.lastTriesReported == 1) // r.sem is held here
+		return VerifyPIN(ctx, c, own, r.cfg.PINLength, r.lastTriesReported == 1) // r.sem is held here
 	}, func(err error) {
 		var wp *kiosk.WrongPINError
 		switch {

@@ -159,18 +159,18 @@ func TestBlockThePINThroughPCSC(t *testing.T) {
 	}
 	var wrong *kiosk.WrongPINError
 	for _, want := range []int{2, 1} {
-		err := cardio.VerifyPIN(ctx, tr, []byte("000000"), false)
+		err := cardio.VerifyPIN(ctx, tr, []byte("000000"), 0, false)
 		if !errors.As(err, &wrong) || wrong.TriesLeft != want {
 			t.Fatalf("wrong PIN: %v, want %d tries left", err, want)
 		}
 	}
-	if err := cardio.VerifyPIN(ctx, tr, []byte("000000"), false); !errors.Is(err, cardio.ErrPINNotWarned) {
+	if err := cardio.VerifyPIN(ctx, tr, []byte("000000"), 0, false); !errors.Is(err, cardio.ErrPINNotWarned) {
 		t.Fatalf("last try without warning: %v, want ErrPINNotWarned", err)
 	}
-	if err := cardio.VerifyPIN(ctx, tr, []byte("000000"), true); !errors.Is(err, kiosk.ErrCardBlocked) {
+	if err := cardio.VerifyPIN(ctx, tr, []byte("000000"), 0, true); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("last wrong try: %v, want ErrCardBlocked", err)
 	}
-	if err := cardio.VerifyPIN(ctx, tr, []byte(env.Profile.PIN), true); !errors.Is(err, kiosk.ErrCardBlocked) {
+	if err := cardio.VerifyPIN(ctx, tr, []byte(env.Profile.PIN), 0, true); !errors.Is(err, kiosk.ErrCardBlocked) {
 		t.Fatalf("right PIN on a blocked card: %v, want ErrCardBlocked", err)
 	}
 	// Blocked stays blocked when the card is pulled and inserted again.

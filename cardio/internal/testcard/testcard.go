@@ -300,7 +300,7 @@ func (c *Card) verify(cmd apdu.Command) apdu.Response {
 		}
 		return apdu.Response{SW: 0x63C0 | uint16(c.Tries)}
 	}
-	if len(cmd.Data) != 6 {
+	if len(cmd.Data) != len(c.PIN) { // a card knows its own PIN's length
 		return apdu.Response{SW: 0x6700}
 	}
 	if string(cmd.Data) == c.PIN {
