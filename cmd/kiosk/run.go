@@ -100,10 +100,16 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 		return err
 	}
 	defer devs.close()
+	mon, err := startMonitor(cfg, &devs) // metrics.go: before the machine, which gets the instrumented ports
+	if err != nil {
+		return fmt.Errorf("kiosk run: %w", err)
+	}
+	defer mon.close()
 	m, err := newMachine(cfg, o, devs)
 	if err != nil {
 		return fmt.Errorf("kiosk run: %w", err)
 	}
+	mon.watch(m)
 	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		return fmt.Errorf("kiosk run: %w", err)
