@@ -483,7 +483,7 @@ func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject 
 
 // rerender draws the current snapshot again after a presentation-only change.
 func (u *UI) rerender() {
-	u.force = true
+	u.haveShown = false
 	u.Render(u.flow.Snapshot())
 }
 
