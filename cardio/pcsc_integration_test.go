@@ -438,54 +438,12 @@ func TestKioskFollowsPcscd(t *testing.T) {
 	var logs syncBuffer
 	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, PollInterval: 200 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(&logs, nil))})
-	sealer, _ := kiosktest.NewSealer(t)
-	m, err := kiosk.NewMachine(kiosk.MachineConfig{KioskID: "pcscd-test", TickEvery: -1}, kiosk.Deps{
-		Card: r, Face: kiosktest.NewFace(), Store: kiosktest.NewStore(), BackOffice: kiosktest.NewBackOffice(),
-		Clock: kiosktest.NewClock(kiosktest.Start), Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}, Sealer: sealer,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	snaps := make(chan kiosk.Snapshot, 256)
-	m.Subscribe(func(s kiosk.Snapshot) {
-		select {
-		case snaps <- s:
-		default:
-		}
-	})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	var runErr error
-	go func() {
-		runErr = m.Run(ctx)
-		close(done)
-	}()
-	defer func() {
-		cancel()
-		<-done
-	}()
-	var cur kiosk.Snapshot
-	waitState := func(want kiosk.State, within time.Duration) time.Duration {
-		t.Helper()
-		start := time.Now()
-		timeout := time.After(within)
-		for cur.State != want {
-			select {
-			case cur = <-snaps:
-			case <-done:
-				t.Fatalf("the kiosk stopped (%v) in %s, waiting for %s", runErr, cur.State, want)
-			case <-timeout:
-				t.Fatalf("still %s after %v, want %s", cur.State, within, want)
-			}
-		}
-		return time.Since(start)
-	}
+	m, waitState := runKiosk(t, r)
 	// The backoff while pcscd is away reaches 5 s; the margin covers one of those.
 	const back = 15 * time.Second
 
-	waitState(kiosk.StateOutOfService, 5*time.Second)
-	if cur.Message != kiosk.ReasonReaderLost {
-		t.Errorf("out of service for %q, want %q", cur.Message, kiosk.ReasonReaderLost)
+	if s := waitState(kiosk.StateOutOfService, 5*time.Second); s.Message != kiosk.ReasonReaderLost {
+		t.Errorf("out of service for %q, want %q", s.Message, kiosk.ReasonReaderLost)
 	}
 	time.Sleep(time.Second) // it stays so while pcscd is away
 	if s := m.Snapshot(); s.State != kiosk.StateOutOfService {
@@ -503,10 +461,10 @@ func TestKioskFollowsPcscd(t *testing.T) {
 	if err := env.KillPcscd(); err != nil {
 		t.Fatal(err)
 	}
-	waitState(kiosk.StateOutOfService, 5*time.Second)
+	s := waitState(kiosk.StateOutOfService, 5*time.Second)
 	t.Logf("pcscd killed: out of service %v later", time.Since(t0).Round(time.Millisecond))
-	if cur.Message != kiosk.ReasonReaderLost {
-		t.Errorf("out of service for %q, want %q", cur.Message, kiosk.ReasonReaderLost)
+	if s.Message != kiosk.ReasonReaderLost {
+		t.Errorf("out of service for %q, want %q", s.Message, kiosk.ReasonReaderLost)
 	}
 	t0 = time.Now()
 	if err := env.StartPcscd(); err != nil {
@@ -543,4 +501,90 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// TestKioskFrozenCard: the kiosk (session machine over the real PCSCReader) reading a
+// card that freezes mid-transfer must leave "Reading your card" for the card-problem
+// screen within card.read_timeout, and read the card once it is taken out and put
+// back (the reader is not left held by the stuck read).
+func TestKioskFrozenCard(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	const limit = 2 * time.Second
+	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ReadTimeout: limit, ShortAPDUs: true, PollInterval: 200 * time.Millisecond})
+	env.FreezeAfter(30) // the first read hangs in the middle
+	m, wait := runKiosk(t, r)
+	wait(kiosk.StateReading, 10*time.Second)
+	start := time.Now()
+	s := wait(kiosk.StateCardProblem, limit+5*time.Second)
+	took := time.Since(start)
+	if s.Message != kiosk.ReasonCardUnreadable {
+		t.Errorf("card problem %q, want %q", s.Message, kiosk.ReasonCardUnreadable)
+	}
+	if took > limit+time.Second {
+		t.Errorf("the kiosk said so after %v, limit %v", took, limit)
+	}
+	t.Logf("frozen card: card-problem screen %v after reading began", took.Round(time.Millisecond))
+	// The resident takes the card and puts it back (a card that answers again).
+	env.Thaw()
+	m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+	wait(kiosk.StateTakeCard, 5*time.Second)
+	if err := env.Pull(); err != nil {
+		t.Fatal(err)
+	}
+	wait(kiosk.StateAttract, 5*time.Second)
+	if err := env.Insert(); err != nil {
+		t.Fatal(err)
+	}
+	wait(kiosk.StateReading, 10*time.Second)
+	wait(kiosk.StateFace, 2*limit) // read and verified
+}
+
+// runKiosk runs the session machine over card (other devices are fakes) until the
+// test ends, and returns it with a function that waits for a state.
+func runKiosk(t *testing.T, card kiosk.CardReader) (*kiosk.Machine, func(kiosk.State, time.Duration) kiosk.Snapshot) {
+	t.Helper()
+	sealer, _ := kiosktest.NewSealer(t)
+	m, err := kiosk.NewMachine(kiosk.MachineConfig{KioskID: "pcsc-test", TickEvery: -1}, kiosk.Deps{
+		Card: card, Face: kiosktest.NewFace(), Store: kiosktest.NewStore(), BackOffice: kiosktest.NewBackOffice(),
+		Clock: kiosk.SystemClock{}, Rand: kiosktest.Rand(1), Subjects: kiosktest.Subjects{}, Sealer: sealer,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := make(chan kiosk.Snapshot, 1024)
+	m.Subscribe(func(s kiosk.Snapshot) {
+		select {
+		case snaps <- s:
+		default:
+		}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	var runErr error
+	go func() {
+		runErr = m.Run(ctx)
+		close(done)
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	var cur kiosk.Snapshot
+	return m, func(want kiosk.State, within time.Duration) kiosk.Snapshot {
+		t.Helper()
+		timeout := time.After(within)
+		for cur.State != want {
+			select {
+			case cur = <-snaps:
+			case <-done:
+				t.Fatalf("the kiosk stopped (%v) in %s, waiting for %s", runErr, cur.State, want)
+			case <-timeout:
+				t.Fatalf("still %s after %v, want %s", cur.State, within, want)
+			}
+		}
+		return cur
+	}
 }
