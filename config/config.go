@@ -40,6 +40,8 @@ type Config struct {
 	Printer PrinterConfig `mapstructure:"printer" yaml:"printer"`
 	// Services are the public rules DSI may change: fees, office hours (config/services.go).
 	Services ServicesConfig `mapstructure:"services" yaml:"services"`
+	// Staff is staff mode on the screen (config/staff.go).
+	Staff StaffConfig `mapstructure:"staff" yaml:"staff"`
 	// BackOffice is DSI's back office (config/backoffice.go).
 	BackOffice BackOfficeConfig `mapstructure:"backoffice" yaml:"backoffice"`
 	// Payment is how paid services are paid: wallet QR, card terminal (config/payment.go).
@@ -58,6 +60,7 @@ func Default() Config {
 		UI:         defaultUI(),
 		Printer:    defaultPrinter(),
 		Services:   defaultServices(),
+		Staff:      defaultStaff(),
 		BackOffice: defaultBackOffice(),
 		Payment:    defaultPayment(),
 		Metrics:    defaultMetrics(),
@@ -308,6 +311,7 @@ func (c Config) validateSections() Problems {
 	ps = append(ps, c.Store.validate()...)
 	ps = append(ps, c.UI.validate()...)
 	ps = append(ps, c.Services.validate()...)
+	ps = append(ps, c.Staff.validate()...)
 	ps = append(ps, c.BackOffice.validate()...)
 	ps = append(ps, c.Payment.validate(c.Kiosk.Mode, c.BackOffice.URL)...)
 	ps = append(ps, c.Metrics.validate()...)

@@ -306,24 +306,11 @@ type AuditRow struct {
 
 // AuditRows returns audit rows with seq > after, at most limit (0: all).
 func (d *DB) AuditRows(ctx context.Context, after int64, limit int) ([]AuditRow, error) {
-	q := `SELECT seq, at, actor, action, subject, detail, hash FROM audit WHERE seq > ? ORDER BY seq`
+	q := `SELECT ` + auditColumns + ` FROM audit WHERE seq > ? ORDER BY seq`
 	args := []any{after}
 	if limit > 0 {
 		q += ` LIMIT ?`
 		args = append(args, limit)
 	}
-	rows, err := d.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("reading audit: %w", classify(err))
-	}
-	defer rows.Close()
-	var out []AuditRow
-	for rows.Next() {
-		var r AuditRow
-		if err := rows.Scan(&r.Seq, &r.At, &r.Actor, &r.Action, &r.Subject, &r.Detail, &r.Hash); err != nil {
-			return nil, fmt.Errorf("reading audit: %w", classify(err))
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return d.queryAudit(ctx, q, args...)
 }

@@ -25,6 +25,7 @@ func init() {
 	}
 	adminCmd.PersistentFlags().StringVar(&dbPath, "db", "", "database file (default: store.path from the configuration)")
 	adminCmd.PersistentFlags().StringVar(&auditKey, "audit-key", "", "audit key file (default: store.audit_key_file, or audit.key beside --db)")
+	adminCmd.AddCommand(staffPINHashCmd())
 
 	openDB := func(readOnly bool) (*store.DB, error) {
 		path := dbPath

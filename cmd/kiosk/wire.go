@@ -84,6 +84,9 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		ReadTimeout:  cfg.Card.ReadTimeout,
 	})
 
+	if err := applyStaffFaceSettings(ctx, db, &cfg.Face); err != nil {
+		return devs, err
+	}
 	eng, err := facematch.NewEngine(cfg.Face.ModelsDir, faceOptions(cfg.Face))
 	if err != nil {
 		return devs, fmt.Errorf("face models: %w", err)
@@ -139,6 +142,9 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		Sealer: sealer, OnError: onError,
+	}
+	if err := wireStaff(ctx, &devs.deps, db, cfg); err != nil {
+		return devs, err
 	}
 	devs.background = func(ctx context.Context, post func(kiosk.Event)) {
 		go runHealth(ctx, cfg, db)
