@@ -236,8 +236,11 @@ func runRSSChild(b *testing.B, xvfb string, n int) (res rssResult) {
 			}
 			res.samples = append(res.samples, s)
 			if s.session <= 10 || s.session%10 == 0 || s.session == n {
-				b.Logf("session %3d: VmRSS %4d MB VmHWM %4d MB (anon %4d file %3d) Go heap %3d MB sys %3d MB threads %d UI lag %v",
-					s.session, s.rss>>10, s.hwm>>10, s.anon>>10, s.file>>10, s.goHeap>>20, s.goSys>>20, s.threads, s.uiLag)
+				// What Go holds from the OS (Sys − HeapReleased) against the anonymous
+				// total tells the Go heap from C's (OpenCV, Mesa, glibc, SQLite).
+				goRes := (s.goSys - s.goReleased) >> 20
+				b.Logf("session %3d: VmRSS %4d MB VmHWM %4d MB (anon %4d: Go %3d, C %3d; file %3d) Go heap in use %3d MB, UI lag %v",
+					s.session, s.rss>>10, s.hwm>>10, s.anon>>10, goRes, s.anon>>10-goRes, s.file>>10, s.goHeap>>20, s.uiLag)
 			}
 			if _, err := io.WriteString(toChild, "next\n"); err != nil {
 				return rssResult{err: fmt.Errorf("telling the child to go on: %w", err)}
