@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,37 +68,7 @@ func TestCardEmulateSIGKILLLeavesNothing(t *testing.T) {
 		t.Skipf("skipping: %v", err)
 	}
 	before := tmpNames(t)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCardEmulateChild$")
-	cmd.Env = append(os.Environ(), emulateChildEnv+"="+t.TempDir())
-	stdin, _ := cmd.StdinPipe() // kept open: EOF on stdin is no reason to stop
-	defer stdin.Close()
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer cmd.Process.Kill()
-	sc := bufio.NewScanner(out)
-	ready := false
-	var said strings.Builder
-	for sc.Scan() {
-		said.WriteString(sc.Text() + "\n")
-		if strings.HasPrefix(sc.Text(), "Card inserted into") {
-			ready = true
-			break
-		}
-	}
-	if !ready {
-		cmd.Wait()
-		t.Fatalf("card emulate did not start: %s%s", said.String(), stderr.String())
-	}
-	if strings.Contains(stderr.String(), "Using the pcscd already running") {
-		t.Skip("a pcscd this test did not start is running: card emulate used it")
-	}
+	cmd, _, _ := startEmulateChild(t)
 	pcscd := childrenNamed(cmd.Process.Pid, "pcscd")
 	if len(pcscd) != 1 {
 		t.Fatalf("card emulate runs %d pcscd children, want 1", len(pcscd))
@@ -119,6 +90,97 @@ func TestCardEmulateSIGKILLLeavesNothing(t *testing.T) {
 		}
 		fi, _ := os.Stat(p)
 		t.Errorf("left behind in /tmp: %s (%v)", p, fi.Mode())
+	}
+}
+
+// startEmulateChild runs `kiosk card emulate` as a child process (this test binary
+// as TestCardEmulateChild) and returns once its card is in the reader, with the
+// reader's name and the trust store it printed. The child is killed at cleanup.
+func startEmulateChild(t *testing.T) (cmd *exec.Cmd, reader, trust string) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^TestCardEmulateChild$")
+	cmd.Env = append(os.Environ(), emulateChildEnv+"="+t.TempDir())
+	stdin, _ := cmd.StdinPipe() // kept open: EOF on stdin is no reason to stop
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Process.Kill()
+		cmd.Wait()
+		stdin.Close()
+	})
+	sc := bufio.NewScanner(out)
+	var said strings.Builder
+	for sc.Scan() {
+		line := sc.Text()
+		said.WriteString(line + "\n")
+		if r, ok := strings.CutPrefix(line, "Card inserted into "); ok {
+			reader, _ = strconv.QuotedPrefix(r)
+			reader, _ = strconv.Unquote(reader)
+		}
+		if p, ok := strings.CutPrefix(line, "Trust store (CSCA): "); ok {
+			trust = p
+		}
+		if strings.HasPrefix(line, "Enter: pull/insert") {
+			break
+		}
+	}
+	if reader == "" || trust == "" {
+		t.Fatalf("card emulate did not start: %s%s", said.String(), stderr.String())
+	}
+	if strings.Contains(stderr.String(), "Using the pcscd already running") {
+		t.Skip("a pcscd this test did not start is running: card emulate used it")
+	}
+	go io.Copy(io.Discard, out)
+	return cmd, reader, trust
+}
+
+// TestCardReadFromStoppedEmulator is issue 9.1 as reported: `kiosk card read` while
+// the emulator process is stopped (SIGSTOP) must fail with a timeout within
+// card.read_timeout, not block; after SIGCONT the next read works.
+func TestCardReadFromStoppedEmulator(t *testing.T) {
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	cmd, reader, trust := startEmulateChild(t)
+	vars := map[string]string{"KIOSK_KIOSK_MODE": "development", "KIOSK_CARD_TRUST_STORE": trust, "KIOSK_CARD_READ_TIMEOUT": "2s"}
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	type result struct {
+		stderr string
+		code   int
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, stderr, code := run(t, vars, "card", "read", "--reader", reader, "--allow-virtual")
+		done <- result{stderr, code}
+	}()
+	select {
+	case r := <-done:
+		took := time.Since(start)
+		if r.code == exitOK || !strings.Contains(r.stderr, "did not answer in time") {
+			t.Errorf("exit %d, stderr %q; want a timeout", r.code, r.stderr)
+		}
+		if took > 3*time.Second {
+			t.Errorf("failed after %v, card.read_timeout is 2s", took)
+		}
+		t.Logf("stopped emulator: card read failed after %v: %s", took.Round(time.Millisecond), strings.TrimSpace(r.stderr))
+	case <-time.After(30 * time.Second):
+		cmd.Process.Signal(syscall.SIGCONT)
+		t.Fatalf("card read still blocked 30 s after the emulator stopped (card.read_timeout 2s)")
+	}
+	cmd.Process.Signal(syscall.SIGCONT)
+	if stdout, stderr, code := run(t, vars, "card", "read", "--reader", reader, "--allow-virtual"); code != exitOK {
+		t.Fatalf("read after SIGCONT: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }
 
