@@ -28,10 +28,12 @@ models:
 
 build: deps
 	$(GO) build -o $(BIN) ./cmd/kiosk
+	$(GO) build -o bin/kiosk-backoffice ./cmd/kiosk-backoffice
 
 run: setup build
 	$(BIN) run
 
+# The demo starts bin/kiosk-backoffice (the reference back office) itself.
 demo: setup build
 	KIOSK_KIOSK_MODE=demo $(BIN) run --demo --windowed
 

@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -343,15 +344,23 @@ func (c *Client) Lookup(ctx context.Context, subject string) (kiosk.ResidentReco
 	return rec, nil
 }
 
-// Submit implements kiosk.BackOffice: it delivers the application with the kiosk's
-// current audit chain head.
+// Submit implements kiosk.BackOffice: it delivers the application with the audit
+// chain head it was queued with (msg.AuditHead, "seq:mac", set by the outbox), or
+// else the kiosk's current head (Options.AuditHead).
 func (c *Client) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) error {
-	if c.auditHead == nil {
+	var anchor AuditAnchor
+	var err error
+	switch {
+	case msg.AuditHead != "":
+		if anchor, err = ParseAuditHead(msg.AuditHead); err != nil {
+			return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: err}
+		}
+	case c.auditHead == nil:
 		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: errors.New("no audit head source (Options.AuditHead)")}
-	}
-	anchor, err := c.auditHead(ctx)
-	if err != nil {
-		return fmt.Errorf("backoffice: reading the audit chain head: %w", err)
+	default:
+		if anchor, err = c.auditHead(ctx); err != nil {
+			return fmt.Errorf("backoffice: reading the audit chain head: %w", err)
+		}
 	}
 	// Through JSON: the submission is exactly the kiosk's message (the outbox
 	// payload, whatever fields it has) plus the anchor.
@@ -364,8 +373,20 @@ func (c *Client) Submit(ctx context.Context, key string, msg kiosk.ApplicationMe
 		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
 	}
 	sub.AuditAnchor = anchor
+	sub.AuditHead = "" // sent as the audit_anchor object, not as the outbox's string
 	_, err = c.SubmitApplication(ctx, key, sub)
 	return err
+}
+
+// ParseAuditHead reads an audit chain head as the kiosk's store writes it: the row
+// number, a colon, the row's chain MAC in lower-case hex.
+func ParseAuditHead(s string) (AuditAnchor, error) {
+	seq, mac, ok := strings.Cut(s, ":")
+	n, err := strconv.ParseInt(seq, 10, 64)
+	if !ok || err != nil || n < 0 || len(mac) != 64 || strings.Trim(mac, "0123456789abcdef") != "" {
+		return AuditAnchor{}, fmt.Errorf("audit head %q: want SEQ:64 lower-case hex digits", s)
+	}
+	return AuditAnchor{Seq: n, MAC: mac}, nil
 }
 
 // SubmitApplication delivers one application as given.

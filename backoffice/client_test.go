@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,27 @@ func TestResidentRecordFields(t *testing.T) {
 				t.Fatalf("Record(%+v) = %+v, %v", tc.in, rec, err)
 			}
 		})
+	}
+}
+
+func TestParseAuditHead(t *testing.T) {
+	mac := strings.Repeat("0a", 32)
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{"12:" + mac, true},
+		{"0:" + mac, true},
+		{"12:" + strings.ToUpper(mac), false},
+		{"12:" + mac[:62], false},
+		{"-1:" + mac, false},
+		{mac, false},
+		{"", false},
+	} {
+		a, err := ParseAuditHead(tc.in)
+		if (err == nil) != tc.ok || (tc.ok && (a.MAC != strings.SplitN(tc.in, ":", 2)[1])) {
+			t.Errorf("ParseAuditHead(%q) = %+v, %v", tc.in, a, err)
+		}
 	}
 }
 

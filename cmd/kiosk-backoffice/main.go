@@ -233,11 +233,21 @@ func appCmd(open opener) *cobra.Command {
 	return app
 }
 
+// payRef is the reference a pay command acts on: as given, or with "latest" the
+// newest wallet order waiting to be paid.
+func payRef(ctx context.Context, o *office.Office, arg string) (string, error) {
+	arg = strings.TrimSpace(arg)
+	if arg == "latest" {
+		return o.LatestPending(ctx)
+	}
+	return strings.ToUpper(arg), nil
+}
+
 func payCmd(open opener) *cobra.Command {
 	pay := &cobra.Command{Use: "pay", Short: "The simulated wallet: approve, decline or expire a pending payment order"}
 	pay.AddCommand(&cobra.Command{
-		Use:   "expire REFERENCE",
-		Short: "the payment order of an application runs out of time now",
+		Use:   "expire REFERENCE|latest",
+		Short: "the payment order of an application (latest: the newest waiting) runs out of time now",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := open()
@@ -245,7 +255,11 @@ func payCmd(open opener) *cobra.Command {
 				return err
 			}
 			defer o.DB.Close()
-			p, err := o.ExpirePayment(cmd.Context(), strings.ToUpper(strings.TrimSpace(args[0])))
+			ref, err := payRef(cmd.Context(), o, args[0])
+			if err != nil {
+				return err
+			}
+			p, err := o.ExpirePayment(cmd.Context(), ref)
 			if err != nil {
 				return err
 			}
@@ -259,8 +273,8 @@ func payCmd(open opener) *cobra.Command {
 			verb = "approve"
 		}
 		pay.AddCommand(&cobra.Command{
-			Use:   verb + " REFERENCE",
-			Short: verb + " the payment order of an application",
+			Use:   verb + " REFERENCE|latest",
+			Short: verb + " the payment order of an application (latest: the newest waiting)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				o, err := open()
@@ -268,7 +282,11 @@ func payCmd(open opener) *cobra.Command {
 					return err
 				}
 				defer o.DB.Close()
-				p, err := o.DecidePayment(cmd.Context(), strings.ToUpper(strings.TrimSpace(args[0])), approve)
+				ref, err := payRef(cmd.Context(), o, args[0])
+				if err != nil {
+					return err
+				}
+				p, err := o.DecidePayment(cmd.Context(), ref, approve)
 				if err != nil {
 					return err
 				}

@@ -139,11 +139,14 @@ func TestCommands(t *testing.T) {
 	if _, err := c.CreatePaymentOrder(bg, "order-"+ref2, ref2, backoffice.PaymentOrderRequest{Service: kiosk.ServicePassport, Amount: 30000}); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := run(t, "pay", "expire", ref2, "--dir", dir); err != nil || !strings.Contains(got, "expired") {
+	if got, err := run(t, "pay", "expire", "latest", "--dir", dir); err != nil || !strings.Contains(got, ref2+": expired") {
 		t.Fatalf("pay expire: %q, %v", got, err)
 	}
 	if _, err := run(t, "pay", "approve", ref2, "--dir", dir); err == nil {
 		t.Fatal("the wallet paid an order after expire")
+	}
+	if _, err := run(t, "pay", "approve", "latest", "--dir", dir); err == nil {
+		t.Fatal("pay approve latest found an order when none waits")
 	}
 	if o, err := c.PaymentOrder(bg, ref2); err != nil || o.Status != backoffice.OrderExpired {
 		t.Fatalf("order after expire: %+v, %v", o, err)

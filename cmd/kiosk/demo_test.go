@@ -32,6 +32,7 @@ type demoSession struct {
 	m     *kiosk.Machine
 	db    *store.DB
 	card  *demoCard
+	hands *demoHands
 	faces *decisionLog
 	snaps *snapRecorder
 
@@ -49,6 +50,7 @@ func startDemoSession(tb testing.TB, background bool) *demoSession {
 	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
 	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
 
+	useBackOfficeBinary(tb) // the demo's back office is the reference one, a child process
 	ctx, cancel := context.WithCancel(context.Background())
 	o := runOptions{demo: true, camera: -1}
 	devs, err := hardware(ctx, cfg, o)
@@ -66,8 +68,12 @@ func startDemoSession(tb testing.TB, background bool) *demoSession {
 	if s.db, ok = devs.deps.Store.(*store.DB); !ok {
 		tb.Fatalf("demo store is %T, want *store.DB", devs.deps.Store)
 	}
-	if s.card, ok = devs.demo.(*demoCard); !ok {
-		tb.Fatalf("demo controls are %T, want *demoCard", devs.demo)
+	if s.hands, ok = devs.demo.(*demoHands); !ok {
+		tb.Fatalf("demo controls are %T, want *demoHands", devs.demo)
+	}
+	s.card = s.hands.demoCard
+	if devs.backOffice == nil || devs.deps.Payments == nil {
+		tb.Fatal("the demo has no back office or no payments")
 	}
 	if _, ok := devs.deps.Face.(anyChallenge); !ok {
 		tb.Fatalf("demo face verifier is %T, want the any-challenge wrapper", devs.deps.Face)
@@ -183,7 +189,25 @@ func (s *demoSession) apply(service kiosk.ServiceID) kiosk.Snapshot {
 		s.tb.Fatalf("summary %+v, want one for %q", sum.Summary, service)
 	}
 	s.m.Post(kiosk.Event{Kind: kiosk.EvConfirm})
+	next := s.wait("payment or done", waitDevice, func(x kiosk.Snapshot) bool {
+		return (x.State == kiosk.StatePayment && !x.Busy) || (x.State == kiosk.StateDone && x.Reference != "")
+	})
+	if next.State == kiosk.StateDone {
+		return next // a free service
+	}
+	s.pay()
 	return s.wait("state done", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateDone && x.Reference != "" })
+}
+
+// pay chooses the wallet QR on the payment screen and pays with the DEMO banner's
+// wallet button (the reference back office's simulated wallet).
+func (s *demoSession) pay() {
+	s.tb.Helper()
+	s.m.Post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(kiosk.PaymentQR)})
+	s.wait("the wallet QR", waitScreen, func(x kiosk.Snapshot) bool {
+		return x.State == kiosk.StatePayment && x.Payment != nil && x.Payment.Status == kiosk.PayPending && x.Payment.QR != ""
+	})
+	s.hands.WalletApprove()
 }
 
 // pull takes the card out and waits for the attract screen.
@@ -232,14 +256,40 @@ func TestDemoEndToEnd(t *testing.T) {
 	for _, v := range menu.Services {
 		eligible[v.ID] = v.Eligible
 	}
-	// The demo back office's passport expires in 3 months: renewal is due.
+	// The demo card's passport expires in 4 months at the reference back office:
+	// renewal is due.
 	if !eligible[kiosk.ServicePassport] {
 		t.Fatalf("passport not offered on the demo menu: %+v", menu.Services)
 	}
+	if m := s.devs.deps.Payments.Methods(); !slices.Equal(m, []kiosk.PaymentMethod{kiosk.PaymentQR, kiosk.PaymentCard}) {
+		t.Fatalf("the demo offers %v, want the wallet QR and the card terminal", m)
+	}
 
-	done := s.apply(kiosk.ServicePassport)
+	done := s.apply(kiosk.ServicePassport) // paid through the wallet
 	ref := done.Reference
 	ctx := context.Background()
+	if done.Receipt == nil || !done.Receipt.Paid || done.Receipt.Method != kiosk.PaymentQR || done.Receipt.PaymentRef == "" {
+		t.Errorf("receipt %+v: want paid by wallet", done.Receipt)
+	}
+	// The outbox delivers it (the background worker may too: the same key, once).
+	if _, err := (&kiosk.Deliverer{Queue: s.db, BackOffice: s.devs.deps.BackOffice}).DeliverDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	apps, orders := backOfficeCounts(t, s.devs.backOffice)
+	if apps != 1 || orders["paid"] != 1 || len(orders) != 1 {
+		t.Errorf("the demo's back office holds %d applications and orders %v; want exactly one, and one paid order", apps, orders)
+	}
+	if c, err := s.devs.backOffice.client(); err != nil {
+		t.Error(err)
+	} else {
+		if a, err := c.Application(ctx, ref); err != nil || a.Reference != ref {
+			t.Errorf("the back office does not have %s: %+v, %v", ref, a, err)
+		}
+		if o, err := c.PaymentOrder(ctx, ref); err != nil || o.Status != "paid" || o.Amount != done.Receipt.Fee {
+			t.Errorf("order of %s: %+v, %v", ref, o, err)
+		}
+		c.Close()
+	}
 	// The demo prints receipts as PDFs beside its database.
 	if done.Notice == kiosk.MsgPrinterUnavailable {
 		t.Error("the demo says the receipt could not be printed")

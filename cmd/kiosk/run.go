@@ -65,6 +65,9 @@ func init() {
 type devices struct {
 	deps kiosk.Deps
 	demo kioskapp.DemoControls // nil outside demo mode
+	// backOffice is the demo's reference back office (child process), nil outside
+	// demo mode.
+	backOffice *demoBackOffice
 	// background starts the kiosk's own workers (health samples, outbox delivery,
 	// maintenance switch) once the session exists; they stop with ctx.
 	background func(ctx context.Context, post func(kiosk.Event))

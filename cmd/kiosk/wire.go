@@ -50,7 +50,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 			return devs, derr
 		}
 		closers = append(closers, demo.close)
-		devs.demo = demo
+		devs.demo = demo // completed with the payment hands once the back office runs
 		if o.camera < 0 {
 			video, verr := demoRecording()
 			if verr != nil {
@@ -82,6 +82,9 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		AllowVirtual: cfg.Card.AllowVirtual && !production,
 		Trust:        trust,
 		ReadTimeout:  cfg.Card.ReadTimeout,
+		// The one PIN policy: the session checks entries against it, the card adapter
+		// refuses any other length before sending it.
+		PINLength: kiosk.DefaultPINPolicy.Length,
 	})
 
 	if err := applyStaffFaceSettings(ctx, db, &cfg.Face); err != nil {
@@ -109,12 +112,27 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		faceVerifier = anyChallenge{face}
 	}
 
-	var bo kiosk.BackOffice = unreachableBackOffice{}
+	onError := func(err error) { slog.Warn("session", "error", err) }
 	if o.demo {
-		bo = &kiosk.DemoBackOffice{Record: kiosk.ResidentRecord{
-			Nationality: kiosk.ChineseNationality,
-			Passport:    &kiosk.TravelDocument{Expiry: kiosk.DateOf(time.Now().AddDate(0, 3, 0))},
-		}}
+		// The demo's back office is the reference one, a child process on loopback
+		// seeded with this demo's subject key; the kiosk reaches it exactly as it
+		// reaches DSI's (mutual TLS, the same client and payments).
+		dbo, derr := startDemoBackOffice(ctx, demoBackOfficeDir(cfg), cfg.Store.SubjectKeyFile, cfg.Kiosk.ID)
+		if derr != nil {
+			return devs, derr
+		}
+		closers = append(closers, dbo.close)
+		dbo.configure(&cfg)
+		devs.backOffice = dbo
+	}
+	link, err := wireBackOffice(cfg, onError)
+	if err != nil {
+		return devs, err
+	}
+	closers = append(closers, link.close)
+	bo := link.bo
+	if o.demo {
+		devs.demo = &demoHands{demoCard: devs.demo.(*demoCard), bo: devs.backOffice, terminal: link.terminal, pays: link.payments}
 	}
 	words, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
@@ -137,9 +155,8 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	if err != nil {
 		return devs, fmt.Errorf("%w (set backoffice.seal_key_file to the back office's public key)", err)
 	}
-	onError := func(err error) { slog.Warn("session", "error", err) }
 	devs.deps = kiosk.Deps{
-		Card: card, Face: faceVerifier, Store: db, BackOffice: bo,
+		Card: card, Face: faceVerifier, Store: db, BackOffice: bo, Payments: link.pay,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		Sealer: sealer, OnError: onError,
 	}
@@ -150,6 +167,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		go runHealth(ctx, cfg, db)
 		go (&kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}).Run(ctx, 30*time.Second)
 		go watchMaintenance(ctx, db, post)
+		go settleHeld(ctx, db, link.pay, kiosk.SystemClock{}, onError)
 	}
 	return devs, nil
 }
@@ -331,6 +349,7 @@ func newMachine(cfg config.Config, o runOptions, devs devices) (*kiosk.Machine, 
 		VerifyURLBase:   cfg.Services.VerifyURLBase,
 		DefaultLanguage: kiosk.Language(cfg.UI.Language),
 		ScreenTimeout:   cfg.UI.ScreenTimeout,
+		PaymentTimeout:  paymentTimeout,
 		Demo:            o.demo,
 		// Four ticks a second keep the visible countdowns smooth.
 		TickEvery: 250 * time.Millisecond,

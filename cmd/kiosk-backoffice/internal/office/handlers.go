@@ -398,6 +398,18 @@ func (o *Office) captureCardPayment(ctx context.Context, q *request) (int, any, 
 	return http.StatusOK, out, nil
 }
 
+// LatestPending is the reference of the newest pending wallet order, for testers
+// (and the demo's buttons) who do not type references: `pay approve latest`.
+func (o *Office) LatestPending(ctx context.Context) (string, error) {
+	var ref string
+	err := o.DB.QueryRowContext(ctx, `SELECT reference FROM orders WHERE status = ? AND method = ? AND expires_at > ? ORDER BY created_at DESC LIMIT 1`,
+		backoffice.OrderPending, backoffice.MethodQR, ts(o.now())).Scan(&ref)
+	if isNoRows(err) {
+		return "", problem(http.StatusNotFound, backoffice.CodeNotFound, "no wallet order is waiting to be paid")
+	}
+	return ref, err
+}
+
 // ExpirePayment is the simulated wallet's clock: a pending order's time is up now.
 func (o *Office) ExpirePayment(ctx context.Context, ref string) (backoffice.PaymentOrder, error) {
 	o.mu.Lock()

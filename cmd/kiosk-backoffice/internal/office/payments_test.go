@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -202,5 +203,28 @@ func TestPaymentsUnavailable(t *testing.T) {
 	}
 	if _, err := p.Start(context.Background(), testRef, kiosk.ServicePassport, passportFee, kiosk.PaymentCard); !errors.Is(err, kiosk.ErrPaymentUnavailable) {
 		t.Fatalf("card without a terminal: %v", err)
+	}
+}
+
+// TestSubmitOutboxHead: an application as the outbox delivers it (with the audit
+// head it was queued with, "seq:mac") reaches the back office within the contract,
+// and the back office keeps that head as the kiosk's anchor.
+func TestSubmitOutboxHead(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	ctx := context.Background()
+	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
+	msg.AuditHead = "41:" + strings.Repeat("c3", 32)
+	if err := c.Submit(ctx, testRef, msg); err != nil {
+		t.Fatalf("submission with the outbox's head: %v", err)
+	}
+	var seq int64
+	var mac string
+	if err := h.office.DB.QueryRow(`SELECT seq, mac FROM audit_anchors WHERE reference = ?`, testRef).Scan(&seq, &mac); err != nil || seq != 41 || mac != strings.Repeat("c3", 32) {
+		t.Fatalf("anchor kept = %d %s, %v", seq, mac, err)
+	}
+	msg.Reference, msg.AuditHead = testRef2, "41:not-hex"
+	if err := c.Submit(ctx, testRef2, msg); !errors.Is(err, backoffice.ErrConfig) {
+		t.Fatalf("a malformed head: %v", err)
 	}
 }
