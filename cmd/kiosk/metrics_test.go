@@ -42,7 +42,8 @@ type monitoredKiosk struct {
 	phone     string
 }
 
-func startMonitoredKiosk(t *testing.T) *monitoredKiosk {
+// startMonitoredKiosk starts it; printErr, when set, is what every print returns.
+func startMonitoredKiosk(t *testing.T, printErr error) *monitoredKiosk {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := config.Default()
@@ -63,7 +64,7 @@ func startMonitoredKiosk(t *testing.T) *monitoredKiosk {
 	sealer, _ := kiosktest.NewSealer(t)
 	devs := devices{deps: kiosk.Deps{
 		Card: k.card, Face: kiosktest.NewFace(kiosktest.Match), Store: db, BackOffice: kiosktest.NewBackOffice(),
-		Printer: &kiosktest.Printer{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: kiosktest.Subjects{}, Sealer: sealer,
+		Printer: &kiosktest.Printer{Err: printErr}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: kiosktest.Subjects{}, Sealer: sealer,
 	}}
 	if k.mon, err = startMonitor(cfg, &devs); err != nil {
 		t.Fatal(err)
@@ -165,7 +166,7 @@ func (k *monitoredKiosk) scrape() string {
 }
 
 func TestMetricsFollowRealSession(t *testing.T) {
-	k := startMonitoredKiosk(t)
+	k := startMonitoredKiosk(t, nil)
 	k.sessions()
 	body := k.scrape()
 	for _, want := range []string{
@@ -201,7 +202,7 @@ func TestMetricsFollowRealSession(t *testing.T) {
 // of every metric against what the resident gave the kiosk (card number, names,
 // phone, the receipt reference) and against their shapes.
 func TestNoPersonalDataInLabels(t *testing.T) {
-	k := startMonitoredKiosk(t)
+	k := startMonitoredKiosk(t, nil)
 	k.sessions()
 	body := k.scrape()
 	p := expfmt.NewTextParser(model.LegacyValidation)
