@@ -13,7 +13,7 @@ import (
 // from the environment, so that what the kiosk starts (pcscd in demo mode, lp) does
 // not talk to systemd in the kiosk's name. Outside systemd it sends nothing.
 func systemdNotifier() *sdnotify.Notifier {
-	n, err := sdnotify.New(os.Getenv, os.Getpid())
+	n, err := sdnotify.New(os.Getenv, os.Getpid(), os.Getppid())
 	for _, k := range []string{sdnotify.EnvSocket, sdnotify.EnvWatchdogUS, sdnotify.EnvWatchdogPID} {
 		os.Unsetenv(k)
 	}

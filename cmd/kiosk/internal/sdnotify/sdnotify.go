@@ -36,11 +36,14 @@ type Notifier struct {
 	failed   bool // a send failed once: logged once, not on every beat
 }
 
-// New reads systemd's variables through getenv (os.Getenv in the kiosk). pid is this
-// process's id: a WATCHDOG_PID naming another process (the variable was inherited)
-// means the watchdog is not ours. A malformed variable is an error: systemd never
+// New reads systemd's variables through getenv (os.Getenv in the kiosk). pid and ppid
+// are this process's and its parent's ids: the watchdog is ours when WATCHDOG_PID names
+// either (the parent is the kiosk compositor, `cage -- kiosk run`, which systemd
+// started as the service's main process and which runs the kiosk as its child; the
+// unit's NotifyAccess=all lets the child's pings count). Any other WATCHDOG_PID was
+// inherited from further up and is not ours. A malformed variable is an error: systemd never
 // writes one, so it is a unit file or a hand-made environment to fix.
-func New(getenv func(string) string, pid int) (*Notifier, error) {
+func New(getenv func(string) string, pid, ppid int) (*Notifier, error) {
 	n := &Notifier{}
 	sock := getenv(EnvSocket)
 	if sock == "" {
@@ -60,7 +63,7 @@ func New(getenv func(string) string, pid int) (*Notifier, error) {
 			if err != nil || p <= 0 {
 				return nil, fmt.Errorf("%s=%q: a process id", EnvWatchdogPID, wp)
 			}
-			if p != pid {
+			if p != pid && p != ppid {
 				n.watchdog = 0
 			}
 		}

@@ -51,6 +51,7 @@ func TestNew(t *testing.T) {
 		{"notify only", map[string]string{EnvSocket: sock}, "", true, 0, time.Second},
 		{"watchdog 30s", map[string]string{EnvSocket: sock, EnvWatchdogUS: "30000000"}, "", true, 30 * time.Second, 7500 * time.Millisecond},
 		{"watchdog for this pid", map[string]string{EnvSocket: sock, EnvWatchdogUS: "2000000", EnvWatchdogPID: "42"}, "", true, 2 * time.Second, 500 * time.Millisecond},
+		{"watchdog of the compositor that runs the kiosk", map[string]string{EnvSocket: sock, EnvWatchdogUS: "2000000", EnvWatchdogPID: "41"}, "", true, 2 * time.Second, 500 * time.Millisecond},
 		{"watchdog of another process (inherited)", map[string]string{EnvSocket: sock, EnvWatchdogUS: "2000000", EnvWatchdogPID: "7"}, "", true, 0, time.Second},
 		{"relative socket", map[string]string{EnvSocket: "notify.sock"}, "absolute socket path", false, 0, 0},
 		{"bad watchdog", map[string]string{EnvSocket: sock, EnvWatchdogUS: "30s"}, "microseconds", false, 0, 0},
@@ -60,7 +61,7 @@ func TestNew(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			n, err := New(func(k string) string { return tc.env[k] }, 42)
+			n, err := New(func(k string) string { return tc.env[k] }, 42, 41)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -96,7 +97,7 @@ func TestBeat(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			l, addr := listen(t, tc.sock)
 			env := map[string]string{EnvSocket: addr, EnvWatchdogUS: tc.watchdog}
-			n, err := New(func(k string) string { return env[k] }, 1)
+			n, err := New(func(k string) string { return env[k] }, 1, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -115,7 +116,7 @@ func TestBeat(t *testing.T) {
 
 // TestOutsideSystemd: a kiosk started by hand sends nothing and does not fail.
 func TestOutsideSystemd(t *testing.T) {
-	n, err := New(func(string) string { return "" }, 1)
+	n, err := New(func(string) string { return "" }, 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
