@@ -588,3 +588,53 @@ func runKiosk(t *testing.T, card kiosk.CardReader) (*kiosk.Machine, func(kiosk.S
 		return cur
 	}
 }
+
+// TestHungPcscd: pcscd stopped (SIGSTOP) accepts connections and answers nothing.
+// Card operations and the doctor's reader list must still give up on time, and
+// work again once pcscd goes on.
+func TestHungPcscd(t *testing.T) {
+	env, ts := startCard(t, "adult.yaml")
+	if env == nil {
+		return
+	}
+	const limit = 2 * time.Second
+	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ReadTimeout: limit})
+	defer func(d time.Duration) { listTimeout = d }(listTimeout)
+	listTimeout = time.Second
+	if err := env.PausePcscd(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	defer env.ResumePcscd()
+	for _, tc := range []struct {
+		name  string
+		limit time.Duration
+		op    func() error
+		want  error
+	}{
+		{"read", limit, func() error { _, err := r.Read(context.Background(), nil); return err }, ErrCardNotAnswering},
+		{"PIN counter", limit, func() error { _, err := r.PINTriesLeft(context.Background()); return err }, ErrCardNotAnswering},
+		{"doctor's reader list", listTimeout, func() error { _, err := ListReaders(); return err }, kiosk.ErrReaderGone},
+	} {
+		start := time.Now()
+		done := make(chan error, 1)
+		go func() { done <- tc.op() }()
+		select {
+		case err := <-done:
+			took := time.Since(start)
+			if !errors.Is(err, tc.want) || took > tc.limit+750*time.Millisecond {
+				t.Errorf("%s: %v after %v, want %v within %v", tc.name, err, took, tc.want, tc.limit)
+			}
+			t.Logf("hung pcscd: %s gave up after %v", tc.name, took.Round(time.Millisecond))
+		case <-time.After(tc.limit + 10*time.Second):
+			t.Fatalf("%s: still blocked with pcscd stopped (limit %v)", tc.name, tc.limit)
+		}
+	}
+	if err := env.ResumePcscd(); err != nil {
+		t.Fatal(err)
+	}
+	read, err := r.Read(context.Background(), nil)
+	if err != nil || !read.Verified {
+		t.Fatalf("read once pcscd goes on: %v", err)
+	}
+	read.Wipe()
+}

@@ -2,8 +2,12 @@ package cardio
 
 import (
 	"errors"
+	"fmt"
+	"time"
 
 	"github.com/ebfe/scard"
+
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 // ReaderInfo describes one PC/SC reader, for `kiosk doctor`.
@@ -13,9 +17,32 @@ type ReaderInfo struct {
 	Card    bool   `json:"card"`    // a card is present
 }
 
+// listTimeout bounds ListReaders: a pcscd that accepts connections but does not
+// answer (stopped, hung) must not hang `kiosk doctor`.
+var listTimeout = 10 * time.Second
+
 // ListReaders asks pcscd for every reader and whether a card is in it. It uses no
-// configuration: the doctor reports what is there, and judges it separately.
+// configuration: the doctor reports what is there, and judges it separately. It
+// gives up after listTimeout (the PC/SC calls go on without it, and end with pcscd).
 func ListReaders() ([]ReaderInfo, error) {
+	type result struct {
+		out []ReaderInfo
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := listReaders()
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-time.After(listTimeout):
+		return nil, &pcscError{kiosk.ErrReaderGone, "listing readers", fmt.Errorf("pcscd did not answer within %v", listTimeout)}
+	}
+}
+
+func listReaders() ([]ReaderInfo, error) {
 	sc, err := scard.EstablishContext()
 	if err != nil {
 		return nil, mapErr("opening PC/SC", err)

@@ -433,6 +433,20 @@ func (e *Env) stopPcscd(kill bool) {
 	}
 }
 
+// PausePcscd stops the pcscd Start started (SIGSTOP): it still accepts connections
+// but answers nothing, as a hung daemon. ResumePcscd lets it go on.
+func (e *Env) PausePcscd() error { return e.signalPcscd(syscall.SIGSTOP) }
+
+// ResumePcscd continues a pcscd PausePcscd stopped.
+func (e *Env) ResumePcscd() error { return e.signalPcscd(syscall.SIGCONT) }
+
+func (e *Env) signalPcscd(sig syscall.Signal) error {
+	if e.pcscd == nil {
+		return errors.New("vpcdtest: no pcscd of this test runs")
+	}
+	return e.pcscd.Process.Signal(sig)
+}
+
 // StartedPcscd says whether pcscd is this Env's own (started by Start), rather than
 // one that was running already.
 func (e *Env) StartedPcscd() bool { return e.ownPcscd }
@@ -648,6 +662,9 @@ func (e *Env) Close() error {
 	if e.cancel != nil {
 		e.cancel()
 		<-e.slotDone
+	}
+	if e.pcscd != nil {
+		e.pcscd.Process.Signal(syscall.SIGCONT) // a paused pcscd would not stop on SIGTERM
 	}
 	e.stopPcscd(false)
 	if e.bridge != nil {
