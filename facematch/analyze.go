@@ -35,6 +35,10 @@ type Analysis struct {
 	// face is always counted.
 	Faces int
 	Main  *Observation // nil when no face was found
+	// Track lets the next frame be tracked instead of detected (nil: no face).
+	Track *Track
+	// Tracked is true when this frame's face was tracked, not detected.
+	Tracked bool
 }
 
 // AnalyzeOptions choose the optional models for a frame.
@@ -42,6 +46,10 @@ type AnalyzeOptions struct {
 	Pose    bool // fr_pose; otherwise yaw is estimated from the landmarks
 	Eyes    bool // fr_eye
 	Passive bool // fr_liveness
+	// Track, when set (the previous frame's Analysis.Track), skips the detector: the
+	// landmarks are found in the previous box and the box follows them. An implausible
+	// move falls back to detection within the same call.
+	Track *Track
 }
 
 // Analyze runs detection, landmarks and the quality measures (and the optional
@@ -56,6 +64,12 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 	e.mu.RLock()
 	defer e.mu.RUnlock()
 	a := Analysis{Width: frame.Cols(), Height: frame.Rows()}
+	if ao.Track != nil {
+		if ok, err := e.analyzeTracked(frame, ao, &a); ok || err != nil {
+			return a, err
+		}
+		a = Analysis{Width: frame.Cols(), Height: frame.Rows()}
+	}
 	faces, err := e.detect(frame, e.opts.DetectConfidence)
 	if err != nil {
 		return a, fmt.Errorf("detecting faces: %w", err)
@@ -78,6 +92,40 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 		}
 	}
 	o := &Observation{Face: faces[main], EyesOpen: -1, Passive: -1}
+	if err := e.analyzeFace(frame, o, ao); err != nil {
+		return a, err
+	}
+	a.Main = o
+	a.Track = newTrack(o.Face, a.Faces, &o.Landmarks)
+	return a, nil
+}
+
+// analyzeTracked analyses a frame on the track: landmarks in the previous box, the
+// box moved to follow them. It reports false when the track is lost.
+func (e *Engine) analyzeTracked(frame gocv.Mat, ao AnalyzeOptions, a *Analysis) (bool, error) {
+	t := ao.Track
+	lm, err := e.landmarks(frame, t.face)
+	if err != nil {
+		return false, nil
+	}
+	f, ok := t.follow(&lm, float64(a.Width), float64(a.Height))
+	if !ok {
+		return false, nil
+	}
+	o := &Observation{Face: f, Landmarks: lm, EyesOpen: -1, Passive: -1}
+	if err := e.analyzeFace(frame, o, ao); err != nil {
+		return false, err
+	}
+	a.Main, a.Faces, a.Tracked = o, t.faces, true
+	a.Track = &Track{face: f, faces: t.faces, rel: t.rel, age: t.age + 1}
+	return true, nil
+}
+
+// analyzeFace runs everything after the face box is known: landmarks (unless already
+// there), eyes, quality, and pose and passive liveness in parallel. Caller holds
+// e.mu for reading.
+func (e *Engine) analyzeFace(frame gocv.Mat, o *Observation, ao AnalyzeOptions) error {
+	var err error
 	// Pose and passive liveness need only the face box: they run on their own
 	// goroutine, beside landmarks, eyes and the quality measures (each network has its
 	// own lock; with one OpenCV thread per call this uses the second core on purpose).
@@ -102,27 +150,28 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 	side.Wait()
 	switch {
 	case err != nil:
-		return a, err
+		return err
 	case poseErr != nil:
-		return a, fmt.Errorf("head pose: %w", poseErr)
+		return fmt.Errorf("head pose: %w", poseErr)
 	case passErr != nil:
-		return a, fmt.Errorf("passive liveness: %w", passErr)
+		return fmt.Errorf("passive liveness: %w", passErr)
 	}
 	if ao.Pose {
 		o.Pose = pose
 	} else {
 		o.Pose = Pose{Yaw: o.Landmarks.geometricYaw()}
 	}
-	a.Main = o
-	return a, nil
+	return nil
 }
 
 // analyzeLandmarks fills the landmarks, eye ratio, eye state and quality measures of
 // o (not the pose or passive score). Caller holds e.mu for reading.
 func (e *Engine) analyzeLandmarks(frame gocv.Mat, o *Observation, ao AnalyzeOptions) error {
 	var err error
-	if o.Landmarks, err = e.landmarks(frame, o.Face); err != nil {
-		return fmt.Errorf("landmarks: %w", err)
+	if o.Landmarks == (Landmarks{}) {
+		if o.Landmarks, err = e.landmarks(frame, o.Face); err != nil {
+			return fmt.Errorf("landmarks: %w", err)
+		}
 	}
 	l, r := o.Landmarks.EyeAspectRatio()
 	o.EAR = (l + r) / 2

@@ -55,3 +55,34 @@ func BenchmarkEveryModel(b *testing.B) { benchEveryModel(b, engineThreads) }
 // BenchmarkEveryModelOpenCVDefault lets OpenCV use its default pool (all cores inside
 // each layer), as before the thread count was set.
 func BenchmarkEveryModelOpenCVDefault(b *testing.B) { benchEveryModel(b, -1) }
+
+// BenchmarkFramePathTracked is a tracked frame of the quality gate: landmarks in the
+// previous frame's box, the box following them, and the quality measures (the
+// detector runs on every DetectEvery-th frame only).
+func BenchmarkFramePathTracked(b *testing.B) {
+	e := testEngine(b)
+	frame := benchFrame(b)
+	defer frame.Close()
+	a, err := e.Analyze(frame, AnalyzeOptions{})
+	if err != nil || a.Track == nil {
+		b.Fatal(err)
+	}
+	o := e.Options()
+	ds := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	c0, w0 := cpuTime(), time.Now()
+	for i := 0; i < b.N; i++ {
+		t := time.Now()
+		a2, err := e.Analyze(frame, AnalyzeOptions{Track: a.Track})
+		if err != nil || a2.Main == nil || !a2.Tracked {
+			b.Fatal(err, a2.Tracked)
+		}
+		if g, _ := o.Assess(a2, nil); g == "" {
+			b.Fatal("no guidance")
+		}
+		ds = append(ds, time.Since(t))
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(cpuTime()-c0)/float64(time.Since(w0)), "cores")
+	reportLatency(b, ds)
+}

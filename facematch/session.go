@@ -32,6 +32,9 @@ type RunOptions struct {
 	SysfsRoot string
 	// Injection tunes the injected-video checks (zero: their defaults).
 	Injection InjectionConfig
+	// DetectEvery runs the detector on every n-th frame and tracks the face in
+	// between (0: the package's DetectEvery; 1: detect on every frame).
+	DetectEvery int
 }
 
 // Timings of one attempt: stream time for the phases, wall time for the analysis.
@@ -120,6 +123,11 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 	mon := NewInjectionMonitor(ro.Injection)
 	defer mon.Close()
 	var screen screenMonitor
+	var track *Track
+	detectEvery := ro.DetectEvery
+	if detectEvery <= 0 {
+		detectEvery = DetectEvery
+	}
 	minFrames := ro.Injection.withDefaults().MinFrames
 
 	var (
@@ -186,6 +194,9 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 		case phasePost:
 			ao.Pose = true
 		}
+		if track != nil && idx%detectEvery != 0 {
+			ao.Track = track
+		}
 		idx++
 		st := time.Now()
 		a, err := e.Analyze(f.Mat, ao)
@@ -195,6 +206,7 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 			out.Zero()
 			return nil, fmt.Errorf("liveness: %w", err)
 		}
+		track = a.Track
 		if a.Main != nil {
 			screen.observe(idx, f.Mat, a.Main.Face.Raw)
 		}
