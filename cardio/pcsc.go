@@ -77,6 +77,8 @@ type PCSCReader struct {
 	lastTriesReported int
 	// LastStats describes the last Read (APDU count, extended length).
 	LastStats Stats
+	// hungAfter: Watch's grace for a pcscd that does not answer (hungAfter).
+	hungAfter time.Duration
 	// LastReader is the reader the last Read used (the configured one, or the one
 	// chosen because it held a card).
 	LastReader string
@@ -99,7 +101,7 @@ func NewPCSCReader(cfg PCSCConfig) *PCSCReader {
 	if cfg.PINLength == 0 {
 		cfg.PINLength = DefaultPINLength
 	}
-	return &PCSCReader{cfg: cfg, lastTriesReported: -1, sem: make(chan struct{}, 1)}
+	return &PCSCReader{cfg: cfg, lastTriesReported: -1, sem: make(chan struct{}, 1), hungAfter: hungAfter}
 }
 
 // pcscError carries a PC/SC error and the kiosk sentinel it means.
@@ -467,6 +469,39 @@ func (r *PCSCReader) Watch(ctx context.Context) (<-chan kiosk.CardEvent, error) 
 // maxRetry caps the backoff between attempts to reach a pcscd that is down.
 const maxRetry = 5 * time.Second
 
+// hungAfter is how long past its own timeout Watch waits for a PC/SC call before it
+// takes pcscd for gone (PCSCReader.hungAfter; tests shorten it).
+const hungAfter = 5 * time.Second
+
+var errPcscdHung = errors.New("pcscd does not answer")
+
+// establish is scard.EstablishContext with a deadline (pcsc-lite's client waits for
+// pcscd's answer without one); a context that comes too late is released.
+func establish(limit time.Duration) (*scard.Context, error) {
+	type result struct {
+		sc  *scard.Context
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		sc, err := scard.EstablishContext()
+		done <- result{sc, err}
+	}()
+	t := time.NewTimer(limit)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		return r.sc, r.err
+	case <-t.C:
+		go func() {
+			if r := <-done; r.sc != nil {
+				r.sc.Release()
+			}
+		}()
+		return nil, errPcscdHung
+	}
+}
+
 func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kiosk.CardEvent) {
 	defer close(ch)
 	log := r.cfg.Logger
@@ -485,10 +520,11 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 	var scMu sync.Mutex
 	stop := context.AfterFunc(ctx, func() {
 		scMu.Lock()
-		if sc != nil {
-			sc.Cancel()
-		}
+		cur := sc
 		scMu.Unlock()
+		if cur != nil {
+			cur.Cancel() // outside the lock: on a hung pcscd it does not return
+		}
 	})
 	defer stop()
 	defer func() {
@@ -547,14 +583,46 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 			return false
 		}
 		scMu.Lock()
-		sc.Release()
-		sc = nil
+		if sc != nil {
+			sc.Release()
+			sc = nil
+		}
 		scMu.Unlock()
 		return backoff()
 	}
+	// bounded runs one PC/SC call of the loop with a deadline. pcsc-lite's client
+	// waits for pcscd without one (a stopped or hung pcscd would hang the watcher,
+	// and the kiosk would look in service): past PollInterval+hungAfter the call is
+	// left to finish on its own, its context released when it does, and pcscd
+	// counts as gone.
+	bounded := func(f func(*scard.Context) error) error {
+		cur := sc
+		done := make(chan error, 1)
+		go func() { done <- f(cur) }()
+		t := time.NewTimer(r.cfg.PollInterval + r.hungAfter)
+		defer t.Stop()
+		abandon := errPcscdHung
+		select {
+		case err := <-done:
+			return err
+		case <-t.C:
+		case <-ctx.Done():
+			abandon = ctx.Err()
+		}
+		scMu.Lock()
+		if sc == cur {
+			sc = nil
+		}
+		scMu.Unlock()
+		go func() {
+			<-done
+			cur.Release()
+		}()
+		return abandon
+	}
 	for ctx.Err() == nil {
 		if sc == nil {
-			nsc, err := scard.EstablishContext()
+			nsc, err := establish(r.cfg.PollInterval + r.hungAfter)
 			if err != nil {
 				if !noReader(mapErr("opening PC/SC", err)) || !backoff() {
 					return
@@ -566,7 +634,11 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 			scMu.Unlock()
 			pnp = 0
 		}
-		names, err := r.readers(sc)
+		var names []string
+		err := bounded(func(sc *scard.Context) (err error) {
+			names, err = r.readers(sc)
+			return err
+		})
 		if err != nil && !errors.Is(err, ErrVirtualReader) {
 			// pcscd gone: every reader is lost until the context comes back.
 			if !dropContext(err) {
@@ -602,10 +674,10 @@ func (r *PCSCReader) watch(ctx context.Context, sc *scard.Context, ch chan<- kio
 			states = append(states, scard.ReaderState{Reader: n, CurrentState: last[n]})
 		}
 		states = append(states, scard.ReaderState{Reader: pnpReader, CurrentState: pnp})
-		err = sc.GetStatusChange(states, r.cfg.PollInterval)
+		err = bounded(func(sc *scard.Context) error { return sc.GetStatusChange(states, r.cfg.PollInterval) })
 		switch {
 		case err == nil, errors.Is(err, scard.ErrTimeout):
-		case errors.Is(err, scard.ErrCancelled):
+		case errors.Is(err, scard.ErrCancelled), ctx.Err() != nil:
 			return
 		case errors.Is(err, scard.ErrUnknownReader), errors.Is(err, scard.ErrReaderUnavailable):
 			continue // a reader vanished between listing and waiting: list again

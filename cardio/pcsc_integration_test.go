@@ -601,10 +601,40 @@ func TestHungPcscd(t *testing.T) {
 	r := NewPCSCReader(PCSCConfig{Reader: env.ReaderName, AllowVirtual: true, Trust: ts, ReadTimeout: limit})
 	defer func(d time.Duration) { listTimeout = d }(listTimeout)
 	listTimeout = time.Second
+	// The card watcher too: a hung pcscd is a lost reader (out of service), not a
+	// watcher stuck for good with the kiosk looking in service.
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w := newReader(env, ts)
+	w.hungAfter = time.Second
+	events, err := w.Watch(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := func(want kiosk.CardEventKind, within time.Duration) {
+		t.Helper()
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					t.Fatalf("the watcher stopped, want event %d", want)
+				}
+				if ev.Kind == want {
+					return
+				}
+			case <-time.After(within):
+				t.Fatalf("no event %d within %v", want, within)
+			}
+		}
+	}
+	next(kiosk.CardInserted, 10*time.Second)
 	if err := env.PausePcscd(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
 	defer env.ResumePcscd()
+	lostAt := time.Now()
+	next(kiosk.ReaderLost, 5*time.Second)
+	t.Logf("hung pcscd: watcher reported the reader lost after %v", time.Since(lostAt).Round(time.Millisecond))
 	for _, tc := range []struct {
 		name  string
 		limit time.Duration
@@ -632,6 +662,7 @@ func TestHungPcscd(t *testing.T) {
 	if err := env.ResumePcscd(); err != nil {
 		t.Fatal(err)
 	}
+	next(kiosk.ReaderReturned, 15*time.Second)
 	read, err := r.Read(context.Background(), nil)
 	if err != nil || !read.Verified {
 		t.Fatalf("read once pcscd goes on: %v", err)
