@@ -199,8 +199,7 @@ func (s *paySession) toMenu() kiosk.Snapshot {
 // order pending.
 func (s *paySession) toPayment(service kiosk.ServiceID) kiosk.Snapshot {
 	s.tb.Helper()
-	s.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: service})
-	form := s.idle(kiosk.StateServiceForm)
+	form := s.chooseService(service)
 	fillForm(s.m.Post, form.Form)
 	s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
 	s.idle(kiosk.StateSummary)
@@ -208,6 +207,21 @@ func (s *paySession) toPayment(service kiosk.ServiceID) kiosk.Snapshot {
 	return s.wait("the wallet order", func(x kiosk.Snapshot) bool {
 		return x.State == kiosk.StatePayment && x.Payment != nil && x.Payment.Status == kiosk.PayPending && x.Payment.QR != ""
 	})
+}
+
+// chooseService picks service on the menu and returns its form, confirming the
+// card's data on the way when the session asks for it.
+func (s *paySession) chooseService(service kiosk.ServiceID) kiosk.Snapshot {
+	s.tb.Helper()
+	s.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: service})
+	next := s.wait("the form", func(x kiosk.Snapshot) bool {
+		return (x.State == kiosk.StateCheckData || x.State == kiosk.StateServiceForm) && !x.Busy
+	})
+	if next.State == kiosk.StateCheckData {
+		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+		next = s.idle(kiosk.StateServiceForm)
+	}
+	return next
 }
 
 // fillForm answers a form's fields: the first option, a Macau mobile number, a

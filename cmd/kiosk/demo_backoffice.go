@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -223,7 +222,6 @@ type demoHands struct {
 	*demoCard
 	bo       *demoBackOffice
 	terminal *payterm.Simulated
-	pays     *backoffice.Payments
 }
 
 func (h *demoHands) wallet(verb string) {
@@ -236,8 +234,16 @@ func (h *demoHands) wallet(verb string) {
 	}()
 }
 
+// card acts at the terminal. The screen says "tap your card" as soon as the order
+// exists, a moment before the terminal's sale starts: a press in that moment waits
+// for it (2 s at most).
 func (h *demoHands) card(a payterm.Action) {
-	if h.terminal == nil || !h.terminal.Act(a) {
+	if h.terminal == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if _, err := h.terminal.WaitForSale(ctx); err != nil || !h.terminal.Act(a) {
 		slog.Warn("demo: no card sale is waiting", "action", string(a))
 	}
 }
@@ -248,5 +254,3 @@ func (h *demoHands) WalletExpire()          { h.wallet("expire") }
 func (h *demoHands) CardApprove()           { h.card(payterm.ActApprove) }
 func (h *demoHands) CardDecline()           { h.card(payterm.ActDecline) }
 func (h *demoHands) CardFailAfterApproval() { h.card(payterm.ActFailAfterApproval) }
-
-var errNoDemoBackOffice = errors.New("demo: no back office")

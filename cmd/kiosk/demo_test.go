@@ -178,7 +178,13 @@ func (s *demoSession) fill(form []kiosk.FieldView) {
 func (s *demoSession) apply(service kiosk.ServiceID) kiosk.Snapshot {
 	s.tb.Helper()
 	s.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: service})
-	form := s.waitState(kiosk.StateServiceForm, waitScreen)
+	form := s.wait("the form", waitScreen, func(x kiosk.Snapshot) bool {
+		return (x.State == kiosk.StateCheckData || x.State == kiosk.StateServiceForm) && !x.Busy
+	})
+	if form.State == kiosk.StateCheckData { // the card's data, for the resident to confirm
+		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+		form = s.waitState(kiosk.StateServiceForm, waitScreen)
+	}
 	if form.Service != service || len(form.Form) == 0 {
 		s.tb.Fatalf("form for %q with %d fields, want %q", form.Service, len(form.Form), service)
 	}

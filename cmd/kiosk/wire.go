@@ -132,7 +132,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	closers = append(closers, link.close)
 	bo := link.bo
 	if o.demo {
-		devs.demo = &demoHands{demoCard: devs.demo.(*demoCard), bo: devs.backOffice, terminal: link.terminal, pays: link.payments}
+		devs.demo = &demoHands{demoCard: devs.demo.(*demoCard), bo: devs.backOffice, terminal: link.terminal}
 	}
 	words, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
