@@ -179,9 +179,9 @@ func (s *demoSession) apply(service kiosk.ServiceID) kiosk.Snapshot {
 	s.tb.Helper()
 	s.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: service})
 	form := s.wait("the form", waitScreen, func(x kiosk.Snapshot) bool {
-		return (x.State == kiosk.StateCheckData || x.State == kiosk.StateServiceForm) && !x.Busy
+		return (x.State == stateCheckData || x.State == kiosk.StateServiceForm) && !x.Busy
 	})
-	if form.State == kiosk.StateCheckData { // the card's data, for the resident to confirm
+	if form.State == stateCheckData { // the card's data, for the resident to confirm
 		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
 		form = s.waitState(kiosk.StateServiceForm, waitScreen)
 	}
