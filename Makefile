@@ -13,7 +13,7 @@ TEST_FLAGS ?= -count=1 -timeout 20m
 # Packages without cgo-heavy dependencies also run under the race detector.
 RACE_PKGS ?= ./kiosk/... ./config/... ./store/... ./cardio/...
 
-.PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor clean
+.PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor clean fuzz
 
 all: build
 
@@ -60,6 +60,10 @@ screenshots: setup
 
 doctor: build
 	$(BIN) doctor
+
+# Every fuzz target over outside input for FUZZTIME seconds each (CI runs it after test).
+fuzz: deps
+	@bash packaging/fuzz.sh $(FUZZTIME)
 
 clean:
 	rm -rf bin bench.out
