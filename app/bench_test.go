@@ -58,7 +58,7 @@ func BenchmarkCardInToMenu(b *testing.B) {
 // session walks one resident through a renewal and out again.
 func (r *kioskRun) session() {
 	r.toMenu()
-	r.tap("Renew my identity card")
+	r.tap("Identity card renewal")
 	r.until(kiosk.StateServiceForm)
 	fillOfficeAndPhone(r)
 	r.tap("Continue")

@@ -2,6 +2,7 @@ package app
 
 import (
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -275,7 +276,7 @@ func fillOfficeAndPhone(r *kioskRun) {
 func TestFormShowsValidation(t *testing.T) {
 	r := newRun(t, nil)
 	r.toMenu()
-	r.tap("Renew my identity card")
+	r.tap("Identity card renewal")
 	r.until(kiosk.StateServiceForm)
 	r.tapKeys("1", "2", "3")
 	r.tap("Continue")
@@ -283,7 +284,8 @@ func TestFormShowsValidation(t *testing.T) {
 	if s.State != kiosk.StateServiceForm {
 		t.Fatalf("state %s, want the form", s.State)
 	}
-	r.sees(r.tr("form.required"))
+	// The office left empty says what to choose, not "fill this in".
+	r.sees(r.tr("form.required_choice.collection_office"))
 	r.sees(r.tr("form.phone_invalid"))
 	r.tap("Delete")
 	if got := r.sync().Form[1].Value; got != "12" {
@@ -307,12 +309,14 @@ func TestFaceMismatchThenPIN(t *testing.T) {
 	r.h.Card.Insert()
 	for attempt := 1; attempt <= 3; attempt++ {
 		s := r.until(kiosk.StateFaceResult)
-		r.sees(r.tr("face_result.failed"))
+		// Why it failed, in words, and what comes next.
+		r.sees(r.tr("face_fail.no_match"))
 		if s.Face.AttemptsLeft > 0 {
 			r.sees(r.u.tr.N(kiosk.LangEN, "face_result.attempts_left", s.Face.AttemptsLeft, nil))
 			r.tap("Try again")
 		} else {
-			r.tap("Continue")
+			r.sees(r.tr("face_result.pin_next"))
+			r.tap(r.tr("face_result.use_pin"))
 		}
 	}
 	s := r.until(kiosk.StatePIN)
@@ -336,9 +340,44 @@ func TestFaceMismatchThenPIN(t *testing.T) {
 	r.until(kiosk.StateServiceMenu)
 	r.sees("Hello, CHAN TAI MAN")
 	r.tap("End")
+	r.tap(r.tr("confirm_end.yes"))
 	r.until(kiosk.StateTakeCard)
 	r.h.Card.Remove()
 	r.leavesNoTrace()
+}
+
+// End asks first, placed away from Back; "keep going" changes nothing, "yes" ends
+// with the take-card screen saying that nothing was submitted.
+func TestEndAsksFirst(t *testing.T) {
+	r := newRun(t, nil)
+	r.toMenu()
+	r.tap("Identity card renewal")
+	r.until(kiosk.StateServiceForm)
+	end, back := findButton(r.w.Content(), "End"), findButton(r.w.Content(), "Back")
+	if end == nil || back == nil {
+		t.Fatal("no End or no Back on the form")
+	}
+	ep := fyne.CurrentApp().Driver().AbsolutePositionForObject(end)
+	bp := fyne.CurrentApp().Driver().AbsolutePositionForObject(back)
+	// A finger (15 mm, minTouch) aimed at Back lands at most a finger's width off.
+	if gap := bp.X - (ep.X + end.Size().Width); gap < 4*minTouch {
+		t.Errorf("End ends %v px from Back, want at least %v", gap, 4*minTouch)
+	}
+	r.tap("End")
+	if s := r.sync(); s.State != kiosk.StateServiceForm {
+		t.Fatalf("End without confirmation went to %s", s.State)
+	}
+	r.sees(r.tr("confirm_end.question"))
+	r.sees(r.tr("confirm_end.detail"))
+	r.tap(r.tr("confirm_end.no"))
+	r.sees(r.tr("field.phone"))
+	if s := r.sync(); s.State != kiosk.StateServiceForm {
+		t.Fatalf("keep going left the form: %s", s.State)
+	}
+	r.tap("End")
+	r.tap(r.tr("confirm_end.yes"))
+	r.until(kiosk.StateTakeCard)
+	r.sees(r.tr("msg.ended_nothing_submitted"))
 }
 
 // Pulling the card at any step ends the session and the next screen shows nothing of it.
@@ -389,7 +428,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		}},
 		{"summary", func(r *kioskRun) {
 			r.toMenu()
-			r.tap("Renew my identity card")
+			r.tap("Identity card renewal")
 			r.until(kiosk.StateServiceForm)
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
@@ -397,7 +436,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		}},
 		{"payment", func(r *kioskRun) {
 			r.toMenu()
-			r.tap("Renew my identity card")
+			r.tap("Identity card renewal")
 			r.until(kiosk.StateServiceForm)
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
@@ -407,7 +446,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		}},
 		{"done", func(r *kioskRun) {
 			r.toMenu()
-			r.tap("Renew my identity card")
+			r.tap("Identity card renewal")
 			r.until(kiosk.StateServiceForm)
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
@@ -426,7 +465,10 @@ func TestCardPulledAtEachStep(t *testing.T) {
 			r.h.Card.ReadGate.Release()
 			r.h.Face.Gate.Release()
 			r.leavesNoTrace(append([]string{"66123456"}, nonEmpty(ref)...)...)
-			r.sees(r.tr("msg.session_ended"))
+			// In every language: the session's own was reset with it.
+			for _, l := range kiosk.Languages {
+				r.sees(r.u.tr.T(l, "msg.session_ended", nil))
+			}
 		})
 	}
 }
@@ -450,11 +492,26 @@ func TestTimeouts(t *testing.T) {
 	r := newRun(t, nil)
 	r.tap("English")
 	r.until(kiosk.StateInsertCard)
+	voice := &heard{}
+	r.u.SetSpeaker(voice)
 	r.sees("60 s left")
 	r.h.Tick(30 * time.Second)
 	r.sync()
 	r.sees("30 s left")
-	r.h.Tick(31 * time.Second)
+	if findButton(r.w.Content(), "More time").Visible() || len(voice.said()) != 0 {
+		t.Fatal("warned 30 s before the question")
+	}
+	// Warned early, on screen and aloud, with a way to keep going right there.
+	r.h.Tick(15 * time.Second)
+	r.sync()
+	r.sees("Your session ends in 15 s.")
+	if !findButton(r.w.Content(), "More time").Visible() {
+		t.Error("no More time button with the warning")
+	}
+	if got := voice.said(); len(got) != 1 || got[0] != "en/"+PromptWarning {
+		t.Errorf("heard %q, want the warning once", got)
+	}
+	r.h.Tick(16 * time.Second)
 	s := r.sync()
 	if !s.AskMoreTime {
 		t.Fatal("no \"need more time?\" after the screen timeout")
@@ -478,8 +535,31 @@ func TestTimeouts(t *testing.T) {
 	r.sees("Need more time?")
 	r.h.Tick(21 * time.Second)
 	r.until(kiosk.StateTakeCard)
+	// Plainly what happened, and no countdown to nothing.
+	r.sees(r.tr("msg.timed_out_nothing_submitted"))
+	if strings.Contains(r.markup(), " s left") {
+		t.Error("the take-card screen counts down")
+	}
 	r.h.Card.Remove()
 	r.leavesNoTrace()
+}
+
+// heard records what a Speaker was asked to say.
+type heard struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (h *heard) Say(l kiosk.Language, prompt string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.got = append(h.got, string(l)+"/"+prompt)
+}
+
+func (h *heard) said() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]string(nil), h.got...)
 }
 
 // Language, large text and high contrast can be changed from every screen.

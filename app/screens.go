@@ -54,9 +54,13 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 	case kiosk.StateDone:
 		return u.done(s)
 	case kiosk.StateTakeCard:
+		if s.Message != "" {
+			// After End or a timeout: say first whether anything was submitted.
+			return u.message(s, iconCardOut.in(fg()), string(s.Message), "take_card.hint")
+		}
 		return u.message(s, iconCardOut.in(fg()), "take_card.hint", "")
 	case kiosk.StateOutOfService:
-		return u.message(s, iconOff.in(fg()), "out_of_service.hint", "")
+		return u.outOfService(s)
 	case kiosk.StateCounter:
 		u.continueAction(s, "chrome.continue")
 		return u.message(s, iconCounter.in(fg()), string(s.Message), "counter.hint")
@@ -77,9 +81,6 @@ func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string) 
 	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
 	if line1 != "" {
 		items = append(items, subheading(u.t(s, line1)))
-	}
-	if s.State == kiosk.StateOutOfService && s.Message != "" {
-		items = append(items, body(u.t(s, string(s.Message))))
 	}
 	if line2 != "" {
 		items = append(items, body(u.t(s, line2)))
@@ -114,10 +115,42 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 		body(u.t(s, "attract.services")),
 	}
 	if s.Message != "" {
-		// e.g. "your session ended": said once, to whoever looks next, with nothing of it.
-		items = append(items, body(u.t(s, string(s.Message))))
+		// e.g. "your session ended": said once, to whoever looks next, with nothing of
+		// it, and in every language: the session's own language is already reset.
+		items = append(items, allLanguages(func(l kiosk.Language) fyne.CanvasObject {
+			return body(u.tr.T(l, string(s.Message), nil))
+		}))
 	}
-	return container.NewCenter(container.New(minSize{1500, 0}, container.NewVBox(items...)))
+	return column(1500, items...)
+}
+
+// allLanguages stacks one line per language, the session's languages in their order.
+func allLanguages(line func(l kiosk.Language) fyne.CanvasObject) fyne.CanvasObject {
+	var lines []fyne.CanvasObject
+	for _, l := range kiosk.Languages {
+		lines = append(lines, line(l))
+	}
+	return container.NewVBox(lines...)
+}
+
+// outOfService says it in all three languages at once: it has no language buttons
+// (it takes no input), so whoever comes must be able to read it as it is.
+func (u *UI) outOfService(s kiosk.Snapshot) fyne.CanvasObject {
+	items := []fyne.CanvasObject{container.NewCenter(bigIcon(iconOff.in(fg()), 160))}
+	for _, l := range kiosk.Languages {
+		t := subheading(u.tr.T(l, string(kiosk.ScreenKey(s.State)), nil))
+		t.TextStyle = fyne.TextStyle{Bold: true}
+		text := u.tr.T(l, "out_of_service.hint", nil)
+		if s.Message != "" {
+			sep := " "
+			if l == kiosk.LangZhHant {
+				sep = "" // no space between Chinese sentences
+			}
+			text = u.tr.T(l, string(s.Message), nil) + sep + text
+		}
+		items = append(items, t, body(text))
+	}
+	return column(1400, items...)
 }
 
 func (u *UI) reading(s kiosk.Snapshot) fyne.CanvasObject {
@@ -164,16 +197,20 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 	var right []fyne.CanvasObject
 	right = append(right, body(u.tf(s, "face.attempt", map[string]any{"Attempt": s.Face.Attempt, "Max": s.Face.MaxAttempts})))
 	g := s.Face.Guidance
-	if g == "" {
-		g = kiosk.GuideNoFace
+	// One instruction at a time. Before the camera's first frame there is nothing to
+	// correct yet; during a challenge "good, hold still" would contradict "turn your
+	// head", so only a problem with the picture replaces the challenge's words.
+	problem := g != "" && g != kiosk.GuideOK && g != kiosk.GuideHoldStill
+	switch {
+	case g == "" && s.Face.Challenge == "":
+		right = append(right, subheading(u.t(s, "face.starting")))
+	case s.Face.Challenge == "" || problem:
+		if icon, ok := guidanceIcons[g]; ok && s.Face.Challenge == "" {
+			right = append(right, container.NewCenter(bigIcon(icon.in(guideColour(g)), 120)))
+		}
+		right = append(right, subheading(u.t(s, string(kiosk.GuidanceKey(g)))))
 	}
-	// During a challenge its own icon and countdown need the room (the DEMO banner
-	// takes some too): the guidance stays in words only.
-	if icon, ok := guidanceIcons[g]; ok && s.Face.Challenge == "" {
-		right = append(right, container.NewCenter(bigIcon(icon.in(guideColour(g)), 120)))
-	}
-	right = append(right, subheading(u.t(s, string(kiosk.GuidanceKey(g)))))
-	if s.Face.Challenge != "" {
+	if s.Face.Challenge != "" && !problem {
 		if icon, ok := challengeIcons[s.Face.Challenge]; ok {
 			right = append(right, container.NewCenter(bigIcon(icon.in(primary()), 150)))
 		}
@@ -196,7 +233,7 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 			}
 		})
 		right = append(right, secs, bar.box)
-	} else {
+	} else if g == kiosk.GuideNoFace {
 		right = append(right, body(u.t(s, "face.put_face_in_oval")))
 	}
 	rightBox := container.New(minSize{640, 0}, container.NewVBox(right...))
@@ -227,18 +264,24 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 		line1 = "face_result.matched"
 	} else {
 		icon = theme.NewErrorThemedResource(theme.CancelIcon())
+		// Why, in plain words, then what comes next: another try or the PIN.
 		line1 = "face_result.failed"
+		if s.Face.Failure != "" {
+			line1 = string(s.Face.Failure)
+		}
+		line2 = u.t(s, "face_result.pin_next")
+		button = "face_result.use_pin"
 		if s.Face.AttemptsLeft > 0 {
 			line2 = u.tr.N(s.Language, "face_result.attempts_left", s.Face.AttemptsLeft, nil)
 			button = "face_result.try_again"
 		}
 	}
-	items := []fyne.CanvasObject{bigIcon(icon, 220), heading(u.t(s, string(kiosk.ScreenKey(s.State)))), subheading(u.t(s, line1))}
+	items := []fyne.CanvasObject{container.NewCenter(bigIcon(icon, 200)), heading(u.t(s, string(kiosk.ScreenKey(s.State)))), subheading(u.t(s, line1))}
 	if line2 != "" {
 		items = append(items, body(line2))
 	}
 	u.continueAction(s, button)
-	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+	return column(1200, items...)
 }
 
 func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
@@ -267,9 +310,11 @@ func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
 		OKOn:     s.PINLength > 0 && !s.Busy,
 	}
 	pad := kp.build(u.keypadLabels(s))
+	// Both halves hang from the top: the keypad keeps its place whatever lines
+	// (wrong PIN, last try, please wait) come and go beside it.
 	return container.NewGridWithColumns(2,
-		container.NewCenter(container.New(minSize{760, 0}, container.NewVBox(left...))),
-		container.NewCenter(pad))
+		container.New(topAligned{760}, container.NewVBox(left...)),
+		container.New(topAligned{}, pad))
 }
 
 func (u *UI) keypadLabels(s kiosk.Snapshot) keypadLabels {
@@ -316,7 +361,7 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 		if sv.Eligible {
 			side = subheading(fee)
 		} else {
-			reason := widget.NewLabel(u.t(s, "menu.not_available") + " — " + u.t(s, string(sv.Reason)))
+			reason := widget.NewLabel(u.t(s, "menu.not_available") + "\n" + u.t(s, string(sv.Reason)))
 			reason.Wrapping = fyne.TextWrapWord
 			reason.Importance = widget.LowImportance
 			side = reason
@@ -336,6 +381,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		return u.formNotReady(s, title)
 	}
 	focus := u.formFocus(s)
+	errLineH := warning("—").MinSize().Height // one line of error, in this theme
 	var fields []fyne.CanvasObject
 	var pad fyne.CanvasObject
 	for _, f := range s.Form {
@@ -375,24 +421,37 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 				pad = u.fieldKeypad(s, f)
 			}
 			// The whole box is one touch target that moves the keypad to this field.
-			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
+			tap := touchButton("", imp, func() { u.focus, u.focusSet = f.Name, true; u.rerender() })
 			input = container.NewStack(touch(tap), container.NewPadded(shown))
 		}
-		parts := []fyne.CanvasObject{label, input}
+		// Every field keeps a line for its error, empty or not, right under it: an
+		// error appearing must not push the fields below out from under a finger.
+		var errLine fyne.CanvasObject = layout.NewSpacer()
 		if f.Error != "" {
-			parts = append(parts, warning(u.t(s, string(f.Error))))
+			msg := string(f.Error)
+			if k, ok := requiredChoice[f.Name]; ok && f.Error == kiosk.FormRequired {
+				msg = k // "please choose where you will collect it", not "fill this in"
+			}
+			errLine = warning(u.t(s, msg))
 		}
+		parts := []fyne.CanvasObject{label, input, container.New(minSize{0, errLineH}, errLine)}
 		fields = append(fields, container.NewVBox(parts...))
 	}
 	u.backAction(s)
 	u.continueAction(s, "chrome.continue")
 	left := container.NewVBox(append([]fyne.CanvasObject{title}, fields...)...)
 	if pad == nil {
-		return container.NewCenter(container.New(minSize{1000, 0}, left))
+		return container.New(topAligned{1000}, left)
 	}
-	return container.NewBorder(nil, nil,
-		container.NewCenter(container.New(minSize{1000, 0}, left)), nil,
-		container.NewCenter(pad))
+	// From the top, fields and keypad alike: an error line under a field must not
+	// move the keys a finger is about to touch.
+	return container.NewBorder(nil, nil, nil, container.New(topAligned{}, pad),
+		container.New(topAligned{1000}, left))
+}
+
+// requiredChoice says what to choose when a choice field was left empty.
+var requiredChoice = map[string]string{
+	kiosk.FieldCollectionOffice: "form.required_choice.collection_office",
 }
 
 func (u *UI) formNotReady(s kiosk.Snapshot, title fyne.CanvasObject) fyne.CanvasObject {
@@ -406,21 +465,32 @@ func (u *UI) backAction(s kiosk.Snapshot) {
 	u.action(u.t(s, "chrome.back"), widget.MediumImportance, 260, kiosk.Event{Kind: kiosk.EvBack})
 }
 
-// formFocus picks the typed field that gets the keypad.
+// formFocus picks the typed field that gets the keypad: the one the resident touched;
+// else the one being typed until it is complete, then the next one not complete;
+// when all are complete it stays on the last one typed (it never jumps back up).
 func (u *UI) formFocus(s kiosk.Snapshot) string {
 	typed := func(f kiosk.FieldView) bool { return f.Kind != kiosk.FieldChoice }
+	current := ""
 	for _, f := range s.Form {
 		if f.Name == u.focus && typed(f) {
-			return f.Name
+			current = f.Name
+			if u.focusSet || f.Error != "" || !fieldComplete(f) {
+				return f.Name
+			}
 		}
 	}
 	for _, f := range s.Form {
 		if typed(f) && (f.Error != "" || !fieldComplete(f)) {
+			u.focus = f.Name
 			return f.Name
 		}
 	}
+	if current != "" {
+		return current
+	}
 	for _, f := range s.Form {
 		if typed(f) {
+			u.focus = f.Name
 			return f.Name
 		}
 	}
@@ -483,7 +553,7 @@ func (u *UI) fieldKeypad(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject 
 
 // rerender draws the current snapshot again after a presentation-only change.
 func (u *UI) rerender() {
-	u.haveShown = false
+	u.force = true
 	u.Render(u.flow.Snapshot())
 }
 

@@ -41,6 +41,7 @@ type UI struct {
 	themeKey  [2]bool
 	shown     kiosk.Snapshot // structural part of the snapshot on screen
 	haveShown bool
+	force     bool // rebuild the same screen (presentation-only change): keeps focus and typed digits
 	lastSeq   uint64
 	live      []func(kiosk.Snapshot)
 	actions   []fyne.CanvasObject // bottom-bar buttons of the screen being built
@@ -49,7 +50,12 @@ type UI struct {
 	// has the keypad, and the digits of a service password being typed (the snapshot
 	// masks passwords, so the keypad keeps them until the field is complete).
 	focus    string
+	focusSet bool // the resident touched the field in focus: it keeps the keypad
 	password map[string][]byte
+	// confirmEnd: the resident touched End and is being asked to confirm.
+	confirmEnd bool
+	// speaker plays the spoken prompts and the timer's warning (sound.go); nil: silent.
+	speaker Speaker
 
 	facePics *facePictures // the face screen's preview and oval, reused (facepictures.go)
 	// gestureTaps are the recent taps on the title (the hidden staff gesture, staff.go).
@@ -92,13 +98,15 @@ func (u *UI) Render(s kiosk.Snapshot) {
 		return // an older snapshot that fyne.Do delivered late
 	}
 	u.lastSeq = s.Seq
+	force := u.force
+	u.force = false
 	if k := [2]bool{s.LargeText, s.HighContrast}; !u.themeSet || k != u.themeKey {
 		u.app.Settings().SetTheme(newTheme(s.LargeText, s.HighContrast, u.font))
 		u.themeKey, u.themeSet = k, true
-		u.haveShown = false // sizes changed: rebuild so layouts pick them up
+		force = true // sizes changed: rebuild so layouts pick them up
 	}
 	st := structural(s)
-	if u.haveShown && reflect.DeepEqual(st, u.shown) {
+	if u.haveShown && !force && reflect.DeepEqual(st, u.shown) {
 		for _, f := range u.live {
 			f(s)
 		}
@@ -125,7 +133,7 @@ func (u *UI) wipeLocal() {
 		}
 		delete(u.password, k)
 	}
-	u.focus = ""
+	u.focus, u.focusSet, u.confirmEnd = "", false, false
 	u.facePics.clear()
 }
 
@@ -162,9 +170,12 @@ func (u *UI) frame(s kiosk.Snapshot) fyne.CanvasObject {
 	}
 	u.actions = nil
 	var screen fyne.CanvasObject
-	if s.AskMoreTime {
+	switch {
+	case s.AskMoreTime && s.State != kiosk.StateTakeCard:
 		screen = u.moreTime(s)
-	} else {
+	case u.confirmEnd && confirmsEnd(s.State):
+		screen = u.confirmEndScreen(s)
+	default:
 		screen = u.screen(s)
 	}
 	// The screen scrolls only if it cannot fit (large text on a small panel); at normal
@@ -211,6 +222,12 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 		cb.Icon = iconContr.in(fg())
 		items = append(items, touch(lb), touch(cb))
 	}
+	// The speaker reads the screen's instruction aloud, on every resident's screen.
+	if _, ok := promptKeys[string(s.State)]; ok {
+		speak := touchButton(u.t(s, "chrome.speak"), widget.LowImportance, func() { u.say(s, string(s.State)) })
+		speak.Icon = theme.VolumeUpIcon()
+		items = append([]fyne.CanvasObject{touch(speak)}, items...)
+	}
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), u.withStaffGesture(s, title))
 	return container.NewVBox(container.NewPadded(bar), widget.NewSeparator())
 }
@@ -233,16 +250,54 @@ func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
 	return coloured(demoOrange, container.NewPadded(container.NewHBox(row...)))
 }
 
-// bottomBar shows the screen timer, the way out and the screen's own buttons.
+// warnBefore is how long before the "need more time?" question the bar warns, on
+// screen and aloud: the question itself gives only the grace period to answer.
+const warnBefore = 20 * time.Second
+
+// bottomBar shows the way out (far left, away from Back and Continue on the right),
+// the screen timer with its early warning, and the screen's own buttons.
 func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 	var left, right []fyne.CanvasObject
-	if s.TimerOn {
+	if hasCancel(s.State) && !s.AskMoreTime && !(u.confirmEnd && confirmsEnd(s.State)) {
+		b := bigButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() {
+			if !confirmsEnd(s.State) {
+				u.post(kiosk.Event{Kind: kiosk.EvCancel})
+				return
+			}
+			u.confirmEnd = true
+			u.rerender()
+		})
+		left = append(left, container.New(minSize{220, minTouch}, b), container.New(minSize{48, 0}, layout.NewSpacer()))
+	}
+	// The take-card screen waits for the card, not for the resident: no countdown.
+	if s.TimerOn && s.State != kiosk.StateTakeCard {
 		lbl := widget.NewLabel("")
-		bar := newMeter(320, 16)
+		lbl.TextStyle = fyne.TextStyle{Bold: true}
+		bar := newMeter(240, 16)
+		more := touchButton(u.t(s, "chrome.more_time_short"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvMoreTime}) })
+		moreBox := container.New(minSize{240, minTouch}, more)
 		total := s.Countdown
+		warned := false
 		u.onLive(func(s kiosk.Snapshot) {
 			secs := int((s.Countdown + time.Second - 1) / time.Second)
-			lbl.SetText(u.tf(s, "chrome.time_left", map[string]any{"Seconds": secs}))
+			warn := s.Countdown <= warnBefore && !s.AskMoreTime
+			if warn {
+				lbl.Importance = widget.DangerImportance
+				lbl.SetText(u.tf(s, "chrome.time_warning", map[string]any{"Seconds": secs}))
+			} else {
+				lbl.Importance = widget.MediumImportance
+				lbl.SetText(u.tf(s, "chrome.time_left", map[string]any{"Seconds": secs}))
+			}
+			// Shown or not, the button keeps its place (see the transparent slot).
+			if warn {
+				more.Show()
+			} else {
+				more.Hide()
+			}
+			if warn && !warned {
+				u.sayWarning(s) // once per countdown
+			}
+			warned = warn
 			if total < s.Countdown {
 				total = s.Countdown // the timer was restarted ("more time")
 			}
@@ -252,12 +307,8 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 		})
 		icon := widget.NewIcon(theme.HistoryIcon())
 		// Fixed widths: the seconds change every second and must not move the bar.
-		left = append(left, container.New(minSize{48, 48}, icon), container.New(minSize{300, 0}, lbl),
-			bar.box)
-	}
-	if hasCancel(s.State) && !s.AskMoreTime {
-		b := bigButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvCancel}) })
-		right = append(right, container.New(minSize{220, minTouch}, b))
+		left = append(left, container.New(minSize{48, 48}, icon), container.New(minSize{420, 0}, lbl),
+			bar.box, moreBox)
 	}
 	right = append(right, u.actions...)
 	if len(left) == 0 && len(right) == 0 {
@@ -276,6 +327,31 @@ func hasCancel(st kiosk.State) bool {
 		return true
 	}
 	return false
+}
+
+// confirmsEnd: where End asks first. On the insert-card screen nothing has started
+// (no card, nothing typed): End there just goes back.
+func confirmsEnd(st kiosk.State) bool { return hasCancel(st) && st != kiosk.StateInsertCard }
+
+// confirmEndScreen asks before ending: "keep going" is the big, safe choice on top.
+func (u *UI) confirmEndScreen(s kiosk.Snapshot) fyne.CanvasObject {
+	no := bigButton(u.t(s, "confirm_end.no"), widget.HighImportance, func() {
+		u.confirmEnd = false
+		u.rerender()
+	})
+	yes := bigButton(u.t(s, "confirm_end.yes"), widget.DangerImportance, func() {
+		u.confirmEnd = false
+		u.post(kiosk.Event{Kind: kiosk.EvCancel})
+	})
+	items := []fyne.CanvasObject{
+		bigIcon(iconCardOut.in(fg()), 160),
+		heading(u.t(s, "confirm_end.question")),
+		subheading(u.t(s, "confirm_end.detail")),
+		container.NewCenter(container.New(minSize{700, 140}, no)),
+		container.New(minSize{0, 48}, layout.NewSpacer()),
+		container.NewCenter(container.New(minSize{500, minTouch}, yes)),
+	}
+	return column(1200, items...)
 }
 
 // moreTime replaces the screen while the flow asks "need more time?".

@@ -218,3 +218,55 @@ func (l *meterLayout) Layout(_ []fyne.CanvasObject, size fyne.Size) {
 	l.m.fg.Move(fyne.NewPos(0, y))
 	l.m.fg.Resize(fyne.NewSize(size.Width*float32(l.m.value), l.h))
 }
+
+// maxWidth lays its objects out as one centred column: as wide as the screen allows
+// up to w, as high as the objects need at that width, centred vertically. Unlike a
+// fixed minimum width it never pushes anything past the edge of a narrower panel.
+type maxWidth struct{ w float32 }
+
+func (m maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		if o.Visible() {
+			s = s.Max(o.MinSize())
+		}
+	}
+	return s
+}
+
+func (m maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	w := min(size.Width, m.w)
+	for _, o := range objs {
+		// Wrapped text knows its height only once it knows its width.
+		o.Resize(fyne.NewSize(w, size.Height))
+		h := min(o.MinSize().Height, size.Height)
+		o.Move(fyne.NewPos((size.Width-w)/2, (size.Height-h)/2))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+// column is a screen's content as a centred column at most w wide.
+func column(w float32, items ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.New(maxWidth{w}, container.NewVBox(items...))
+}
+
+// topAligned lays its objects out from the top, centred across: a keypad and the
+// fields it types into must not move when a line (an error, a warning) appears above
+// or below them, which a vertically centred layout would do. w > 0 caps the width
+// as maxWidth does; w == 0 keeps the object's own width.
+type topAligned struct{ w float32 }
+
+func (t topAligned) MinSize(objs []fyne.CanvasObject) fyne.Size { return maxWidth{}.MinSize(objs) }
+
+func (t topAligned) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := min(size.Width, o.MinSize().Width)
+		if t.w > 0 {
+			w = min(size.Width, t.w)
+		}
+		o.Resize(fyne.NewSize(w, size.Height))
+		h := min(o.MinSize().Height, size.Height)
+		o.Move(fyne.NewPos((size.Width-w)/2, 0))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}

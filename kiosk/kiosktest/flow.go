@@ -108,7 +108,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 			s.Face = kiosk.FaceView{Attempt: 2, MaxAttempts: 3, Guidance: kiosk.GuideOK, Challenge: kiosk.ChallengeTurnLeft, ChallengeRemaining: 4 * time.Second}
 		}),
 		kiosk.StateFaceResult: with(kiosk.StateFaceResult, func(s *kiosk.Snapshot) {
-			s.Face = kiosk.FaceView{Attempt: 1, MaxAttempts: 3, AttemptsLeft: 2}
+			s.Face = kiosk.FaceView{Attempt: 1, MaxAttempts: 3, AttemptsLeft: 2, Failure: kiosk.FaceFailNoBlink}
 		}),
 		kiosk.StatePIN: with(kiosk.StatePIN, func(s *kiosk.Snapshot) {
 			s.PINTriesLeft, s.PINLength, s.PINDigits, s.PINLastTry, s.Notice = 1, 3, kiosk.DefaultPINPolicy.Length, true, "msg.pin_wrong"
