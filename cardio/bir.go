@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/macau-dsi/kiosk/cardio/apdu"
@@ -49,6 +51,28 @@ func ResidencyOf(observations string) kiosk.Residency {
 		return kiosk.ResidencyNonPermanent
 	}
 	return ""
+}
+
+// StaffCodePrefix starts DG12's endorsements and observations (5F1B) on a DSI staff
+// card: "DSI-STAFF:" and the staff id, in the element a resident card gives its
+// residency code (docs/card-profile.md). One element holds one document type, so a
+// card is a resident's or a staff member's, never both.
+const StaffCodePrefix = "DSI-STAFF:"
+
+// staffIDPattern is a staff id as the configuration's staff.pin_hashes writes them
+// (cmd/kiosk's staffIDPattern): the audit log names staff by it.
+var staffIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{2,32}$`)
+
+// StaffIDOf is the staff id DG12's 5F1B states: exactly StaffCodePrefix then 2 to 32
+// letters, digits, - or _. Anything else (a residency code, another case, spaces, an
+// empty id) is "": not a staff card. Only a read that passed passive authentication
+// may open staff mode (the session refuses an unverified card before it looks).
+func StaffIDOf(observations string) string {
+	id, ok := strings.CutPrefix(observations, StaffCodePrefix)
+	if !ok || !staffIDPattern.MatchString(id) {
+		return ""
+	}
+	return id
 }
 
 // Access protocols as reported in kiosk.CardRead.Access.
@@ -409,6 +433,7 @@ func decode(files map[string][]byte, access string, o ReadOptions) (*kiosk.CardR
 			}
 		}
 		h.Residency = ResidencyOf(d.Observations)
+		h.StaffID = StaffIDOf(d.Observations)
 	}
 	face, err := lds.ParseDG2(files[lds.DG2.Name])
 	if err != nil {

@@ -63,7 +63,7 @@ func BuildLDS(p *Profile, signer crypto.Signer, signerCert *x509.Certificate, si
 		return nil, fmt.Errorf("encoding DG2: %w", err)
 	}
 	l.DG[11] = encodeDG11(p)
-	l.DG[12] = encodeDG12(p, p.Residency)
+	l.DG[12] = encodeDG12(p, observation(p.Residency, p.StaffID))
 	l.COM = encodeCOM([]int{1, 2, 11, 12})
 	l.CardInfo = tlv.Constructed(0x70,
 		tlv.Encode(0x5A, []byte(p.DocumentNumber)),
@@ -91,7 +91,10 @@ func BuildLDS(p *Profile, signer crypto.Signer, signerCert *x509.Certificate, si
 		l.DG[n] = dg
 	}
 	if f := p.Faults.ForgedResidency; f != "" {
-		l.DG[12] = encodeDG12(p, f)
+		l.DG[12] = encodeDG12(p, observation(f, ""))
+	}
+	if f := p.Faults.ForgedStaffID; f != "" {
+		l.DG[12] = encodeDG12(p, observation("", f))
 	}
 	return l, nil
 }
@@ -122,16 +125,26 @@ func encodeDG11(p *Profile) []byte {
 	)
 }
 
+// observation is what DG12's 5F1B says for a residency or a staff id: a staff card's
+// "DSI-STAFF:<id>", a resident card's residency code, or nothing ("").
+func observation(residency, staffID string) string {
+	if staffID != "" {
+		return StaffCodePrefix + staffID
+	}
+	return residencyCode[residency]
+}
+
 // encodeDG12: issuing authority, date of issue and, when the card states it, the
-// residency as DG12's endorsements and observations (5F1B, Doc 9303 Part 10
-// §4.7.12), which the BIR profile gives one of two codes (docs/card-profile.md).
-func encodeDG12(p *Profile, residency string) []byte {
+// document type as DG12's endorsements and observations (5F1B, Doc 9303 Part 10
+// §4.7.12): one of the BIR's two residency codes, or a staff card's code
+// (docs/card-profile.md).
+func encodeDG12(p *Profile, code string) []byte {
 	list := []byte{0x5F, 0x19, 0x5F, 0x26}
 	elems := [][]byte{
 		tlv.Encode(0x5F19, []byte("DSI MACAU")),
 		tlv.Encode(0x5F26, []byte(p.issue.Format("20060102"))),
 	}
-	if code, ok := residencyCode[residency]; ok {
+	if code != "" {
 		list = append(list, 0x5F, 0x1B)
 		elems = append(elems, tlv.Encode(0x5F1B, []byte(code)))
 	}

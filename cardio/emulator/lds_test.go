@@ -89,8 +89,8 @@ func TestLoadShippedProfiles(t *testing.T) {
 	if err != nil {
 		t.Fatalf("embedded demo profile: %v", err)
 	}
-	// Every shipped card states its residency: one left out would make every kiosk
-	// service refuse that card, which no shipped profile is meant to show.
+	// Every shipped resident card states its residency: one left out would make every
+	// kiosk service refuse that card, which no shipped profile is meant to show.
 	for _, p := range append(loaded, demo) {
 		if p.Residency == "" {
 			t.Errorf("%s: no residency", p.name)
@@ -98,6 +98,19 @@ func TestLoadShippedProfiles(t *testing.T) {
 	}
 	if demo.Residency != ResidencyPermanent {
 		t.Errorf("demo card: residency %q, want permanent (the demo offers the passport)", demo.Residency)
+	}
+	// The demo's staff card: a staff id and no residency (5F1B holds one or the other).
+	staff, err := LoadProfileFS(profiles.FS, profiles.Staff)
+	if err != nil {
+		t.Fatalf("embedded staff profile: %v", err)
+	}
+	if staff.StaffID != "S7001" || staff.Residency != "" || staff.PIN == demo.PIN {
+		t.Errorf("staff card: staff id %q, residency %q, PIN the demo's: %v", staff.StaffID, staff.Residency, staff.PIN == demo.PIN)
+	}
+	for _, p := range append(loaded, demo) {
+		if p.StaffID != "" {
+			t.Errorf("%s: a resident card with staff_id", p.name)
+		}
 	}
 }
 
@@ -125,6 +138,13 @@ func TestProfileValidation(t *testing.T) {
 		{"bad forged residency", "access:", "faults:\n  forged_residency: yes\naccess:"},
 		{"forged residency unchanged", "access:", "faults:\n  forged_residency: permanent\naccess:"},
 		{"forged residency and tampered DG12", "access:", "faults:\n  forged_residency: non-permanent\n  tamper_dg: 12\naccess:"},
+		{"staff id too short", "residency: permanent", "staff_id: S"},
+		{"staff id with a space", "residency: permanent", "staff_id: S 7001"},
+		{"staff id with a colon", "residency: permanent", "staff_id: \"S:7001\""},
+		{"staff card with a residency", "residency: permanent", "residency: permanent\nstaff_id: S7001"},
+		{"bad forged staff id", "access:", "faults:\n  forged_staff_id: \"S 1\"\naccess:"},
+		{"forged staff id unchanged", "residency: permanent", "staff_id: S7001\nfaults:\n  forged_staff_id: S7001"},
+		{"forged staff id and residency", "access:", "faults:\n  forged_staff_id: S7001\n  forged_residency: non-permanent\naccess:"},
 		{"mrz surname with accents", "surname: CHAN", "surname: CHÂN"},
 		{"photo missing", "photos/salley.jpg", "photos/none.jpg"},
 	} {
@@ -273,6 +293,63 @@ func TestBuildLDSForgedResidency(t *testing.T) {
 	}
 	dg12, _ := tlv.ParseOne(forged.DG[12])
 	if o, err := dg12.Find(0x5F1B); err != nil || string(o.Value) != "BIRP" {
+		t.Fatalf("forged DG12 5F1B = %q, %v", o.Value, err)
+	}
+	sod, _ := tlv.ParseOne(forged.SOD)
+	p7, err := pkcs7.Parse(sod.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var so ldsSecurityObject
+	if _, err := asn1.Unmarshal(p7.Content, &so); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range so.Hashes {
+		sum := sha256.Sum256(forged.DG[h.Number])
+		if bytes.Equal(sum[:], h.Hash) == (h.Number == 12) {
+			t.Errorf("DG%d hash matches = %v", h.Number, h.Number != 12)
+		}
+		if want := sha256.Sum256(genuine.DG[h.Number]); !bytes.Equal(want[:], h.Hash) {
+			t.Errorf("DG%d: EF.SOD does not hash the genuine card's data group", h.Number)
+		}
+	}
+}
+
+// TestBuildLDSStaff: a staff profile writes "DSI-STAFF:<id>" in DG12's 5F1B (and no
+// residency), listed in DG12's tag list and hashed in EF.SOD; forged_staff_id rewrites
+// it after signing so that only DG12's hash no longer matches.
+func TestBuildLDSStaff(t *testing.T) {
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	pki, err := testpki.Generate(now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := LoadProfileFS(profiles.FS, profiles.Staff)
+	if err != nil {
+		t.Fatal(err)
+	}
+	genuine, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantDG12 := tlv.Constructed(0x6C,
+		tlv.Encode(0x5C, []byte{0x5F, 0x19, 0x5F, 0x26, 0x5F, 0x1B}),
+		tlv.Encode(0x5F19, []byte("DSI MACAU")),
+		tlv.Encode(0x5F26, []byte("20250115")),
+		tlv.Encode(0x5F1B, []byte("DSI-STAFF:S7001")))
+	if !bytes.Equal(genuine.DG[12], wantDG12) {
+		t.Fatalf("staff DG12 = % X\nwant % X", genuine.DG[12], wantDG12)
+	}
+	p.Faults.ForgedStaffID = "S0001"
+	if err := p.validate(); err != nil {
+		t.Fatal(err)
+	}
+	forged, err := BuildLDS(p, pki.Valid.Key, pki.Valid.Cert, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dg12, _ := tlv.ParseOne(forged.DG[12])
+	if o, err := dg12.Find(0x5F1B); err != nil || string(o.Value) != "DSI-STAFF:S0001" {
 		t.Fatalf("forged DG12 5F1B = %q, %v", o.Value, err)
 	}
 	sod, _ := tlv.ParseOne(forged.SOD)

@@ -37,6 +37,11 @@ type Profile struct {
 	// "non-permanent" (BIRNP); omitted, DG12 says nothing (a card no kiosk service
 	// accepts).
 	Residency string `yaml:"residency"`
+	// StaffID makes the card a DSI staff card: DG12's 5F1B says "DSI-STAFF:" and this
+	// id (2 to 32 of A-Z a-z 0-9 - _) instead of a residency, so it is never a
+	// resident's card too (docs/card-profile.md). The kiosk opens staff mode for it
+	// after the card's own PIN (pin).
+	StaffID string `yaml:"staff_id"`
 	// Photo is the face image file (JPEG or JPEG 2000), relative to the profile file.
 	Photo string `yaml:"photo"`
 	// PIN is the 6-digit ordinary PIN of the DSI zone; PINTriesLeft its counter at start
@@ -76,6 +81,10 @@ type Faults struct {
 	// altering a non-permanent card to claim permanent residency would: the card
 	// states this one, and its DG12 hash no longer matches.
 	ForgedResidency string `yaml:"forged_residency"`
+	// ForgedStaffID rewrites DG12 after EF.SOD was signed to state this staff id, as
+	// someone turning a card into a staff card (or another staff member's) would:
+	// the card states it, and its DG12 hash no longer matches.
+	ForgedStaffID string `yaml:"forged_staff_id"`
 }
 
 // Signer choices.
@@ -99,6 +108,9 @@ const (
 
 var residencyCode = map[string]string{ResidencyPermanent: "BIRP", ResidencyNonPermanent: "BIRNP"}
 
+// StaffCodePrefix starts a staff card's 5F1B (the reader's side is cardio.StaffIDOf).
+const StaffCodePrefix = "DSI-STAFF:"
+
 // PIN counter start value, per the card profile.
 const PINTries = 3
 
@@ -107,6 +119,7 @@ var (
 	reAlpha3 = regexp.MustCompile(`^[A-Z]{3}$`)
 	rePIN    = regexp.MustCompile(`^[0-9]{6}$`)
 	reMRZ    = regexp.MustCompile(`^[A-Z ]+$`)
+	reStaff  = regexp.MustCompile(`^[A-Za-z0-9_-]{2,32}$`)
 )
 
 // ErrBadProfile is wrapped by every profile validation error.
@@ -195,6 +208,12 @@ func (p *Profile) validate() error {
 	default:
 		return p.bad("residency", "permanent or non-permanent (omit it for a card that does not say)")
 	}
+	switch {
+	case p.StaffID != "" && !reStaff.MatchString(p.StaffID):
+		return p.bad("staff_id", "2 to 32 letters, digits, - or _ (as staff.pin_hashes names staff)")
+	case p.StaffID != "" && p.Residency != "":
+		return p.bad("staff_id", "a staff card states no residency (DG12 5F1B holds one or the other)")
+	}
 	if !rePIN.MatchString(p.PIN) {
 		return p.bad("pin", "6 digits")
 	}
@@ -238,6 +257,15 @@ func (p *Profile) validate() error {
 		return p.bad("faults.forged_residency", "the same as residency: nothing would be altered")
 	case p.Faults.TamperDG == 12:
 		return p.bad("faults.forged_residency", "not with tamper_dg: 12 (one alteration of DG12 at a time)")
+	}
+	switch f := p.Faults.ForgedStaffID; {
+	case f == "":
+	case !reStaff.MatchString(f):
+		return p.bad("faults.forged_staff_id", "2 to 32 letters, digits, - or _")
+	case f == p.StaffID:
+		return p.bad("faults.forged_staff_id", "the same as staff_id: nothing would be altered")
+	case p.Faults.TamperDG == 12 || p.Faults.ForgedResidency != "":
+		return p.bad("faults.forged_staff_id", "not with tamper_dg: 12 or forged_residency (one alteration of DG12 at a time)")
 	}
 	return nil
 }

@@ -4,10 +4,14 @@ package profiles
 
 import "embed"
 
-// FS holds demo.yaml and its photo.
+// FS holds demo.yaml, staff.yaml and their photos.
 //
-//go:embed demo.yaml demo.jpg
+//go:embed demo.yaml demo.jpg staff.yaml staff.jpg
 var FS embed.FS
 
-// Demo is the name of the demo profile in FS.
-const Demo = "demo.yaml"
+// Demo is the name of the demo profile in FS; Staff the demo's DSI staff card
+// (staff id S7001, its own PIN), which opens staff mode.
+const (
+	Demo  = "demo.yaml"
+	Staff = "staff.yaml"
+)

@@ -33,6 +33,8 @@ type Profile struct {
 	// say the same, or the kiosk would read one status and the back office hold
 	// another (TestBuild checks every shipped profile).
 	Residency string `yaml:"residency"`
+	// StaffID marks a DSI staff card: not a resident's, so it gets no record.
+	StaffID string `yaml:"staff_id"`
 }
 
 // LoadProfiles reads every profile matching the globs, sorted by file name.
@@ -61,6 +63,9 @@ func LoadProfiles(globs []string) ([]Profile, error) {
 		}
 		if p.DocumentNumber == "" {
 			return nil, fmt.Errorf("%s: no document_number", f)
+		}
+		if p.StaffID != "" {
+			continue // a staff card opens staff mode, never a resident's session
 		}
 		p.File = filepath.Base(f)
 		out = append(out, p)
