@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,8 +68,8 @@ func TestCardEmulateSIGKILLLeavesNothing(t *testing.T) {
 	if err := vpcdtest.Available(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-	before := tmpNames(t)
-	cmd, _, _ := startEmulateChild(t)
+	tmp := t.TempDir()
+	cmd, _, _ := startEmulateChild(t, tmp)
 	pcscd := childrenNamed(cmd.Process.Pid, "pcscd")
 	if len(pcscd) != 1 {
 		t.Fatalf("card emulate runs %d pcscd children, want 1", len(pcscd))
@@ -83,23 +84,24 @@ func TestCardEmulateSIGKILLLeavesNothing(t *testing.T) {
 		syscall.Kill(pcscd[0], syscall.SIGKILL) // ours: clean up, then fail
 		t.Errorf("pcscd %d outlived `card emulate`", pcscd[0])
 	}
-	for name := range tmpNames(t) {
-		p := filepath.Join(os.TempDir(), name)
-		if before[name] || p == vpcdtest.LockFile || !strings.HasPrefix(name, "dsi-kiosk-") {
-			continue // other tests share /tmp; the lock file holds a PID only
+	filepath.WalkDir(tmp, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && p != tmp {
+			info, _ := d.Info()
+			t.Errorf("left behind in the temporary folder: %s (%v)", p, info.Mode())
 		}
-		fi, _ := os.Stat(p)
-		t.Errorf("left behind in /tmp: %s (%v)", p, fi.Mode())
-	}
+		return nil
+	})
 }
 
 // startEmulateChild runs `kiosk card emulate` as a child process (this test binary
 // as TestCardEmulateChild) and returns once its card is in the reader, with the
 // reader's name and the trust store it printed. The child is killed at cleanup.
-func startEmulateChild(t *testing.T) (cmd *exec.Cmd, reader, trust string) {
+// Its temporary folder (TMPDIR, /tmp's stand-in) is tmp, so that a test can tell
+// what it left from what other tests running at the same time put in /tmp.
+func startEmulateChild(t *testing.T, tmp string) (cmd *exec.Cmd, reader, trust string) {
 	t.Helper()
 	cmd = exec.Command(os.Args[0], "-test.run=^TestCardEmulateChild$")
-	cmd.Env = append(os.Environ(), emulateChildEnv+"="+t.TempDir())
+	cmd.Env = append(os.Environ(), emulateChildEnv+"="+t.TempDir(), "TMPDIR="+tmp)
 	stdin, _ := cmd.StdinPipe() // kept open: EOF on stdin is no reason to stop
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -149,7 +151,7 @@ func TestCardReadFromStoppedEmulator(t *testing.T) {
 	if err := vpcdtest.Available(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
-	cmd, reader, trust := startEmulateChild(t)
+	cmd, reader, trust := startEmulateChild(t, t.TempDir())
 	vars := map[string]string{"KIOSK_KIOSK_MODE": "development", "KIOSK_CARD_TRUST_STORE": trust, "KIOSK_CARD_READ_TIMEOUT": "2s"}
 	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatal(err)
@@ -182,19 +184,6 @@ func TestCardReadFromStoppedEmulator(t *testing.T) {
 	if stdout, stderr, code := run(t, vars, "card", "read", "--reader", reader, "--allow-virtual"); code != exitOK {
 		t.Fatalf("read after SIGCONT: exit %d\n%s\n%s", code, stdout, stderr)
 	}
-}
-
-func tmpNames(t *testing.T) map[string]bool {
-	t.Helper()
-	es, err := os.ReadDir(os.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]bool{}
-	for _, e := range es {
-		m[e.Name()] = true
-	}
-	return m
 }
 
 // childrenNamed lists the PIDs of parent's children running the command name.
