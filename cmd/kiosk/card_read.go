@@ -45,15 +45,18 @@ type cardReadOutput struct {
 	ExpiryDate     string      `json:"expiry_date"`
 	Nationality    string      `json:"nationality"`
 	// Residency is "permanent", "non-permanent" or "" (the card does not say).
-	Residency      kiosk.Residency `json:"residency"`
-	Photo          photoOutput     `json:"photo"`
-	Access         string          `json:"access"`
-	PassiveAuth    []kiosk.Check   `json:"passive_auth"`
-	Verified       bool            `json:"verified"`
-	Reader         string          `json:"reader"`
-	APDUs          int             `json:"apdus"`
-	ExtendedLength bool            `json:"extended_length"`
-	ElapsedMS      float64         `json:"elapsed_ms"`
+	Residency kiosk.Residency `json:"residency"`
+	// StaffID is set on a DSI staff card (DG12 5F1B "DSI-STAFF:<id>"): it opens
+	// staff mode after the card's PIN, if the card is verified.
+	StaffID        string        `json:"staff_id,omitempty"`
+	Photo          photoOutput   `json:"photo"`
+	Access         string        `json:"access"`
+	PassiveAuth    []kiosk.Check `json:"passive_auth"`
+	Verified       bool          `json:"verified"`
+	Reader         string        `json:"reader"`
+	APDUs          int           `json:"apdus"`
+	ExtendedLength bool          `json:"extended_length"`
+	ElapsedMS      float64       `json:"elapsed_ms"`
 }
 
 type photoOutput struct {
@@ -167,7 +170,7 @@ func runCardRead(ctx context.Context, stdout, stderr io.Writer, f cardReadFlags)
 	elapsed := time.Since(start)
 	h := read.Holder
 	out := cardReadOutput{
-		DocumentNumber: h.DocumentNumber, Names: h.Names, Sex: h.Sex, Nationality: h.Nationality, Residency: h.Residency,
+		DocumentNumber: h.DocumentNumber, Names: h.Names, Sex: h.Sex, Nationality: h.Nationality, Residency: h.Residency, StaffID: h.StaffID,
 		BirthDate: day(h.BirthDate), IssueDate: day(h.IssueDate), ExpiryDate: day(h.ExpiryDate),
 		Photo:  photoOutput{Format: h.Photo.Format, Bytes: len(h.Photo.Data)},
 		Access: read.Access, PassiveAuth: read.PassiveAuth, Verified: read.Verified,
@@ -226,6 +229,10 @@ func printCardRead(w io.Writer, o cardReadOutput) {
 	fmt.Fprintf(w, "Date of expiry   %s\n", o.ExpiryDate)
 	fmt.Fprintf(w, "Nationality      %s\n", o.Nationality)
 	fmt.Fprintf(w, "Residency        %s\n", residencyText(o.Residency))
+	if o.StaffID != "" {
+		// Only on a staff card: a resident's card has no staff line at all.
+		fmt.Fprintf(w, "Staff ID         %s (DSI staff card: opens staff mode with its PIN)\n", o.StaffID)
+	}
 	fmt.Fprintf(w, "Photo            %s, %d bytes %s\n", o.Photo.Format, o.Photo.Bytes, o.Photo.File)
 	fmt.Fprintf(w, "Access           %s (%d APDUs, extended length %v, %.1f ms)\n", o.Access, o.APDUs, o.ExtendedLength, o.ElapsedMS)
 	fmt.Fprintln(w, "Passive authentication:")

@@ -57,6 +57,7 @@ func TestCardReadThroughPCSC(t *testing.T) {
 		{"pace.yaml", "", "", true, exitOK, "BAC", "", false}, // the kiosk's own flow: BAC via EF.CardInfo
 		{"pace.yaml", "", "314158", false, exitFailure, "", "card access number", false},
 		{"adult.yaml", "", "314159", false, exitFailure, "", "does not offer PACE", false},
+		{"../profiles/staff.yaml", "", "", true, exitOK, "BAC", "", false}, // the demo's staff card
 	} {
 		t.Run(fmt.Sprintf("%s%s%s/pick-reader=%v", tc.profile, tc.bac, tc.can, tc.noReader), func(t *testing.T) {
 			env := vpcdtest.StartT(t, vpcdtest.Options{Profile: filepath.Join(profiles, tc.profile), Timeout: 5 * time.Minute})
@@ -96,6 +97,10 @@ func TestCardReadThroughPCSC(t *testing.T) {
 			if out["verified"] != tc.verified || out["document_number"] != env.Profile.DocumentNumber || out["access"] != tc.access || out["birth_date"] != env.Profile.BirthDate ||
 				out["residency"] != env.Profile.Residency {
 				t.Errorf("JSON %v", out)
+			}
+			// The staff id a staff card states; a resident's card has no staff_id at all.
+			if id, ok := out["staff_id"]; ok != (env.Profile.StaffID != "") || ok && id != env.Profile.StaffID {
+				t.Errorf("staff_id %v (present %v), profile %q", id, ok, env.Profile.StaffID)
 			}
 			// The reader actually used, also when the command chose it.
 			if out["reader"] != env.ReaderName {
@@ -192,5 +197,20 @@ func TestPrintCardReadResidency(t *testing.T) {
 		if !strings.Contains(b.String(), tc.want) {
 			t.Errorf("residency %q: output lacks %q:\n%s", tc.residency, tc.want, b.String())
 		}
+	}
+}
+
+// TestPrintCardReadStaff: the text form names the staff id of a staff card, and says
+// nothing of staff on a resident's card.
+func TestPrintCardReadStaff(t *testing.T) {
+	var b strings.Builder
+	printCardRead(&b, cardReadOutput{StaffID: "S7001", Verified: true})
+	if want := "Staff ID         S7001 "; !strings.Contains(b.String(), want) {
+		t.Errorf("staff card: output lacks %q:\n%s", want, b.String())
+	}
+	b.Reset()
+	printCardRead(&b, cardReadOutput{Residency: kiosk.ResidencyPermanent, Verified: true})
+	if strings.Contains(b.String(), "Staff") {
+		t.Errorf("resident card: output mentions staff:\n%s", b.String())
 	}
 }
