@@ -264,6 +264,11 @@ func startDemoCard(ctx context.Context, cfg *config.Config) (*demoCard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo card: %w", err)
 	}
+	if !env.StartedPcscd() {
+		// vpcdtest's own pcscd keeps vpcd's port in a network namespace of its own
+		// and dies with this process; one already running does neither.
+		slog.Warn("demo: using the pcscd already running; its vpcd listens on every interface", "port", 35963)
+	}
 	cfg.Card.Reader = env.ReaderName
 	cfg.Card.AllowVirtual = true
 	cfg.Card.TrustStore = env.TrustStore
