@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +27,8 @@ func (u *UI) SetSpeaker(sp Speaker) { u.speaker = sp }
 const PromptWarning = "time_warning"
 
 // promptKeys are the words each screen's speaker button says: its instruction, in
-// the order the screen shows it. The ids are the states' names.
+// the order the screen shows it. The ids are the states' names; a resident's screen
+// not listed says its title (promptWords).
 var promptKeys = map[string][]string{
 	string(kiosk.StateAttract):      {"attract.choose_language"},
 	string(kiosk.StateInsertCard):   {"screen.insert_card", "insert.hint"},
@@ -60,7 +63,7 @@ func Prompts(tr *i18n.Translator) []Prompt {
 	for _, l := range kiosk.Languages {
 		for _, id := range PromptIDs() {
 			var parts []string
-			for _, k := range promptKeys[id] {
+			for _, k := range promptWords(id) {
 				parts = append(parts, tr.T(l, k, nil))
 			}
 			out = append(out, Prompt{ID: id, Lang: l, Text: strings.Join(parts, " ")})
@@ -69,15 +72,27 @@ func Prompts(tr *i18n.Translator) []Prompt {
 	return out
 }
 
-// PromptIDs are the prompts' ids in a fixed order.
+// PromptIDs are the prompts' ids in a fixed order: every resident's screen, then the
+// warning.
 func PromptIDs() []string {
 	var ids []string
 	for _, st := range kiosk.States {
-		if _, ok := promptKeys[string(st)]; ok {
+		if spoken(st) {
 			ids = append(ids, string(st))
 		}
 	}
 	return append(ids, PromptWarning)
+}
+
+// spoken: the resident's screens have a voice; the staff's do not (staff read them).
+func spoken(st kiosk.State) bool { return !strings.HasPrefix(string(st), "staff") }
+
+// promptWords are the translation keys of a prompt.
+func promptWords(id string) []string {
+	if ks, ok := promptKeys[id]; ok {
+		return ks
+	}
+	return []string{string(kiosk.ScreenKey(kiosk.State(id)))}
 }
 
 // PromptFile is where the set-up script puts a prompt: DIR/LANG/ID.wav.
@@ -136,4 +151,16 @@ func (p *WavPlayer) Say(lang kiosk.Language, prompt string) {
 			p.OnError(err)
 		}
 	}()
+}
+
+// WritePrompts writes prompts as the set-up script reads them: id, language and text,
+// tab-separated, one a line (text with its tabs and line breaks made spaces).
+func WritePrompts(w io.Writer, ps []Prompt) error {
+	for _, p := range ps {
+		text := strings.Join(strings.Fields(p.Text), " ")
+		if _, err := fmt.Fprintf(w, "%s\t%s\t%s\n", p.ID, p.Lang, text); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -223,7 +223,7 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 		items = append(items, touch(lb), touch(cb))
 	}
 	// The speaker reads the screen's instruction aloud, on every resident's screen.
-	if _, ok := promptKeys[string(s.State)]; ok {
+	if spoken(s.State) {
 		speak := touchButton(u.t(s, "chrome.speak"), widget.LowImportance, func() { u.say(s, string(s.State)) })
 		speak.Icon = theme.VolumeUpIcon()
 		items = append([]fyne.CanvasObject{touch(speak)}, items...)

@@ -22,6 +22,9 @@ PACKAGES=(
   fonts-droid-fallback
   # database
   libsqlite3-dev sqlite3
+  # spoken prompts: Cantonese, Portuguese and English voices (packaging/render-prompts.sh)
+  # and aplay to play them (app.WavPlayer)
+  espeak-ng alsa-utils
 
 
 )

@@ -31,7 +31,15 @@ import (
 
 func main() {
 	windowed := flag.Bool("windowed", false, "a 1920×1080 window instead of full screen")
+	prompts := flag.Bool("prompts", false, "print the spoken prompts (id, language, text; tab-separated) for packaging/render-prompts.sh and exit")
 	flag.Parse()
+	if *prompts {
+		if err := printPrompts(os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "kiosk-tour:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if flag.NArg() != 0 {
 		fmt.Fprintln(os.Stderr, "usage: kiosk-tour [--windowed] (steps on each line of stdin)")
 		os.Exit(2)
@@ -40,6 +48,15 @@ func main() {
 		fmt.Fprintln(os.Stderr, "kiosk-tour:", err)
 		os.Exit(1)
 	}
+}
+
+// printPrompts writes every prompt in every language, one per line.
+func printPrompts(out io.Writer) error {
+	tr, err := i18n.NewTranslator(assets.Translations())
+	if err != nil {
+		return err
+	}
+	return kioskapp.WritePrompts(out, kioskapp.Prompts(tr))
 }
 
 // stop is one screen of the tour.
