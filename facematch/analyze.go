@@ -39,6 +39,9 @@ type Analysis struct {
 	Track *Track
 	// Tracked is true when this frame's face was tracked, not detected.
 	Tracked bool
+	// Normalised is true when the face was only found after the frame's light was
+	// normalised (see normaliseLight); landmarks and models then ran on that copy.
+	Normalised bool
 }
 
 // AnalyzeOptions choose the optional models for a frame.
@@ -74,8 +77,25 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 	if err != nil {
 		return a, fmt.Errorf("detecting faces: %w", err)
 	}
+	original := frame
 	if len(faces) == 0 {
-		return a, nil
+		// A dim frame is detected again with its light normalised: the face is then
+		// found, and the quality gate (which measures the original's brightness) says
+		// "more light" instead of "no face", or passes a frame that is usable.
+		mean, std := lightStats(frame, image.Rectangle{})
+		if !needsLight(mean, std) {
+			return a, nil
+		}
+		n := normaliseLight(frame, image.Rectangle{})
+		defer n.Close()
+		if faces, err = e.detect(n, e.opts.DetectConfidence); err != nil {
+			return a, fmt.Errorf("detecting faces: %w", err)
+		}
+		if len(faces) == 0 {
+			return a, nil
+		}
+		frame = n
+		a.Normalised = true
 	}
 	main := 0
 	for i, f := range faces {
@@ -94,6 +114,10 @@ func (e *Engine) Analyze(frame gocv.Mat, ao AnalyzeOptions) (Analysis, error) {
 	o := &Observation{Face: faces[main], EyesOpen: -1, Passive: -1}
 	if err := e.analyzeFace(frame, o, ao); err != nil {
 		return a, err
+	}
+	if a.Normalised {
+		// The gate judges the light the camera gave, not the corrected copy.
+		o.Sharpness, o.Brightness = faceSharpness(original, o.Face.Box)
 	}
 	a.Main = o
 	a.Track = newTrack(o.Face, a.Faces, &o.Landmarks)

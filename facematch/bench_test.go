@@ -23,7 +23,7 @@ func reportLatency(b *testing.B, ds []time.Duration) {
 	b.ReportMetric(ms(ds[min(len(ds)-1, len(ds)*95/100)]), "p95-ms")
 }
 
-func benchFrame(b *testing.B) gocv.Mat {
+func benchFrame(b testing.TB) gocv.Mat {
 	b.Helper()
 	m, _, err := DecodeImage(readTestFile(b, "testdata/faces/facedetect_grace_hopper.jpg"))
 	if err != nil {

@@ -73,8 +73,9 @@ type Degradation struct {
 var CardLike = []Degradation{
 	{Name: "card 100px grey q30", Width: 100, Grey: true, Quality: 30},
 	{Name: "card 60px grey q25", Width: 60, Grey: true, Quality: 25},
+	{Name: "live dim ×0.35 γ1.5", Live: &LiveDegradation{Exposure: 0.35, Gamma: 1.5}},
+	{Name: "live noise σ6, blur 7px", Live: &LiveDegradation{Noise: 6, Blur: 7}},
 	{Name: "live dim ×0.35 γ1.5, noise σ6, blur 7px", Live: &LiveDegradation{Exposure: 0.35, Gamma: 1.5, Noise: 6, Blur: 7}},
-	{Name: "live dim ×0.25 γ1.8, noise σ8, blur 9px", Live: &LiveDegradation{Exposure: 0.25, Gamma: 1.8, Noise: 8, Blur: 9}},
 	{Name: "live side light 0.8", Live: &LiveDegradation{SideLight: 0.8}},
 	{Name: "live side light 0.95, noise σ4", Live: &LiveDegradation{SideLight: 0.95, Noise: 4}},
 }

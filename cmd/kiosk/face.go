@@ -199,7 +199,15 @@ func faceEvalCmd() *cobra.Command {
 				fmt.Fprint(out, rep.Markdown())
 			}
 			if report != "" {
-				if err := os.WriteFile(report, []byte(evalMarkdown(rep)), 0o644); err != nil {
+				text := evalMarkdown(rep)
+				// What follows the marker (liveness and speed, measured by other
+				// commands) is kept as it is.
+				if old, err := os.ReadFile(report); err == nil {
+					if i := strings.Index(string(old), evalKeepMarker); i >= 0 {
+						text += "\n" + string(old[i:])
+					}
+				}
+				if err := os.WriteFile(report, []byte(text), 0o644); err != nil {
 					return fmt.Errorf("writing report: %w", err)
 				}
 				if !asJSON {
@@ -215,6 +223,10 @@ func faceEvalCmd() *cobra.Command {
 	return cmd
 }
 
+// evalKeepMarker starts the hand-written part of the report that `face eval
+// --report` keeps.
+const evalKeepMarker = "<!-- kept by kiosk face eval: written by hand below -->"
+
 // evalMarkdown is the whole report file: what was measured and how, then the table.
 func evalMarkdown(r facematch.EvalReport) string {
 	var b strings.Builder
@@ -226,6 +238,10 @@ func evalMarkdown(r facematch.EvalReport) string {
 	b.WriteString("`clean` scores every unordered pair once. The card-like rows score every ordered pair with the second image degraded\n")
 	b.WriteString("(a scene whose face is under 40% of its width is first cropped to a head-and-shoulders portrait, as a card photo is; then resized\n")
 	b.WriteString("to the width shown, greyscale, JPEG at the quality shown, decoded again) as the card photo, and the first, untouched, as the live face.\n")
+	b.WriteString("The `live …` rows degrade the live side instead (the card side is then `card 100px grey q30`), in this order: a side-light\n")
+	b.WriteString("gradient s (the picture multiplied by a ramp from 1+s on the left to 1−s on the right, floored at 0.05), exposure factor, gamma\n")
+	b.WriteString("(v → 255·(v/255)^γ), horizontal motion blur of the length shown, Gaussian sensor noise of the σ shown (seeded per image).\n")
+	b.WriteString("`no face` counts images (live or card side) where no face was found; their pairs are left out of the rates.\n")
 	b.WriteString("FMR: impostor pairs at or above the threshold; FNMR: genuine pairs below it (counts in brackets). EER threshold: where FMR and FNMR\n")
 	b.WriteString("are closest; with complete separation the EER is 0 and the threshold is the middle of the gap.\n\n")
 	b.WriteString(r.Markdown())
