@@ -33,6 +33,11 @@ type monitor struct {
 // startMonitor serves the metrics on cfg.Metrics.Listen and instruments devs' ports;
 // it returns nil when metrics.listen is empty. Call it before the session machine is
 // built (the machine must get the instrumented ports), then watch the machine.
+//
+// An address it cannot listen on (taken by another process) is logged and the kiosk
+// runs without metrics: residents in the hall come before the dashboard, and the
+// missing endpoint raises KioskDown at the centre. The error is for callers that must
+// know (tests); runKiosk goes on.
 func startMonitor(cfg config.Config, devs *devices) (*monitor, error) {
 	if cfg.Metrics.Listen == "" {
 		return nil, nil
@@ -44,7 +49,9 @@ func startMonitor(cfg config.Config, devs *devices) (*monitor, error) {
 	m := metrics.New(buildInfo(cfg), outbox)
 	srv, err := metrics.Serve(cfg.Metrics.Listen, m.Handler())
 	if err != nil {
-		return nil, fmt.Errorf("metrics endpoint: %w (set metrics.listen to a free address, or empty to turn it off)", err)
+		err = fmt.Errorf("metrics endpoint: %w (set metrics.listen to a free address, or empty to turn it off)", err)
+		slog.Error("running without metrics", "error", err)
+		return nil, err
 	}
 	devs.deps = instrument(devs.deps, m)
 	mon := &monitor{metrics: m, server: srv}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -330,6 +331,30 @@ func TestMetricsOff(t *testing.T) {
 	}
 	if _, wrapped := devs.deps.Printer.(printObserver); wrapped {
 		t.Error("ports instrumented with metrics off")
+	}
+	mon.watch(nil)
+	mon.close()
+}
+
+// A metrics port taken by another process must not keep the kiosk from serving
+// residents: startMonitor says why, instruments nothing, and runKiosk goes on with a
+// nil monitor.
+func TestMetricsPortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	cfg := config.Default()
+	cfg.Metrics.Listen = ln.Addr().String()
+	p := &kiosktest.Printer{}
+	devs := devices{deps: kiosk.Deps{Printer: p}}
+	mon, err := startMonitor(cfg, &devs)
+	if err == nil || mon != nil || !strings.Contains(err.Error(), "metrics.listen") {
+		t.Fatalf("port taken: monitor %v, err %v", mon, err)
+	}
+	if devs.deps.Printer != kiosk.Printer(p) {
+		t.Error("ports instrumented without an endpoint")
 	}
 	mon.watch(nil)
 	mon.close()

@@ -103,10 +103,9 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 		return err
 	}
 	defer devs.close()
-	mon, err := startMonitor(cfg, &devs) // metrics.go: before the machine, which gets the instrumented ports
-	if err != nil {
-		return fmt.Errorf("kiosk run: %w", err)
-	}
+	// metrics.go: before the machine, which gets the instrumented ports. A metrics
+	// port it cannot take is logged there and the kiosk runs on without metrics.
+	mon, _ := startMonitor(cfg, &devs)
 	defer mon.close()
 	m, err := newMachine(cfg, o, devs)
 	if err != nil {
