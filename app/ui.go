@@ -247,7 +247,7 @@ func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
 		out := touchButton(u.t(s, "demo.remove_card"), widget.MediumImportance, u.demo.RemoveCard)
 		row = append(row, touch(in), touch(out))
 	}
-	return coloured(demoOrange, container.NewPadded(container.NewHBox(row...)))
+	return coloured(demoOrange, u.withDemoPayments(s, container.NewPadded(container.NewHBox(row...))))
 }
 
 // warnBefore is how long before the "need more time?" question the bar warns, on
