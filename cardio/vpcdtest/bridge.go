@@ -50,7 +50,11 @@ func newBridge(port int) (*bridge, error) {
 // SlotAddr is where the emulator slot dials.
 func (b *bridge) SlotAddr() string { return b.slot.Addr().String() }
 
-// setNetns says which process's network namespace vpcd listens in (0: none now).
+// sameNetns, given to setNetns, says vpcd listens in this process's namespace.
+const sameNetns = -1
+
+// setNetns says which process's network namespace vpcd listens in (0: none now,
+// sameNetns: ours).
 func (b *bridge) setNetns(pid int) {
 	b.mu.Lock()
 	b.netns = pid
@@ -68,8 +72,12 @@ func (b *bridge) accept() {
 		pid := b.netns
 		b.mu.Unlock()
 		var v net.Conn
-		if pid != 0 {
-			v, err = dialInNetns(pid, net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port)))
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(b.port))
+		switch {
+		case pid == sameNetns:
+			v, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		case pid != 0:
+			v, err = dialInNetns(pid, addr)
 		}
 		if v == nil || err != nil {
 			card.Close() // pcscd is down: the slot dials again later

@@ -94,6 +94,7 @@ type Env struct {
 	port     int
 	apduLog  bool
 	ownPcscd bool    // pcscd is this Env's to start and stop
+	isolated bool    // and runs in its own network namespace
 	bridge   *bridge // vpcd's loopback link to the slot, with our own pcscd
 	pcscd    *exec.Cmd
 	pcscdOut *tail // pcscd's output without APDULog
@@ -281,6 +282,10 @@ func (e *Env) ensurePcscd(ctx context.Context, opts Options) error {
 	return e.startPcscd(ctx)
 }
 
+// useNetns: pcscd gets its own network namespace when it may (false in a test of
+// the fallback).
+var useNetns = true
+
 // vpcdConf is the reader.conf.d entry of the pcscd Start runs, as Debian's: vpcd
 // listens on PORT (on every interface of pcscd's own network namespace, see bridge).
 const vpcdConf = `FRIENDLYNAME "Virtual PCD"
@@ -343,14 +348,28 @@ func (e *Env) startPcscd(ctx context.Context) error {
 		e.tmpDirs = append(e.tmpDirs, dir)
 		out = logf
 	}
-	cmd := exec.Command(pcscdPath(), args...)
-	cmd.Stdout, cmd.Stderr = out, out
-	// Own process group, so a Ctrl-C at the terminal reaches us, not pcscd directly;
-	// SIGKILL when this process dies however it dies (even SIGKILL), so that no
-	// pcscd outlives it. (Pdeathsig follows the thread that forked; Go ends a thread
-	// only when a goroutine exits locked to it, which nothing here does.)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL, Cloneflags: syscall.CLONE_NEWNET}
-	if err := cmd.Start(); err != nil {
+	start := func(netns bool) (*exec.Cmd, error) {
+		cmd := exec.Command(pcscdPath(), args...)
+		cmd.Stdout, cmd.Stderr = out, out
+		// Own process group, so a Ctrl-C at the terminal reaches us, not pcscd
+		// directly; SIGKILL when this process dies however it dies (even SIGKILL), so
+		// that no pcscd outlives it. (Pdeathsig follows the thread that forked; Go ends
+		// a thread only when a goroutine exits locked to it, which nothing here does.)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+		if netns {
+			cmd.SysProcAttr.Cloneflags = syscall.CLONE_NEWNET
+		}
+		return cmd, cmd.Start()
+	}
+	cmd, err := start(useNetns)
+	e.isolated = useNetns && err == nil
+	if useNetns && errors.Is(err, syscall.EPERM) {
+		// No right to make a network namespace (a container without CAP_SYS_ADMIN):
+		// vpcd then listens on every interface, as in Debian's own set-up
+		// (VPCDIsolated says so, and card emulate and the demo warn).
+		cmd, err = start(false)
+	}
+	if err != nil {
 		os.RemoveAll(dir)
 		return fmt.Errorf("%w: starting pcscd: %v", ErrUnavailable, err)
 	}
@@ -361,12 +380,16 @@ func (e *Env) startPcscd(ctx context.Context) error {
 		cmd.Wait() // reaps pcscd
 		close(end)
 	}()
-	if err := loopbackUp(cmd.Process.Pid); err != nil {
-		e.stopPcscd(true)
-		os.RemoveAll(dir)
-		return fmt.Errorf("%w: pcscd's network namespace: %v", ErrUnavailable, err)
+	if e.isolated {
+		if err := loopbackUp(cmd.Process.Pid); err != nil {
+			e.stopPcscd(true)
+			os.RemoveAll(dir)
+			return fmt.Errorf("%w: pcscd's network namespace: %v", ErrUnavailable, err)
+		}
+		e.bridge.setNetns(cmd.Process.Pid)
+	} else {
+		e.bridge.setNetns(sameNetns)
 	}
-	e.bridge.setNetns(cmd.Process.Pid)
 	for !pcscdRunning() {
 		select {
 		case <-end:
@@ -446,6 +469,12 @@ func (e *Env) signalPcscd(sig syscall.Signal) error {
 	}
 	return e.pcscd.Process.Signal(sig)
 }
+
+// VPCDIsolated says whether vpcd's port is out of the network's reach: true when
+// pcscd is this Env's own and runs in its own network namespace. False with a pcscd
+// that was already running, or without the right to make a namespace: vpcd then
+// listens on every interface.
+func (e *Env) VPCDIsolated() bool { return e.ownPcscd && e.isolated }
 
 // StartedPcscd says whether pcscd is this Env's own (started by Start), rather than
 // one that was running already.

@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -170,5 +172,38 @@ func TestLockSerialises(t *testing.T) {
 	_, err := Start(context.Background(), Options{Profile: filepath.Join(profileDir, "adult.yaml"), LockTimeout: 300 * time.Millisecond})
 	if err == nil || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("second Start while the first runs: %v, want a lock timeout", err)
+	}
+}
+
+// TestNoNetnsFallback: where pcscd cannot get a network namespace of its own (no
+// CAP_SYS_ADMIN), the card still works, through vpcd's port on this namespace, and
+// VPCDIsolated says the port is open; with one, the port is out of reach.
+func TestNoNetnsFallback(t *testing.T) {
+	for _, netns := range []bool{true, false} {
+		t.Run(fmt.Sprintf("netns=%v", netns), func(t *testing.T) {
+			defer func(v bool) { useNetns = v }(useNetns)
+			useNetns = netns
+			env := StartT(t, Options{})
+			if env == nil {
+				return
+			}
+			if !env.StartedPcscd() {
+				t.Skip("a pcscd this test did not start is running")
+			}
+			if env.VPCDIsolated() != netns {
+				t.Errorf("VPCDIsolated %v with netns %v", env.VPCDIsolated(), netns)
+			}
+			c, err := net.DialTimeout("tcp", "127.0.0.1:35963", time.Second)
+			if err == nil {
+				c.Close()
+			}
+			if (err == nil) == netns {
+				t.Errorf("vpcd's port reachable here: %v, want %v", err == nil, !netns)
+			}
+			p := connect(t, env.ReaderName)
+			if r := p.send(apdu.Command{INS: apdu.InsSelect, P1: 0x04, P2: 0x0C, Data: []byte{0xF0, 0x44, 0x53, 0x49, 0x00, 0x01}}); r.SW != 0x9000 {
+				t.Errorf("SELECT DSI: %04X", r.SW)
+			}
+		})
 	}
 }

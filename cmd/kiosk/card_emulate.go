@@ -111,8 +111,12 @@ func cardEmulateCmd() *cobra.Command {
 			switch {
 			case env.PcscdLog != "":
 				fmt.Fprintf(out, "pcscd APDU log (card data and PINs in clear; deleted at stop): %s\n", env.PcscdLog)
+			}
+			switch {
 			case !env.StartedPcscd():
 				fmt.Fprintf(cmd.ErrOrStderr(), "Using the pcscd already running: its vpcd (/etc/reader.conf.d/vpcd) listens on port %d of every interface. Stop it to let this command run its own, reachable only from here.\n", port)
+			case !env.VPCDIsolated():
+				fmt.Fprintf(cmd.ErrOrStderr(), "No right to give pcscd a network namespace of its own (CAP_SYS_ADMIN): vpcd listens on port %d of every interface while this runs.\n", port)
 			}
 			fmt.Fprintln(out, "Enter: pull/insert the card. Ctrl-C: stop.")
 

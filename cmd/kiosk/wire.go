@@ -264,10 +264,11 @@ func startDemoCard(ctx context.Context, cfg *config.Config) (*demoCard, error) {
 	if err != nil {
 		return nil, fmt.Errorf("demo card: %w", err)
 	}
-	if !env.StartedPcscd() {
+	if !env.VPCDIsolated() {
 		// vpcdtest's own pcscd keeps vpcd's port in a network namespace of its own
-		// and dies with this process; one already running does neither.
-		slog.Warn("demo: using the pcscd already running; its vpcd listens on every interface", "port", 35963)
+		// (and dies with this process); one already running, or one started without
+		// the right to make a namespace, leaves it open on every interface.
+		slog.Warn("demo: vpcd listens on every interface while the demo runs", "port", 35963, "own_pcscd", env.StartedPcscd())
 	}
 	cfg.Card.Reader = env.ReaderName
 	cfg.Card.AllowVirtual = true
