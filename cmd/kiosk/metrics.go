@@ -90,7 +90,8 @@ func (mon *monitor) close() {
 
 // health turns a round of the doctor's rows into metrics: each check passes when none
 // of its rows failed (WARN passes, as in `kiosk doctor`); pcscd and a usable reader
-// are the card reader; the audit chain row is the audit metric.
+// are the card reader; the audit chain row is the audit metric; the back office row
+// (doctor_backoffice.go) is the back office's state between sessions.
 func (mon *monitor) health(at time.Time, rows []doctorResult) {
 	ok := map[string]bool{}
 	for _, r := range rows {
@@ -107,6 +108,12 @@ func (mon *monitor) health(at time.Time, rows []doctorResult) {
 	}
 	if chain, seen := ok["audit_chain"]; seen {
 		mon.metrics.AuditChain(chain)
+	}
+	for _, r := range rows {
+		// Not configured (WARN) says nothing about a back office's health.
+		if r.Check == "back office" && r.Status != statusWarn {
+			mon.metrics.Device(metrics.DeviceBackOffice, r.Status == statusOK)
+		}
 	}
 	checks := make([]metrics.HealthCheck, 0, len(ok))
 	for name, pass := range ok {
