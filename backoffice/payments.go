@@ -118,7 +118,7 @@ func (p *Payments) startCard(ctx context.Context, ref string, service kiosk.Serv
 	s, ok := p.sales[ref]
 	p.mu.Unlock()
 	if ok {
-		return p.saleStatus(ctx, ref, s)
+		return p.saleStatus(ctx, ref, s, false)
 	}
 	o, err := p.c.CreatePaymentOrder(ctx, newKey("order-card-"+ref), ref, PaymentOrderRequest{Service: service, Amount: amount, Method: MethodCard})
 	if err != nil {
@@ -130,7 +130,7 @@ func (p *Payments) startCard(ctx context.Context, ref string, service kiosk.Serv
 	p.mu.Lock()
 	if s, ok = p.sales[ref]; ok { // a Start that raced this one
 		p.mu.Unlock()
-		return p.saleStatus(ctx, ref, s)
+		return p.saleStatus(ctx, ref, s, false)
 	}
 	s = &sale{amount: amount, done: make(chan struct{})}
 	p.sales[ref] = s
@@ -150,7 +150,7 @@ func (p *Payments) runSale(ref string, amount int, s *sale) {
 	res, err := p.term.Sale(ctx, ref, amount)
 	if err != nil {
 		// The card may have been charged: only the journal can say.
-		p.report(fmt.Errorf("card sale %s: %w; looking it up", ref, err))
+		p.report(fmt.Errorf("card sale: %w; looking it up in the terminal's journal", err))
 		res, err = p.lookup(ctx, ref)
 	}
 	if err != nil {
@@ -159,7 +159,7 @@ func (p *Payments) runSale(ref string, amount int, s *sale) {
 	}
 	s.res = res
 	if res.Status == payterm.Approved {
-		s.order, s.err = p.capture(ctx, ref, res)
+		s.order, s.err = p.capture(ctx, ref, res, p.tries)
 		return
 	}
 	// Not charged: the order is over at the back office too (best effort; a pending
@@ -169,7 +169,7 @@ func (p *Payments) runSale(ref string, amount int, s *sale) {
 	if o, err := p.c.CancelPaymentOrder(cctx, newKey("cancel-"+ref), ref); err == nil {
 		s.order = o
 	} else {
-		p.report(fmt.Errorf("cancelling card order %s after %s: %w", ref, res.Status, err))
+		p.report(fmt.Errorf("cancelling a card order after %s: %w", res.Status, err))
 	}
 }
 
@@ -188,12 +188,13 @@ func (p *Payments) lookup(ctx context.Context, ref string) (payterm.Result, erro
 	return payterm.Result{}, err
 }
 
-// capture reports an approval to the back office, retrying while it cannot be
-// reached: until it arrives the back office refuses the application as unpaid.
-func (p *Payments) capture(ctx context.Context, ref string, r payterm.Result) (PaymentOrder, error) {
+// capture reports an approval to the back office, retrying (up to tries) while it
+// cannot be reached: until it arrives the back office refuses the application as
+// unpaid.
+func (p *Payments) capture(ctx context.Context, ref string, r payterm.Result, tries int) (PaymentOrder, error) {
 	c := CardCapture{ApprovalCode: r.ApprovalCode, Amount: r.Amount, TerminalID: p.term.ID()}
 	var err error
-	for i := 0; i < p.tries; i++ {
+	for i := 0; i < tries; i++ {
 		var o PaymentOrder
 		// One key per approval: a retry after a lost answer replays the answer.
 		if o, err = p.c.CaptureCardPayment(ctx, "capture-"+ref+"-"+r.ApprovalCode, ref, c); err == nil {
@@ -202,23 +203,25 @@ func (p *Payments) capture(ctx context.Context, ref string, r payterm.Result) (P
 		if !errors.Is(err, ErrUnavailable) {
 			break // refused: retrying does not change the answer
 		}
-		if !sleep(ctx, p.retry) {
+		if i+1 < tries && !sleep(ctx, p.retry) {
 			break
 		}
 	}
-	p.report(fmt.Errorf("reporting card approval of %s: %w", ref, err))
+	p.report(fmt.Errorf("reporting a card approval: %w", err))
 	return PaymentOrder{}, err
 }
 
-// saleStatus is a sale of this process as the kiosk sees it.
-func (p *Payments) saleStatus(ctx context.Context, ref string, s *sale) (kiosk.PaymentOrder, error) {
+// saleStatus is a sale of this process as the kiosk sees it. A sale whose outcome
+// could not be learnt or reported is decided again (recover; with cancel, an
+// uncharged order is cancelled).
+func (p *Payments) saleStatus(ctx context.Context, ref string, s *sale, cancel bool) (kiosk.PaymentOrder, error) {
 	select {
 	case <-s.done:
 	default:
 		return kiosk.PaymentOrder{Reference: ref, Method: kiosk.PaymentCard, Amount: s.amount, Status: kiosk.PayPending}, nil
 	}
 	if s.err != nil {
-		return p.recover(ctx, ref, false)
+		return p.recover(ctx, ref, cancel)
 	}
 	o := toKiosk(s.order)
 	o.Reference, o.Method = ref, kiosk.PaymentCard
@@ -252,7 +255,7 @@ func (p *Payments) recover(ctx context.Context, ref string, cancel bool) (kiosk.
 	case err == nil && r.Status == payterm.Approved:
 		// Charged, but the back office was never told (or the order was cancelled
 		// meanwhile): report it now.
-		paid, err := p.capture(ctx, ref, r)
+		paid, err := p.capture(ctx, ref, r, 1)
 		if err != nil {
 			return kiosk.PaymentOrder{}, payErr(err)
 		}
@@ -268,7 +271,7 @@ func (p *Payments) recover(ctx context.Context, ref string, cancel bool) (kiosk.
 	}
 	// Cancelled at the terminal: a tap that raced it shows in the journal now.
 	if r, err := p.term.Lookup(ctx, ref); err == nil && r.Status == payterm.Approved {
-		paid, err := p.capture(ctx, ref, r)
+		paid, err := p.capture(ctx, ref, r, 1)
 		if err != nil {
 			return kiosk.PaymentOrder{}, payErr(err)
 		}
@@ -280,7 +283,7 @@ func (p *Payments) recover(ctx context.Context, ref string, cancel bool) (kiosk.
 // Status implements kiosk.Payments.
 func (p *Payments) Status(ctx context.Context, ref string) (kiosk.PaymentOrder, error) {
 	if s := p.sale(ref); s != nil {
-		return p.saleStatus(ctx, ref, s)
+		return p.saleStatus(ctx, ref, s, false)
 	}
 	o, err := p.c.PaymentOrder(ctx, ref)
 	if err != nil {
@@ -296,14 +299,14 @@ func (p *Payments) Status(ctx context.Context, ref string) (kiosk.PaymentOrder, 
 func (p *Payments) Cancel(ctx context.Context, ref string) (kiosk.PaymentOrder, error) {
 	if s := p.sale(ref); s != nil {
 		if err := p.term.Cancel(ctx, ref); err != nil {
-			p.report(fmt.Errorf("cancelling card sale %s: %w", ref, err))
+			p.report(fmt.Errorf("cancelling a card sale: %w", err))
 		}
 		select {
 		case <-s.done:
 		case <-ctx.Done():
 			return kiosk.PaymentOrder{}, fmt.Errorf("%w: the terminal did not end the sale: %w", kiosk.ErrPaymentUnavailable, ctx.Err())
 		}
-		return p.saleStatus(ctx, ref, s)
+		return p.saleStatus(ctx, ref, s, true)
 	}
 	o, err := p.c.PaymentOrder(ctx, ref)
 	if err != nil {

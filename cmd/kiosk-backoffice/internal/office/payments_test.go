@@ -228,3 +228,58 @@ func TestSubmitOutboxHead(t *testing.T) {
 		t.Fatalf("a malformed head: %v", err)
 	}
 }
+
+// TestPaymentsCaptureWhileBackOfficeDown: the card is charged while the back office
+// does not answer; the background tries give up, and the session's next look at the
+// order (Status, or Cancel when it leaves) reports the approval once the back office
+// is back: paid, never cancelled.
+func TestPaymentsCaptureWhileBackOfficeDown(t *testing.T) {
+	for _, leave := range []bool{false, true} {
+		t.Run(map[bool]string{false: "status", true: "cancel"}[leave], func(t *testing.T) {
+			h := newHarness(t)
+			term := payterm.NewSimulated("sim-01", time.Minute)
+			p := backoffice.NewPayments(h.client(), backoffice.PaymentsOptions{Terminal: term, Retry: 10 * time.Millisecond, Tries: 3})
+			defer p.Close()
+			ctx := context.Background()
+			if _, err := p.Start(ctx, testRef, kiosk.ServicePassport, passportFee, kiosk.PaymentCard); err != nil {
+				t.Fatal(err)
+			}
+			down := func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
+				w.Header().Set("Content-Type", backoffice.ProblemContentType)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				w.Write([]byte(`{"type":"about:blank","title":"Service Unavailable","status":503,"code":"unavailable"}`))
+			}
+			h.setFault(down)
+			act(t, term, payterm.ActApprove)
+			// While it is down the order is not final for the kiosk.
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				o, err := p.Status(ctx, testRef)
+				if err != nil && errors.Is(err, kiosk.ErrPaymentUnavailable) {
+					break // the background tries are over; Status asks the back office itself
+				}
+				if err == nil && o.Status.Final() {
+					t.Fatalf("order %s while the back office is down", o.Status)
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("status = %+v, %v", o, err)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			h.setFault(nil)
+			var o kiosk.PaymentOrder
+			var err error
+			if leave {
+				o, err = p.Cancel(ctx, testRef)
+			} else {
+				o, err = p.Status(ctx, testRef)
+			}
+			if err != nil || o.Status != kiosk.PayPaid || o.ProviderRef == "" {
+				t.Fatalf("after the back office returned: %+v, %v; want paid", o, err)
+			}
+			if bo, err := h.client().PaymentOrder(ctx, testRef); err != nil || bo.Status != backoffice.OrderPaid {
+				t.Fatalf("back office = %+v, %v", bo, err)
+			}
+		})
+	}
+}
