@@ -229,6 +229,12 @@ func (m *Metrics) Snapshot(s kiosk.Snapshot) {
 		m.deviceUp.WithLabelValues(DeviceCamera).Set(0)
 	}
 
+	if staffState(s.State) {
+		// Staff mode (a staff card, or the hidden gesture) is not a resident's
+		// session: a staff card's read is not counted as one.
+		m.active = false
+		return
+	}
 	if !m.active && inSession(s.State) {
 		m.active, m.outcome, m.endReason = true, "", ""
 	}
@@ -274,6 +280,8 @@ func inSession(s kiosk.State) bool {
 	}
 	return true
 }
+
+func staffState(s kiosk.State) bool { return s == kiosk.StateStaffPIN || s == kiosk.StateStaff }
 
 // Audit hears the session's audit actions (the store's Audit, before the snapshot of
 // the screen they lead to): they tell a resident's "end" from a timeout, which lead to

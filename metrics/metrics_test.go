@@ -61,6 +61,8 @@ func TestSessionOutcomes(t *testing.T) {
 		{"card pulled", snaps(attract, reading, face, result, menu, attract), OutcomeCardRemoved},
 		{"reader lost", append(snaps(attract, reading, face), step{state: oos, msg: kiosk.ReasonReaderLost}), OutcomeOutOfService},
 		{"no card: insert screen cancelled", snaps(attract, insert, attract), ""},
+		{"staff card: not a resident session", snaps(attract, reading, kiosk.StateStaffPIN, kiosk.StateStaff, attract), ""},
+		{"staff gesture", snaps(attract, kiosk.StateStaffPIN, kiosk.StateStaff, oos, attract), ""},
 		{"audit outside a session ignored", append([]step{{state: attract}, {audit: "session.timeout"}}, snaps(reading, attract)...), OutcomeCardRemoved},
 	}
 	for _, tt := range tests {
