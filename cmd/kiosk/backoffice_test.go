@@ -10,10 +10,12 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -471,5 +473,113 @@ func TestSIGKILLBetweenPaymentAndSubmission(t *testing.T) {
 	a, err := db.Application(ctx, ref)
 	if err != nil || a.Reference != ref {
 		t.Fatalf("the kiosk's application: %+v, %v", a, err)
+	}
+}
+
+// TestWireBackOffice: what the configuration gives the session: offline without a
+// back office (no money taken), the wallet QR with one, the card terminal only where
+// a simulated one is allowed, and a clear refusal of certificates that do not fit.
+func TestWireBackOffice(t *testing.T) {
+	bo, keyFile := refBackOffice(t)
+	for _, tc := range []struct {
+		name    string
+		mod     func(*config.Config)
+		methods []kiosk.PaymentMethod
+		online  bool
+		err     string
+	}{
+		{"no back office", func(c *config.Config) { c.BackOffice.URL = "" }, nil, false, ""},
+		{"back office", func(*config.Config) {}, []kiosk.PaymentMethod{kiosk.PaymentQR}, true, ""},
+		{"back office, wallet off", func(c *config.Config) { c.Payment.QR = false }, nil, true, ""},
+		{"demo with the simulated terminal", func(c *config.Config) {
+			c.Kiosk.Mode = config.ModeDemo
+			c.Payment.Terminal = config.TerminalSimulated
+		}, []kiosk.PaymentMethod{kiosk.PaymentQR, kiosk.PaymentCard}, true, ""},
+		{"simulated terminal in production", func(c *config.Config) { c.Payment.Terminal = config.TerminalSimulated }, nil, false, "refused in production"},
+		{"terminal without a back office", func(c *config.Config) {
+			c.Kiosk.Mode = config.ModeDemo
+			c.BackOffice.URL = ""
+			c.Payment.Terminal = config.TerminalSimulated
+		}, nil, false, "needs backoffice.url"},
+		{"certificate of another kiosk", func(c *config.Config) { c.Kiosk.ID = "kiosk-other-02" }, nil, false, "kiosk-other-02"},
+		{"plain http", func(c *config.Config) { c.BackOffice.URL = "http://" + bo.addr }, nil, false, "https"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := productionConfig(t, bo, keyFile, t.TempDir())
+			tc.mod(&cfg)
+			link, err := wireBackOffice(cfg, func(error) {})
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer link.close()
+			if got := link.pay.Methods(); !slices.Equal(got, tc.methods) {
+				t.Errorf("methods %v, want %v", got, tc.methods)
+			}
+			_, lerr := link.bo.Lookup(context.Background(), strings.Repeat("0", 32))
+			if online := !errors.Is(lerr, kiosk.ErrBackOfficeUnavailable); online != tc.online {
+				t.Errorf("lookup: %v; want online=%t", lerr, tc.online)
+			}
+		})
+	}
+}
+
+// TestDemoBackOfficeDiesWithKiosk: the demo's back office never outlives the kiosk,
+// even one killed with SIGKILL (no chance to stop it).
+func TestDemoBackOfficeDiesWithKiosk(t *testing.T) {
+	if os.Getenv("KIOSK_TEST_BO_CHILD") != "" {
+		d, err := startDemoBackOffice(context.Background(), os.Getenv("KIOSK_TEST_BO_DIR"), os.Getenv("KIOSK_TEST_SUBJECT_KEY"), testKioskID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Printf("BACKOFFICE %d\n", d.cmd.Process.Pid)
+		select {}
+	}
+	useBackOfficeBinary(t)
+	dir := t.TempDir()
+	keyFile := filepath.Join(dir, "subject.key")
+	if _, err := store.LoadOrCreateSubjectKey(keyFile); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestDemoBackOfficeDiesWithKiosk$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "KIOSK_TEST_BO_CHILD=1", "KIOSK_TEST_BO_DIR="+filepath.Join(dir, "bo"), "KIOSK_TEST_SUBJECT_KEY="+keyFile)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	var pid int
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		if _, err := fmt.Sscanf(sc.Text(), "BACKOFFICE %d", &pid); err == nil {
+			break
+		}
+	}
+	if pid == 0 {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("the kiosk child never started its back office")
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		// Signal 0 on our own grandchild: gone (ESRCH) once reaped by init.
+		if err := syscall.Kill(pid, 0); err == syscall.ESRCH {
+			return
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(b), ") Z ") {
+			return // killed, a zombie waiting for init to reap it
+		}
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL) // do not leave it behind
+			t.Fatalf("the back office (pid %d) outlived the SIGKILLed kiosk", pid)
+		}
 	}
 }

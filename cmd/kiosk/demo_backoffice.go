@@ -31,7 +31,7 @@ import (
 const backOfficeBinEnv = "KIOSK_BACKOFFICE_BIN"
 
 // backOfficeStart bounds the child's start (certificates are made on first run).
-const backOfficeStart = 30 * time.Second
+const backOfficeStart = 60 * time.Second
 
 var listeningLine = regexp.MustCompile(`^listening on https://(\S+) `)
 
