@@ -521,6 +521,11 @@ func TestWireBackOffice(t *testing.T) {
 			if got := link.pay.Methods(); !slices.Equal(got, tc.methods) {
 				t.Errorf("methods %v, want %v", got, tc.methods)
 			}
+			// Held applications are settled only by a kiosk that can ask about their
+			// orders: kiosk.NoPayments knows of none and would drop them, paid or not.
+			if settles := link.payments != nil; settles != (len(tc.methods) > 0) {
+				t.Errorf("settles held applications: %t with methods %v", settles, tc.methods)
+			}
 			_, lerr := link.bo.Lookup(context.Background(), strings.Repeat("0", 32))
 			if online := !errors.Is(lerr, kiosk.ErrBackOfficeUnavailable); online != tc.online {
 				t.Errorf("lookup: %v; want online=%t", lerr, tc.online)

@@ -167,7 +167,11 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		go runHealth(ctx, cfg, db)
 		go (&kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}).Run(ctx, 30*time.Second)
 		go watchMaintenance(ctx, db, post)
-		go settleHeld(ctx, db, link.pay, kiosk.SystemClock{}, onError)
+		if link.payments != nil {
+			// Only a kiosk that can ask about orders settles: without one, a held
+			// application (perhaps paid) stays held until it can.
+			go settleHeld(ctx, db, link.pay, kiosk.SystemClock{}, onError)
+		}
 	}
 	return devs, nil
 }
