@@ -59,7 +59,7 @@ func BenchmarkCardInToMenu(b *testing.B) {
 func (r *kioskRun) session() {
 	r.toMenu()
 	r.tap("Identity card renewal")
-	r.until(kiosk.StateServiceForm)
+	r.untilForm()
 	fillOfficeAndPhone(r)
 	r.tap("Continue")
 	r.until(kiosk.StateSummary)

@@ -54,6 +54,22 @@ func (r *kioskRun) until(st kiosk.State) kiosk.Snapshot {
 	return r.sync()
 }
 
+// untilForm waits for the service's form, confirming the card's data on the way
+// where the service shows it first (the documents).
+func (r *kioskRun) untilForm() kiosk.Snapshot {
+	r.t.Helper()
+	r.h.Wait("check data or form", func(s kiosk.Snapshot) bool {
+		return (s.State == kiosk.StateCheckData || s.State == kiosk.StateServiceForm) && !s.Busy
+	})
+	s := r.sync()
+	if s.State != kiosk.StateCheckData {
+		return s
+	}
+	r.sees("Card number")
+	r.tap("Yes, this is correct")
+	return r.until(kiosk.StateServiceForm)
+}
+
 // markup is everything on screen, as text.
 func (r *kioskRun) markup() string { return test.RenderToMarkup(r.w.Canvas()) }
 
@@ -232,7 +248,7 @@ func TestHappyPathPerService(t *testing.T) {
 			r := newRun(t, setup)
 			r.toMenu()
 			r.tap(r.u.tr.T(kiosk.LangEN, string(kiosk.ServiceKey(tc.service)), nil))
-			r.until(kiosk.StateServiceForm)
+			r.untilForm()
 			tc.fill(r)
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)
@@ -277,7 +293,7 @@ func TestFormShowsValidation(t *testing.T) {
 	r := newRun(t, nil)
 	r.toMenu()
 	r.tap("Identity card renewal")
-	r.until(kiosk.StateServiceForm)
+	r.untilForm()
 	r.tapKeys("1", "2", "3")
 	r.tap("Continue")
 	s := r.sync()
@@ -352,7 +368,7 @@ func TestEndAsksFirst(t *testing.T) {
 	r := newRun(t, nil)
 	r.toMenu()
 	r.tap("Identity card renewal")
-	r.until(kiosk.StateServiceForm)
+	r.untilForm()
 	end, back := findButton(r.w.Content(), "End"), findButton(r.w.Content(), "Back")
 	if end == nil || back == nil {
 		t.Fatal("no End or no Back on the form")
@@ -422,14 +438,14 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		{"service_form", func(r *kioskRun) {
 			r.toMenu()
 			r.tap("One Account and eID")
-			r.until(kiosk.StateServiceForm)
+			r.untilForm()
 			r.tapKeys(strings.Split("66123456", "")...)
 			r.tapKeys("2", "5")
 		}},
 		{"summary", func(r *kioskRun) {
 			r.toMenu()
 			r.tap("Identity card renewal")
-			r.until(kiosk.StateServiceForm)
+			r.untilForm()
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)
@@ -437,7 +453,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		{"payment", func(r *kioskRun) {
 			r.toMenu()
 			r.tap("Identity card renewal")
-			r.until(kiosk.StateServiceForm)
+			r.untilForm()
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)
@@ -447,7 +463,7 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		{"done", func(r *kioskRun) {
 			r.toMenu()
 			r.tap("Identity card renewal")
-			r.until(kiosk.StateServiceForm)
+			r.untilForm()
 			fillOfficeAndPhone(r)
 			r.tap("Continue")
 			r.until(kiosk.StateSummary)

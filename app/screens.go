@@ -39,6 +39,8 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 		return u.pin(s)
 	case kiosk.StateServiceMenu:
 		return u.menu(s)
+	case kiosk.StateCheckData:
+		return u.checkData(s)
 	case kiosk.StateServiceForm:
 		return u.form(s)
 	case kiosk.StateSummary:
@@ -423,6 +425,17 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 			// The whole box is one touch target that moves the keypad to this field.
 			tap := touchButton("", imp, func() { u.focus, u.focusSet = f.Name, true; u.rerender() })
 			input = container.NewStack(touch(tap), container.NewPadded(shown))
+		case kiosk.FieldText:
+			// An address or a name: our own keyboard (checkdata.go).
+			t := widget.NewLabel(f.Value)
+			t.Truncation = fyne.TextTruncateEllipsis
+			imp := widget.LowImportance
+			if f.Name == focus {
+				imp = widget.MediumImportance
+				pad = u.textKeyboard(s, f)
+			}
+			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
+			input = container.NewStack(touch(tap), container.NewPadded(t))
 		}
 		// Every field keeps a line for its error, empty or not, right under it: an
 		// error appearing must not push the fields below out from under a finger.

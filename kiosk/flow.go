@@ -17,6 +17,7 @@ const (
 	StateFaceResult   State = "face_result"    // matched, or failed with attempts left
 	StatePIN          State = "pin"            // PIN fallback after the face attempts are used up
 	StateServiceMenu  State = "service_menu"   // services with eligibility and reasons
+	StateCheckData    State = "check_data"     // the card's data for the resident to confirm
 	StateServiceForm  State = "service_form"   // the chosen service's fields
 	StateSummary      State = "summary"        // what will be submitted, with the fee
 	StatePayment      State = "payment"        // pay the fee: wallet QR or card terminal
@@ -32,7 +33,7 @@ const (
 // States lists every state, in path order, for tests and for the UI's screen registry.
 var States = []State{
 	StateAttract, StateInsertCard, StateReading, StateCardProblem, StateFace,
-	StateFaceResult, StatePIN, StateServiceMenu, StateServiceForm, StateSummary,
+	StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StateServiceForm, StateSummary,
 	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
 	StateStaffPIN, StateStaff,
 }
@@ -98,6 +99,7 @@ const (
 	EvFormInput       EventKind = "form_input"        // Event.Field, Event.Value (whole new value)
 	EvConfirm         EventKind = "confirm"           // "submit" on the summary
 	EvAnotherService  EventKind = "another_service"   // from Done: back to the menu
+	EvDataWrong       EventKind = "data_wrong"        // "something is wrong" on the data check: a counter task
 	EvChoosePayment   EventKind = "choose_payment"    // Event.Value: a PaymentMethod
 	EvCancelPayment   EventKind = "cancel_payment"    // "cancel payment": back to the summary
 	EvStaffGesture    EventKind = "staff_gesture"     // the hidden staff gesture on the attract or out-of-service screen
@@ -199,6 +201,7 @@ const (
 	FieldPhone    FieldKind = "phone"    // digits keypad
 	FieldPassword FieldKind = "password" // 4-digit keypad, shown masked
 	FieldChoice   FieldKind = "choice"   // one of Options
+	FieldText     FieldKind = "text"     // free text on our own keyboard (an address, an occupation)
 )
 
 // FieldView is one form field as the UI shows it. Secret values are masked here: the
@@ -278,6 +281,7 @@ type Snapshot struct {
 	Summary  *SummaryView
 
 	Payment *PaymentView // the payment screen
+	Data    *DataView    // the data check: what the card says
 
 	StaffPIN *StaffPINView // the staff PIN screen
 	Staff    *StaffView    // the staff screens
@@ -310,4 +314,21 @@ type Flow interface {
 	// Subscribe calls fn with every new snapshot (and once at once with the current
 	// one), from the machine's goroutine: fn must not block. cancel stops the calls.
 	Subscribe(fn func(Snapshot)) (cancel func())
+}
+
+// DataView is what the card says about the resident, shown for them to confirm before
+// a document is applied for. It is on screen only: nothing of it is stored, and the
+// card number is partly masked.
+type DataView struct {
+	NameChinese    string
+	NamePortuguese string
+	BirthDate      Date
+	Sex            string // M, F or X
+	CardNumber     string // masked: first and last characters only
+	IssueDate      Date
+	ExpiryDate     Date // zero: no expiry
+	Residency      Residency
+	// Editable names the fields the resident may change here (renewal: address,
+	// telephone, occupation, emergency contact); anything else is a counter task.
+	Editable []string
 }

@@ -29,6 +29,7 @@ const (
 	GuardStaffAccepted    Guard = "staff_accepted"    // Event: the staff PIN was right
 	GuardStaffByCard      Guard = "staff_by_card"     // staff mode was opened with a staff card (it must be taken out)
 	GuardMaintenance      Guard = "maintenance"       // staff switched maintenance on
+	GuardEligibleChecked  Guard = "eligible_checked"  // Event.Service is eligible and starts with the data check
 )
 
 // Action names one effect of a transition. Entry actions of the target state (see
@@ -108,6 +109,9 @@ const (
 	ReasonReaderLost      MsgKey = "reason.reader_lost"
 	ReasonMaintenance     MsgKey = "reason.maintenance"
 	ReasonFaceUnavailable MsgKey = "reason.face_unavailable"
+	// ReasonDataChangeCounter: the card's data is wrong or must change (a name, a date):
+	// only the counter can, with documents.
+	ReasonDataChangeCounter MsgKey = "reason.data_change_counter"
 	// A paid application that could not be saved: the money goes back (or, when even
 	// the refund could not be asked for, the reference settles it either way).
 	ReasonPaidRefunded      MsgKey = "reason.paid_refunded"
@@ -118,20 +122,20 @@ const (
 // reader: pulling it ends and wipes the session.
 var cardStates = []State{
 	StateReading, StateCardProblem, StateFace, StateFaceResult, StatePIN,
-	StateServiceMenu, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
+	StateServiceMenu, StateCheckData, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
 	StateTakeCard, StateCounter,
 }
 
 // cancelStates are the screens with an "end" button that sends the resident to take
 // their card.
 var cancelStates = []State{
-	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
 // timeoutToTakeCard are the screens whose timeout ends the session while the card is in.
 var timeoutToTakeCard = []State{
-	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu,
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
@@ -203,7 +207,14 @@ var Transitions = rules(
 		{From: StatePIN, On: EvPINError, To: StateCounter, Message: ReasonPINUnavailable},
 
 		{From: StateServiceMenu, On: EvServicesLoaded, Do: []Action{ActServicesLoaded}},
+		{From: StateServiceMenu, On: EvChooseService, If: GuardEligibleChecked, To: StateCheckData, Do: []Action{ActChooseService}},
 		{From: StateServiceMenu, On: EvChooseService, If: GuardEligible, To: StateServiceForm, Do: []Action{ActChooseService}},
+
+		// What the card says, confirmed before a document is applied for; a change to
+		// anything but the form's own fields is a counter task.
+		{From: StateCheckData, On: EvContinue, To: StateServiceForm},
+		{From: StateCheckData, On: EvDataWrong, To: StateCounter, Message: ReasonDataChangeCounter},
+		{From: StateCheckData, On: EvBack, To: StateServiceMenu},
 
 		{From: StateServiceForm, On: EvFormInput, Do: []Action{ActFormInput}},
 		{From: StateServiceForm, On: EvContinue, If: GuardFormValid, To: StateSummary, Do: []Action{ActBuildSummary}},
@@ -323,7 +334,7 @@ var activity = map[EventKind]bool{
 	EvMoreTime: true, EvContinue: true, EvBack: true, EvPINDigit: true, EvPINBackspace: true,
 	EvPINSubmit: true, EvChooseService: true, EvFormInput: true, EvConfirm: true,
 	EvAnotherService: true, EvChoosePayment: true, EvCancelPayment: true,
-	EvStaffPage: true, EvStaffAction: true, EvStaffInput: true,
+	EvStaffPage: true, EvStaffAction: true, EvStaffInput: true, EvDataWrong: true,
 }
 
 // GuardFunc answers a guard for the machine's current session and event.

@@ -16,8 +16,7 @@ import (
 func toPayment(t *testing.T, h *kiosktest.Harness) kiosk.Snapshot {
 	t.Helper()
 	h.ToMenu()
-	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceIDRenewal})
-	h.WaitState(kiosk.StateServiceForm)
+	h.Choose(kiosk.ServiceIDRenewal)
 	h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
 	h.Press(kiosk.EvContinue)
 	h.WaitState(kiosk.StateSummary)

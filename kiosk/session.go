@@ -452,6 +452,8 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 	case GuardPaymentWithdrawn:
 		return m.held != nil && ev.Payment.Reference == m.held.app.Reference && m.pay != nil && m.pay.Cancelling &&
 			ev.Payment.Status.Final() && ev.Payment.Status != PayPaid
+	case GuardEligibleChecked:
+		return m.guard(GuardEligible, ev) && ChecksData(ev.Service)
 	case GuardStaffCard:
 		return m.deps.Staff != nil && ev.Read != nil && ev.Read.Holder.StaffID != ""
 	case GuardStaffAvailable:
@@ -936,6 +938,8 @@ func buildSummary(s ServiceID, form map[string]string, fee int) *SummaryView {
 		switch {
 		case f.Name == FieldPasswordConfirm:
 			continue
+		case v == "" && !f.Required && f.Kind != FieldPassword:
+			continue // left as on record: nothing to confirm
 		case f.Kind == FieldPassword:
 			state := SummaryPasswordNotSet
 			if v != "" {
@@ -1089,7 +1093,7 @@ func errText(err error) string {
 
 // holderScreens are the screens that greet the resident by name, after the face or
 // PIN has proved who they are.
-var holderScreens = map[State]bool{StateServiceMenu: true, StateServiceForm: true, StateSummary: true, StateDone: true}
+var holderScreens = map[State]bool{StateServiceMenu: true, StateCheckData: true, StateServiceForm: true, StateSummary: true, StateDone: true}
 
 // build makes the snapshot of the current state. Each screen gets only its own data.
 func (m *Machine) build(now time.Time) Snapshot {
@@ -1137,6 +1141,11 @@ func (m *Machine) build(now time.Time) Snapshot {
 			sv := *m.summary
 			sv.Lines = append([]SummaryLine(nil), sv.Lines...)
 			s.Summary = &sv
+		}
+	case StateCheckData:
+		s.Service = m.service
+		if m.read != nil {
+			s.Data = dataView(m.read.Holder, m.service)
 		}
 	case StateStaffPIN:
 		s.PINLength, s.PINDigits = len(m.pin), m.cfg.PIN.Length

@@ -82,8 +82,7 @@ func TestHappyPathPerService(t *testing.T) {
 			if !view.Eligible {
 				t.Fatalf("%s not eligible: %+v", c.service, menu.Services)
 			}
-			h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: c.service})
-			form := h.WaitState(kiosk.StateServiceForm)
+			form := h.Choose(c.service)
 			if len(form.Form) != len(kiosk.FormFor(c.service)) {
 				t.Fatalf("form fields %+v", form.Form)
 			}
@@ -426,8 +425,7 @@ func driveTo(t *testing.T, h *kiosktest.Harness, s kiosk.State) kiosk.Snapshot {
 	}
 	toSummary := func() {
 		toMenu()
-		h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
-		h.WaitState(kiosk.StateServiceForm)
+		h.Choose(kiosk.ServiceOneAccount)
 		h.Fill(kiosk.FieldPhoneNumber, "66123456", kiosk.FieldServicePassword, "3971", kiosk.FieldPasswordConfirm, "3971")
 		h.Press(kiosk.EvContinue)
 		h.WaitState(kiosk.StateSummary)
@@ -457,8 +455,7 @@ func driveTo(t *testing.T, h *kiosktest.Harness, s kiosk.State) kiosk.Snapshot {
 		return h.Last()
 	case kiosk.StateServiceForm:
 		toMenu()
-		h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceIDRenewal})
-		h.WaitState(s)
+		h.Choose(kiosk.ServiceIDRenewal)
 		h.Fill(kiosk.FieldPhoneNumber, "66123456")
 		return h.Wait("form filled", func(x kiosk.Snapshot) bool { return x.State == s && x.Form[1].Value != "" })
 	case kiosk.StateSummary:
@@ -731,8 +728,7 @@ func TestAnotherServiceAndFailures(t *testing.T) {
 	}
 	// A store failure sends the resident to the counter, with nothing queued.
 	h.Store.SaveErr = errors.New("disk full")
-	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceIDRenewal})
-	h.WaitState(kiosk.StateServiceForm)
+	h.Choose(kiosk.ServiceIDRenewal)
 	h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
 	h.Press(kiosk.EvContinue)
 	h.WaitState(kiosk.StateSummary)

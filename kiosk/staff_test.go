@@ -83,7 +83,7 @@ func TestStaffGestureEntryActionsAndExit(t *testing.T) {
 	h.Press(kiosk.EvStaffGesture)
 	h.WaitState(kiosk.StateStaffPIN)
 	typeStaff(h, kiosktest.DefaultStaffPIN)
-	h.WaitState(kiosk.StateStaff)
+	h.Wait("staff home", func(s kiosk.Snapshot) bool { return s.State == kiosk.StateStaff && !s.Busy && s.Staff != nil })
 	h.Post(kiosk.Event{Kind: kiosk.EvStaffAction, Value: kiosk.StaffActMaintenanceOff})
 	h.Wait("saved", func(s kiosk.Snapshot) bool { return s.Staff != nil && s.Staff.Result == kiosk.MsgStaffSaved && !s.Busy })
 	h.Press(kiosk.EvMaintenanceOff)

@@ -114,6 +114,12 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 			s.PINTriesLeft, s.PINLength, s.PINDigits, s.PINLastTry, s.Notice = 1, 3, kiosk.DefaultPINPolicy.Length, true, "msg.pin_wrong"
 		}),
 		kiosk.StateServiceMenu: with(kiosk.StateServiceMenu, func(s *kiosk.Snapshot) { s.Holder, s.Services = holder, views }),
+		kiosk.StateCheckData: with(kiosk.StateCheckData, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service = holder, kiosk.ServiceIDRenewal
+			s.Data = &kiosk.DataView{NameChinese: "陳大文", NamePortuguese: "CHAN TAI MAN", BirthDate: kiosk.Date{Year: 1990, Month: 5, Day: 10},
+				Sex: "M", CardNumber: kiosk.MaskCardNumber("1234567(8)"), IssueDate: kiosk.Date{Year: 2020, Month: 1, Day: 15},
+				ExpiryDate: kiosk.Date{Year: 2026, Month: 9, Day: 30}, Residency: kiosk.ResidencyPermanent, Editable: kiosk.EditableFields(kiosk.ServiceIDRenewal)}
+		}),
 		kiosk.StateServiceForm: with(kiosk.StateServiceForm, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service, s.Form = holder, kiosk.ServicePassport, form
 		}),

@@ -286,6 +286,18 @@ func (h *Harness) Fill(kv ...string) {
 	}
 }
 
+// Choose picks a service on the menu and, where the card's data is shown first,
+// confirms it; it returns the service's form.
+func (h *Harness) Choose(svc kiosk.ServiceID) kiosk.Snapshot {
+	h.T.Helper()
+	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: svc})
+	if kiosk.ChecksData(svc) {
+		h.WaitState(kiosk.StateCheckData)
+		h.Press(kiosk.EvContinue)
+	}
+	return h.WaitState(kiosk.StateServiceForm)
+}
+
 // Pay pays on the payment screen with method: chooses it (when there is a choice),
 // waits for the order and approves it in the fake wallet or terminal.
 func (h *Harness) Pay(method kiosk.PaymentMethod) {
