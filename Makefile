@@ -13,7 +13,7 @@ TEST_FLAGS ?= -count=1 -timeout 20m
 # Packages without cgo-heavy dependencies also run under the race detector.
 RACE_PKGS ?= ./kiosk/... ./config/... ./store/... ./cardio/...
 
-.PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor clean fuzz
+.PHONY: all setup deps models build run demo test test-race bench lint eval-face screenshots doctor package package-install-test clean fuzz
 
 all: build
 
@@ -65,5 +65,13 @@ doctor: build
 fuzz: deps
 	@bash packaging/fuzz.sh $(FUZZTIME)
 
+# dist/dsi-kiosk_VERSION_amd64.deb; package-install-test installs it into a throwaway
+# Debian 12 root (debootstrap, a few minutes, root) and runs kiosk doctor there.
+package: deps build
+	bash packaging/build-deb.sh --binary $(BIN)
+
+package-install-test: package
+	DSI_KIOSK_INSTALL_TEST=1 $(GO) test -count=1 -timeout 30m -run TestInstallInDebianRoot -v ./packaging/
+
 clean:
-	rm -rf bin bench.out
+	rm -rf bin bench.out dist

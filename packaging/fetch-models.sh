@@ -3,9 +3,11 @@
 # against assets/models/manifest.txt. Idempotent: files already present with the right
 # checksum are kept and nothing is downloaded.
 # Usage: packaging/fetch-models.sh [DEST]   (default: $KIOSK_MODELS_DIR or ~/.cache/dsi-kiosk/models)
+# $KIOSK_MODELS_MANIFEST names the manifest when the script is not in the repository
+# (the .deb installs both under /usr/share/dsi-kiosk; dsi-kiosk-models.service sets it).
 set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-manifest="$here/assets/models/manifest.txt"
+manifest="${KIOSK_MODELS_MANIFEST:-$(cd "$(dirname "$0")/.." && pwd)/assets/models/manifest.txt}"
+[ -f "$manifest" ] || { echo "fetch-models: no manifest at $manifest (set KIOSK_MODELS_MANIFEST)" >&2; exit 1; }
 dest="${1:-${KIOSK_MODELS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dsi-kiosk/models}}"
 mkdir -p "$dest"
 
