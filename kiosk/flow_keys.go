@@ -44,7 +44,7 @@ func AllMsgKeys() []MsgKey {
 	}
 	add(MsgSessionEnded, MsgPINTooShort, MsgPINWrong, MsgPrinterUnavailable,
 		SummaryService, SummaryPasswordSet, SummaryPasswordNotSet,
-		ReasonCardNotGenuine, ReasonCardUnreadable, ReasonPINBlocked,
+		ReasonCardNotGenuine, ReasonCardUnreadable, ReasonCardNotAnswering, ReasonPINBlocked,
 		ReasonPINUnavailable, ReasonSubmitFailed, ReasonReaderLost, ReasonMaintenance, ReasonFaceUnavailable,
 		FormRequired, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch, FormChoiceInvalid)
 	add(EligibilityReasons...)

@@ -101,14 +101,15 @@ type Rule struct {
 
 // Counter and problem reasons set by the table.
 const (
-	ReasonCardNotGenuine  MsgKey = "reason.card_not_genuine"
-	ReasonCardUnreadable  MsgKey = "reason.card_unreadable"
-	ReasonPINBlocked      MsgKey = "reason.pin_blocked"
-	ReasonPINUnavailable  MsgKey = "reason.pin_unavailable"
-	ReasonSubmitFailed    MsgKey = "reason.submit_failed"
-	ReasonReaderLost      MsgKey = "reason.reader_lost"
-	ReasonMaintenance     MsgKey = "reason.maintenance"
-	ReasonFaceUnavailable MsgKey = "reason.face_unavailable"
+	ReasonCardNotGenuine   MsgKey = "reason.card_not_genuine"
+	ReasonCardUnreadable   MsgKey = "reason.card_unreadable"
+	ReasonCardNotAnswering MsgKey = "reason.card_not_answering"
+	ReasonPINBlocked       MsgKey = "reason.pin_blocked"
+	ReasonPINUnavailable   MsgKey = "reason.pin_unavailable"
+	ReasonSubmitFailed     MsgKey = "reason.submit_failed"
+	ReasonReaderLost       MsgKey = "reason.reader_lost"
+	ReasonMaintenance      MsgKey = "reason.maintenance"
+	ReasonFaceUnavailable  MsgKey = "reason.face_unavailable"
 	// ReasonDataChangeCounter: the card's data is wrong or must change (a name, a date):
 	// only the counter can, with documents.
 	ReasonDataChangeCounter MsgKey = "reason.data_change_counter"

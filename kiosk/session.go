@@ -793,7 +793,14 @@ func (m *Machine) startRead(now time.Time) {
 
 // readReason: a card that reads but is not genuine or has expired is decided above from
 // the read itself (Verified, the expiry date); an error means the card could not be read.
-func readReason(error) MsgKey { return ReasonCardUnreadable }
+// A card that stopped answering (the adapter gives up at its deadline) is told
+// apart: taking it out and putting it back usually helps, unlike an unreadable one.
+func readReason(err error) MsgKey {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return ReasonCardNotAnswering
+	}
+	return ReasonCardUnreadable
+}
 
 func (m *Machine) startFace(now time.Time) {
 	m.faceAttempt++

@@ -388,6 +388,7 @@ func TestCardProblems(t *testing.T) {
 		{"expired yesterday: read, for renewal", expired, nil, kiosk.StateFace, ""},
 		{"expires today is still valid", lastDay, nil, kiosk.StateFace, ""},
 		{"unreadable", nil, errors.New("6A82 file not found"), kiosk.StateCardProblem, kiosk.ReasonCardUnreadable},
+		{"stopped answering", nil, fmt.Errorf("reading DG2: %w", context.DeadlineExceeded), kiosk.StateCardProblem, kiosk.ReasonCardNotAnswering},
 		{"pulled while reading", nil, kiosk.ErrCardRemoved, kiosk.StateCardProblem, kiosk.ReasonCardUnreadable},
 	}
 	for _, c := range cases {
