@@ -22,22 +22,10 @@ const (
 // HoldApplication saves a paid service's application awaiting payment, with its audit
 // row, in one transaction. It is not queued: nothing reaches the back office unpaid.
 func (d *DB) HoldApplication(ctx context.Context, a kiosk.Application, e kiosk.AuditEvent) error {
-	if a.Reference == "" || a.Service == "" {
-		return errors.New("holding application: reference and service are required")
-	}
-	created := a.CreatedAt
-	if created.IsZero() {
-		created = d.clock.Now()
-	}
-	payload := a.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
 	what := "holding application " + a.Reference
 	return d.inTx(ctx, what, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at, status)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created), statusHeld); err != nil {
-			return fmt.Errorf("%s: %w", what, classify(err))
+		if _, err := d.insertApplication(ctx, tx, what, a, statusHeld); err != nil {
+			return err
 		}
 		if err := d.appendAudit(ctx, tx, e); err != nil {
 			return fmt.Errorf("%s: %w", what, err)

@@ -14,22 +14,11 @@ import (
 // payload for the back office and appends e (the audit row of the submission), all in
 // one transaction (kiosk.Store's contract).
 func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application, e kiosk.AuditEvent) error {
-	if a.Reference == "" || a.Service == "" {
-		return errors.New("saving application: reference and service are required")
-	}
-	created := a.CreatedAt
-	if created.IsZero() {
-		created = d.clock.Now()
-	}
-	payload := a.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
 	what := "saving application " + a.Reference
 	return d.inTx(ctx, what, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at)
-		VALUES (?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created)); err != nil {
-			return fmt.Errorf("%s: %w", what, classify(err))
+		payload, err := d.insertApplication(ctx, tx, what, a, statusSubmitted)
+		if err != nil {
+			return err
 		}
 		d.testStep("application")
 		if err := d.appendAudit(ctx, tx, e); err != nil {
@@ -43,6 +32,26 @@ func (d *DB) SaveApplication(ctx context.Context, a kiosk.Application, e kiosk.A
 		d.testStep("outbox")
 		return nil
 	})
+}
+
+// insertApplication writes a's row with status; it returns the payload as stored.
+func (d *DB) insertApplication(ctx context.Context, tx *sql.Tx, what string, a kiosk.Application, status string) ([]byte, error) {
+	if a.Reference == "" || a.Service == "" {
+		return nil, fmt.Errorf("%s: reference and service are required", what)
+	}
+	created := a.CreatedAt
+	if created.IsZero() {
+		created = d.clock.Now()
+	}
+	payload := a.Payload
+	if payload == nil {
+		payload = []byte{}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, service, subject, fee_avos, payload, created_at, status)
+	VALUES (?, ?, ?, ?, ?, ?, ?)`, a.Reference, a.Service, a.Subject, a.Fee, payload, fmtTime(created), status); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, classify(err))
+	}
+	return payload, nil
 }
 
 // testStep lets the crash tests stop a write between its statements.
