@@ -38,6 +38,12 @@ for t in "${TARGETS[@]}"; do
   log=$(mktemp)
   if "$GO" test -run '^$' -fuzz "^${name}\$" -fuzztime "${secs}s" -fuzzminimizetime 1s "$pkg" >"$log" 2>&1; then
     status=ok
+  elif grep -qx '    context deadline exceeded' "$log" && ! grep -q 'Failing input written to\|seed corpus\|panic:' "$log"; then
+    # Go 1.26's fuzz coordinator can report its own -fuzztime deadline as a failure
+    # when a worker is slow to stop (loaded machine, slow target): go.dev/issue/75804,
+    # fixed in Go 1.27. No input failed, nothing was written: not a finding.
+    status=ok
+    echo "fuzz: $name: go.dev/issue/75804 deadline race at the end of the run (no failing input); counted as passed"
   else
     status=FAIL
     failed=1
