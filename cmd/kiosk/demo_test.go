@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	kioskapp "github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
@@ -213,7 +214,13 @@ func (s *demoSession) pay() {
 	s.wait("the wallet QR", waitScreen, func(x kiosk.Snapshot) bool {
 		return x.State == kiosk.StatePayment && x.Payment != nil && x.Payment.Status == kiosk.PayPending && x.Payment.QR != ""
 	})
-	s.hands.WalletApprove()
+	// Through the controls the window has (the memory benchmark's child has no
+	// demoSession.hands).
+	hands, ok := s.devs.demo.(kioskapp.DemoPayments)
+	if !ok {
+		s.tb.Fatalf("the demo controls %T have no payment buttons", s.devs.demo)
+	}
+	hands.WalletApprove()
 }
 
 // pull takes the card out and waits for the attract screen.
