@@ -82,6 +82,7 @@ func TestBadConfigOneLinePerProblem(t *testing.T) {
 		{"several at once", "kiosk:\n  log_level: loud\nui:\n  language: fr\n", nil,
 			[]string{`kiosk.log_level = "loud"`, `ui.language = "fr": one of zh-Hant, pt, en`}},
 		{"not yaml", "face: [unclosed\n", nil, []string{`valid YAML`}},
+		{"retention under a day", "store:\n  retention: 1h\n", nil, []string{`store.retention = "1h0m0s": between 24h and 8760h (a year)`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -19,6 +19,10 @@ type StoreConfig struct {
 	AuditKeyFile string `mapstructure:"audit_key_file" yaml:"audit_key_file"`
 	// HealthInterval is how often a health sample is stored.
 	HealthInterval time.Duration `mapstructure:"health_interval" yaml:"health_interval"`
+	// Retention is how long the kiosk keeps what the back office already has: once a
+	// day, delivered applications' payloads (forms, new photos) older than this are
+	// wiped and sessions left open since before it are closed, audited (store.purge).
+	Retention time.Duration `mapstructure:"retention" yaml:"retention"`
 }
 
 func defaultStore() StoreConfig {
@@ -26,6 +30,7 @@ func defaultStore() StoreConfig {
 		Path:           "/var/lib/dsi-kiosk/kiosk.db",
 		SubjectKeyFile: "/var/lib/dsi-kiosk/subject.key",
 		HealthInterval: 5 * time.Minute,
+		Retention:      30 * 24 * time.Hour,
 	}
 }
 
@@ -42,6 +47,9 @@ func (s StoreConfig) validate() Problems {
 	}
 	if s.HealthInterval < 10*time.Second || s.HealthInterval > 24*time.Hour {
 		ps = append(ps, Problem{"store.health_interval", s.HealthInterval.String(), "between 10s and 24h"})
+	}
+	if s.Retention < 24*time.Hour || s.Retention > 365*24*time.Hour {
+		ps = append(ps, Problem{"store.retention", s.Retention.String(), "between 24h and 8760h (a year)"})
 	}
 	return ps
 }
