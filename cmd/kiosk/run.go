@@ -156,6 +156,7 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	if devs.background != nil {
 		devs.background(ctx, m.Post)
 	}
+	go runPurge(ctx, cfg) // purge.go: store.retention, once a day
 	go func() {
 		<-ctx.Done()
 		fyne.Do(func() { a.Quit() })
