@@ -86,3 +86,36 @@ func BenchmarkFramePathTracked(b *testing.B) {
 	b.ReportMetric(float64(cpuTime()-c0)/float64(time.Since(w0)), "cores")
 	reportLatency(b, ds)
 }
+
+// BenchmarkLoadEngine and BenchmarkLoadMatchEngine time loading (read, hash, parse,
+// test-run) all six models against the three `face compare` uses.
+func BenchmarkLoadEngine(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		e, err := NewEngine(pipeModelsDir(), DefaultOptions())
+		if err != nil {
+			b.Skip(err)
+		}
+		e.Close()
+	}
+}
+
+func BenchmarkLoadMatchEngine(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		e, err := NewMatchEngine(pipeModelsDir(), DefaultOptions())
+		if err != nil {
+			b.Skip(err)
+		}
+		e.Close()
+	}
+}
+
+// BenchmarkReadModels is reading and hashing the six files (no OpenCV).
+func BenchmarkReadModels(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		for _, s := range CheckModels(pipeModelsDir(), false) {
+			if !s.OK {
+				b.Skip(s.Problem)
+			}
+		}
+	}
+}

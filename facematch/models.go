@@ -112,8 +112,9 @@ func readVerified(path string, spec modelSpec) ([]byte, error) {
 	if fi.Size() == 0 || fi.Size() > maxModelBytes {
 		return nil, merr(ErrModelInvalid, "size %d bytes is not plausible", fi.Size())
 	}
-	// One read of the stated size (the size was bounded above): io.ReadAll's growing
-	// buffer cost 37 ms for the six models, os.ReadFile 15 ms.
+	// One read of the stated size (the size was bounded above) instead of
+	// io.ReadAll's growing buffer: reading and hashing the six went from 28.2 to
+	// 25.2 ms (BenchmarkReadModels, load 12 on 2 cores); most of the rest is SHA-256.
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, merr(ErrModelMissing, "%v", err)

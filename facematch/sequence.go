@@ -10,9 +10,11 @@ import (
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
-// Step is one action of a challenge sequence. Its prompt is shown Delay after the
-// previous step passed (and once the face is frontal again); the first step's prompt
-// is shown when the quality gate passes. The action must be done within
+// Step is one action of a challenge sequence. Its prompt is shown once the face is
+// frontal again after the previous step, and has stayed so for Delay; the first
+// step's prompt is shown when the quality gate passes. Turning during that pause
+// (nothing was asked) fails the sequence: a recording acts on its own timeline, a
+// person waits for the prompt. The action must be done within
 // Options.ChallengeTimeout of its own prompt.
 type Step struct {
 	Action kiosk.Challenge `json:"action"`
@@ -88,7 +90,10 @@ type sequenceTracker struct {
 	i        int
 	prompted bool
 	at       time.Duration // when the current prompt was shown, or the pause began
-	frontal  bool          // a frontal model pose was seen since the pause began
+	frontal  bool          // the latest model pose in the pause was frontal
+	settled  bool          // the face has been frontal since the pause began
+	calmFrom time.Duration // when the face became frontal in this pause
+	pauseYaw challengeTracker
 	cur      challengeTracker
 	guard    challengeTracker // multi-step blink: turning instead is the wrong action
 	done     []string
@@ -152,8 +157,24 @@ func (s *sequenceTracker) observe(now time.Duration, o *Observation) {
 	if !s.prompted {
 		if o.Pose.Model {
 			s.frontal = math.Abs(o.Pose.Yaw) <= s.opts.MaxYaw
+			if s.frontal && !s.settled {
+				// Back to the camera: the pause starts now, and from now on a turn
+				// is an action nobody asked for.
+				s.settled, s.calmFrom = true, now
+				s.pauseYaw = &anyTracker{ts: []challengeTracker{
+					&turnTracker{dir: +1, yaw: s.opts.TurnYaw, either: true},
+					&turnTracker{dir: -1, yaw: s.opts.TurnYaw, either: true},
+				}}
+			}
 		}
-		if s.frontal && now-s.at >= s.steps[s.i].Delay {
+		if s.settled {
+			s.pauseYaw.observe(now, o)
+			if p, _, d := s.pauseYaw.state(); p {
+				s.failed = fmt.Sprintf("step %d of %d (%s): %s before it was asked", s.i+1, len(s.steps), s.steps[s.i].Action, d)
+				return
+			}
+		}
+		if s.settled && s.frontal && now-s.calmFrom >= s.steps[s.i].Delay {
 			s.promptStep(now)
 		}
 		return
@@ -173,7 +194,7 @@ func (s *sequenceTracker) observe(now time.Duration, o *Observation) {
 	case passed:
 		s.done = append(s.done, fmt.Sprintf("%s%s in %.1fs", s.stepLabel(), d, (now-s.at).Seconds()))
 		s.i++
-		s.prompted, s.at, s.frontal = false, now, false
+		s.prompted, s.at, s.frontal, s.settled = false, now, false, false
 	}
 }
 

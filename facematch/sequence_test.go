@@ -150,10 +150,14 @@ func TestSequenceTracker(t *testing.T) {
 		{"turning when asked to blink fails", blinkLeft,
 			new(timeline).add(300*time.Millisecond, still(0)).turn(32).add(sec, still(0)),
 			false, true, "asked to blink"},
-		{"the second action done before its prompt does not count", blinkLeft,
-			// Blink, then turn at once (during the pause), then stay frontal.
+		{"turning in the pause, before the prompt, fails", blinkLeft,
+			// Blink, then turn at once (during the pause: a recording's own timeline).
 			new(timeline).add(300*time.Millisecond, still(0)).blink().turn(32).add(10*sec, still(0)),
-			false, true, "turn left: best"},
+			false, true, "before it was asked"},
+		{"the pause counts from the return to the camera", blinkLeft,
+			// Blink, stay frontal 0.5 s (the delay is 1 s): no prompt yet, nothing done.
+			new(timeline).add(300*time.Millisecond, still(0)).blink().add(500*time.Millisecond, still(0)),
+			false, false, "not prompted yet"},
 		{"the wrong turn for the second step fails", blinkLeft,
 			new(timeline).add(300*time.Millisecond, still(0)).blink().add(1500*time.Millisecond, still(0)).turn(-32),
 			false, true, "the other way"},
@@ -200,12 +204,15 @@ func TestSequencePromptTiming(t *testing.T) {
 	if done == 0 || s.current() != "" || s.remaining(done) != 0 {
 		t.Fatalf("after the blink: prompt %q", s.current())
 	}
-	s.observe(done+1400*time.Millisecond, still(0)(0))
+	// Turned away after the blink: the pause has not begun.
+	s.observe(done+1000*time.Millisecond, still(30)(0))
+	s.observe(done+1700*time.Millisecond, still(0)(0)) // back: the 1.5 s start here
+	s.observe(done+3100*time.Millisecond, still(0)(0))
 	if s.current() != "" {
 		t.Error("prompted before the delay")
 	}
-	s.observe(done+1600*time.Millisecond, still(0)(0))
-	if s.current() != kiosk.ChallengeTurnLeft || s.remaining(done+1600*time.Millisecond) != DefaultOptions().ChallengeTimeout {
-		t.Errorf("prompt %q remaining %v after the delay", s.current(), s.remaining(done+1600*time.Millisecond))
+	s.observe(done+3300*time.Millisecond, still(0)(0))
+	if s.current() != kiosk.ChallengeTurnLeft || s.remaining(done+3300*time.Millisecond) != DefaultOptions().ChallengeTimeout {
+		t.Errorf("prompt %q remaining %v after the delay", s.current(), s.remaining(done+3300*time.Millisecond))
 	}
 }

@@ -376,6 +376,9 @@ func (e *Engine) RunLiveness(ctx context.Context, src Source, ro RunOptions) (*L
 	switch {
 	case out.Live:
 		out.Reason = "live: challenge " + string(ro.Challenge) + " passed"
+		if len(ro.Sequence) > 1 {
+			out.Reason = "live: challenge sequence " + PlanString(ro.Sequence) + " passed"
+		}
 	case fail != "":
 		out.Reason = fail
 	case !chalOK:

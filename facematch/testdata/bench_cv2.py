@@ -1,4 +1,4 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """Side-by-side timing: the same six ONNX models, the same inputs, in Python cv2.
 
 A naive Python pipeline (one call after the other, as a straightforward port would
