@@ -271,7 +271,10 @@ func runRSSChild(b *testing.B, xvfb string, n int) (res rssResult) {
 				return rssResult{err: fmt.Errorf("telling the child to go on: %w", err)}
 			}
 			if exitedCh != nil {
-				timeout = 3 * time.Minute
+				// Longer than the child's own bounded waits for one session (card in and
+				// out up to 60 s each, the face result 120 s, screens 10 s), so that its
+				// FAIL line, with what it waited for, comes first.
+				timeout = 6 * time.Minute
 			}
 		}
 	}
