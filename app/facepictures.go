@@ -37,7 +37,7 @@ func (u *UI) faceObjects(ring color.Color) *facePictures {
 		p = &facePictures{preview: canvas.NewImageFromImage(nil)}
 		p.preview.FillMode = canvas.ImageFillContain
 		p.preview.ScaleMode = canvas.ImageScaleFastest
-		p.preview.SetMinSize(fyne.NewSize(800, 600))
+		p.preview.SetMinSize(fyne.NewSize(640, 480)) // grows with the room; 640 leaves the guidance its column on a 1280 panel
 		p.guide = canvas.NewRaster(p.oval.draw)
 		u.facePics = p
 	}

@@ -87,7 +87,7 @@ func (u *UI) message(s kiosk.Snapshot, icon fyne.Resource, line1, line2 string) 
 	if line2 != "" {
 		items = append(items, body(u.t(s, line2)))
 	}
-	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+	return column(1200, items...)
 }
 
 // continueAction puts the screen's "continue" button in the bottom bar.
@@ -104,7 +104,7 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 		b := bigButton(u.tr.T(l, i18n.LangKey(l), nil), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvStart, Language: l})
 		})
-		langs = append(langs, container.New(minSize{440, 160}, b))
+		langs = append(langs, container.New(minSize{370, 160}, b))
 	}
 	var invites []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
@@ -164,10 +164,10 @@ func (u *UI) reading(s kiosk.Snapshot) fyne.CanvasObject {
 	items := []fyne.CanvasObject{
 		bigIcon(iconReading.in(fg()), 220),
 		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
-		container.New(minSize{900, 60}, bar),
+		container.New(minSize{700, 60}, bar),
 		subheading(u.t(s, "reading.keep_card")),
 	}
-	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+	return column(1200, items...)
 }
 
 func (u *UI) busyScreen(s kiosk.Snapshot) fyne.CanvasObject {
@@ -178,7 +178,7 @@ func (u *UI) busyScreen(s kiosk.Snapshot) fyne.CanvasObject {
 		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
 		subheading(u.t(s, "chrome.busy")),
 	}
-	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+	return column(1200, items...)
 }
 
 // face: the live preview (mirrored, so that "turn left" is the resident's left as in
@@ -238,7 +238,7 @@ func (u *UI) face(s kiosk.Snapshot) fyne.CanvasObject {
 	} else if g == kiosk.GuideNoFace {
 		right = append(right, body(u.t(s, "face.put_face_in_oval")))
 	}
-	rightBox := container.New(minSize{640, 0}, container.NewVBox(right...))
+	rightBox := container.New(minSize{520, 0}, container.NewVBox(right...))
 	return container.NewBorder(nil, nil, nil, container.NewCenter(rightBox), left)
 }
 
@@ -335,19 +335,21 @@ func warning(text string) fyne.CanvasObject {
 
 // menu: every service, the ones the resident cannot use greyed out with the reason.
 func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
-	items := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
+	// The greeting and the title share a line: the four services need the room.
+	title := u.t(s, string(kiosk.ScreenKey(s.State)))
 	if s.Holder != nil {
 		name := s.Holder.NamePortuguese
 		if s.Language == kiosk.LangZhHant && s.Holder.NameChinese != "" {
 			name = s.Holder.NameChinese
 		}
-		items = append(items, subheading(u.tf(s, "menu.greeting", map[string]any{"Name": name})))
+		title = u.tf(s, "menu.greeting", map[string]any{"Name": name}) + " · " + title
 	}
+	items := []fyne.CanvasObject{heading(title)}
 	if s.Busy || len(s.Services) == 0 {
 		act := widget.NewActivity()
 		act.Start()
 		items = append(items, container.NewCenter(container.New(minSize{120, 120}, act)), body(u.t(s, "chrome.busy")))
-		return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(items...)))
+		return column(1200, items...)
 	}
 	var rows []fyne.CanvasObject
 	for _, sv := range s.Services {
@@ -368,10 +370,10 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 			reason.Importance = widget.LowImportance
 			side = reason
 		}
-		rows = append(rows, container.NewGridWithColumns(2, container.New(minSize{0, 110}, b), side))
+		rows = append(rows, container.NewGridWithColumns(2, container.New(minSize{0, minTouch}, b), side))
 	}
 	items = append(items, container.NewVBox(rows...))
-	return container.NewCenter(container.New(minSize{1500, 0}, container.NewVBox(items...)))
+	return column(1500, items...)
 }
 
 // form: choices as big buttons, phone numbers and passwords on our keypad. One keypad
@@ -434,7 +436,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 				imp = widget.MediumImportance
 				pad = u.textKeyboard(s, f)
 			}
-			tap := touchButton("", imp, func() { u.focus = f.Name; u.rerender() })
+			tap := touchButton("", imp, func() { u.focus, u.focusSet = f.Name, true; u.rerender() })
 			input = container.NewStack(touch(tap), container.NewPadded(t))
 		}
 		// Every field keeps a line for its error, empty or not, right under it: an
@@ -469,8 +471,8 @@ var requiredChoice = map[string]string{
 
 func (u *UI) formNotReady(s kiosk.Snapshot, title fyne.CanvasObject) fyne.CanvasObject {
 	u.backAction(s)
-	return container.NewCenter(container.New(minSize{1200, 0}, container.NewVBox(
-		bigIcon(iconCounter.in(fg()), 200), title, subheading(u.t(s, "form.not_ready")))))
+	return column(1200,
+		container.NewCenter(bigIcon(iconCounter.in(fg()), 200)), title, subheading(u.t(s, "form.not_ready")))
 }
 
 // backAction puts "back" in the bottom bar.
@@ -601,7 +603,7 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 	items = append(items, grid)
 	u.backAction(s)
 	u.action(u.t(s, "summary.confirm"), widget.HighImportance, 480, kiosk.Event{Kind: kiosk.EvConfirm})
-	return container.NewCenter(container.New(minSize{1300, 0}, container.NewVBox(items...)))
+	return column(1300, items...)
 }
 
 // payment: the amount, then the ways to pay as big buttons; once one is chosen, the
@@ -627,7 +629,7 @@ func (u *UI) payment(s kiosk.Snapshot) fyne.CanvasObject {
 			}, s.Busy))
 		}
 		u.backAction(s)
-		return container.NewCenter(container.New(minSize{1000, 0}, container.NewVBox(left...)))
+		return column(1000, left...)
 	}
 	var right fyne.CanvasObject
 	switch p.Method {
@@ -645,7 +647,7 @@ func (u *UI) payment(s kiosk.Snapshot) fyne.CanvasObject {
 		u.action(u.t(s, "payment.cancel"), widget.MediumImportance, 420, kiosk.Event{Kind: kiosk.EvCancelPayment})
 	}
 	return container.NewGridWithColumns(2,
-		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),
+		column(800, left...),
 		container.NewCenter(right))
 }
 
@@ -688,7 +690,7 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
 	u.continueAction(s, "done.finish")
 	return container.NewGridWithColumns(2,
-		container.NewCenter(container.New(minSize{800, 0}, container.NewVBox(left...))),
+		column(800, left...),
 		container.NewCenter(qrCode(code, 420)))
 }
 

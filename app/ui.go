@@ -186,8 +186,25 @@ func (u *UI) frame(s kiosk.Snapshot) fyne.CanvasObject {
 
 // action adds a button to the bottom bar of the screen being built.
 func (u *UI) action(text string, imp widget.Importance, width float32, ev kiosk.Event) {
-	b := bigButton(text, imp, func() { u.post(ev) })
+	b := barButton(text, imp, func() { u.post(ev) })
 	u.actions = append(u.actions, container.New(minSize{width, minTouch}, b))
+}
+
+// fitsOneRow: the bottom bar's groups fit the window's width side by side; if not
+// (a 1280 panel, a wide button), the timer gets a row of its own above the buttons.
+func (u *UI) fitsOneRow(groups ...[]fyne.CanvasObject) bool {
+	w := u.win.Canvas().Size().Width
+	if w <= 0 {
+		return true
+	}
+	pad := theme.Padding()
+	need := 4 * pad // the bar's own padding and the gaps between the groups
+	for _, g := range groups {
+		for _, o := range g {
+			need += o.MinSize().Width + pad
+		}
+	}
+	return need <= w
 }
 
 func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
@@ -199,34 +216,30 @@ func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
 	if s.State != kiosk.StateOutOfService {
 		for _, l := range kiosk.Languages {
 			l := l
-			b := touchButton(u.t(s, i18n.LangKey(l)), widget.LowImportance, func() {
-				u.post(kiosk.Event{Kind: kiosk.EvSetLanguage, Language: l})
-			})
+			imp := widget.LowImportance
 			if l == s.Language {
-				b.Importance = widget.HighImportance
+				imp = widget.HighImportance
 			}
-			items = append(items, touchW(b, 150))
+			items = append(items, chromeButton(u.t(s, i18n.LangKey(l)), nil, imp, 110, func() {
+				u.post(kiosk.Event{Kind: kiosk.EvSetLanguage, Language: l})
+			}))
 		}
-		items = append(items, widget.NewSeparator())
 		largeKey := "chrome.large_text"
 		if s.LargeText {
 			largeKey = "chrome.normal_text"
 		}
-		lb := touchButton(u.t(s, largeKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleLargeText}) })
-		lb.Icon = iconLarge.in(fg())
 		contrastKey := "chrome.high_contrast"
 		if s.HighContrast {
 			contrastKey = "chrome.normal_contrast"
 		}
-		cb := touchButton(u.t(s, contrastKey), widget.LowImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleContrast}) })
-		cb.Icon = iconContr.in(fg())
-		items = append(items, touch(lb), touch(cb))
+		items = append(items,
+			chromeButton(u.t(s, largeKey), iconLarge.in(fg()), widget.LowImportance, minTouch, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleLargeText}) }),
+			chromeButton(u.t(s, contrastKey), iconContr.in(fg()), widget.LowImportance, minTouch, func() { u.post(kiosk.Event{Kind: kiosk.EvToggleContrast}) }))
 	}
 	// The speaker reads the screen's instruction aloud, on every resident's screen.
 	if spoken(s.State) {
-		speak := touchButton(u.t(s, "chrome.speak"), widget.LowImportance, func() { u.say(s, string(s.State)) })
-		speak.Icon = theme.VolumeUpIcon()
-		items = append([]fyne.CanvasObject{touch(speak)}, items...)
+		speak := chromeButton(u.t(s, "chrome.speak"), theme.VolumeUpIcon(), widget.LowImportance, minTouch, func() { u.say(s, string(s.State)) })
+		items = append([]fyne.CanvasObject{speak}, items...)
 	}
 	bar := container.NewBorder(nil, nil, nil, container.NewHBox(items...), u.withStaffGesture(s, title))
 	return container.NewVBox(container.NewPadded(bar), widget.NewSeparator())
@@ -259,7 +272,7 @@ const warnBefore = 20 * time.Second
 func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 	var left, right []fyne.CanvasObject
 	if hasCancel(s.State) && !s.AskMoreTime && !(u.confirmEnd && confirmsEnd(s.State)) {
-		b := bigButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() {
+		b := barButton(u.t(s, "chrome.cancel"), widget.DangerImportance, func() {
 			if !confirmsEnd(s.State) {
 				u.post(kiosk.Event{Kind: kiosk.EvCancel})
 				return
@@ -267,15 +280,18 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 			u.confirmEnd = true
 			u.rerender()
 		})
-		left = append(left, container.New(minSize{220, minTouch}, b), container.New(minSize{48, 0}, layout.NewSpacer()))
+		left = append(left, container.New(minSize{200, minTouch}, b))
 	}
+	var timer []fyne.CanvasObject
 	// The take-card screen waits for the card, not for the resident: no countdown.
 	if s.TimerOn && s.State != kiosk.StateTakeCard {
 		lbl := widget.NewLabel("")
 		lbl.TextStyle = fyne.TextStyle{Bold: true}
-		bar := newMeter(240, 16)
+		lbl.Wrapping = fyne.TextWrapWord
+		bar := newMeter(200, 16)
 		more := touchButton(u.t(s, "chrome.more_time_short"), widget.HighImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvMoreTime}) })
-		moreBox := container.New(minSize{240, minTouch}, more)
+		// The button appears over the bar, in a slot of its own size: nothing moves.
+		slot := container.New(minSize{220, minTouch}, bar.box, more)
 		total := s.Countdown
 		warned := false
 		u.onLive(func(s kiosk.Snapshot) {
@@ -307,10 +323,16 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 		})
 		icon := widget.NewIcon(theme.HistoryIcon())
 		// Fixed widths: the seconds change every second and must not move the bar.
-		left = append(left, container.New(minSize{48, 48}, icon), container.New(minSize{420, 0}, lbl),
-			bar.box, moreBox)
+		timer = append(timer, container.New(minSize{48, 48}, icon), container.New(minSize{330, 0}, lbl), slot)
 	}
 	right = append(right, u.actions...)
+	if len(timer) > 0 && len(left)+len(right) > 0 && !u.fitsOneRow(left, timer, right) {
+		rows := container.NewVBox(
+			container.NewHBox(append([]fyne.CanvasObject{layout.NewSpacer()}, timer...)...),
+			container.NewBorder(nil, nil, container.NewHBox(left...), container.NewHBox(right...)))
+		return container.NewVBox(widget.NewSeparator(), container.NewPadded(rows))
+	}
+	left = append(left, timer...)
 	if len(left) == 0 && len(right) == 0 {
 		return layout.NewSpacer()
 	}

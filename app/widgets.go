@@ -236,6 +236,9 @@ func (m maxWidth) MinSize(objs []fyne.CanvasObject) fyne.Size {
 
 func (m maxWidth) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	w := min(size.Width, m.w)
+	if w < minTouch {
+		return // not laid out yet: wrapping text at a sliver of a width takes ages
+	}
 	for _, o := range objs {
 		// Wrapped text knows its height only once it knows its width.
 		o.Resize(fyne.NewSize(w, size.Height))
@@ -264,9 +267,48 @@ func (t topAligned) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		if t.w > 0 {
 			w = min(size.Width, t.w)
 		}
+		if w < minTouch {
+			return // see maxWidth.Layout
+		}
 		o.Resize(fyne.NewSize(w, size.Height))
 		h := min(o.MinSize().Height, size.Height)
 		o.Move(fyne.NewPos((size.Width-w)/2, 0))
 		o.Resize(fyne.NewSize(w, h))
 	}
+}
+
+// chromeText is the size of the words on the bars' buttons. It does not grow with
+// large text: the bars must fit a 1280-wide panel in every language, and the switch
+// that turns large text off must stay where the finger found it.
+const chromeText float32 = 24
+
+// chromeButton is a top-bar button: at least minTouch high and w wide, with an
+// optional icon, its words at chromeText whatever the text size.
+func chromeButton(text string, icon fyne.Resource, imp widget.Importance, w float32, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton("", tapped)
+	b.Importance = imp
+	txt := canvas.NewText(text, buttonTextColour(imp))
+	txt.TextSize = chromeText
+	txt.TextStyle = fyne.TextStyle{Bold: imp == widget.HighImportance}
+	row := []fyne.CanvasObject{txt}
+	if icon != nil {
+		img := canvas.NewImageFromResource(icon)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(30, 30))
+		row = append([]fyne.CanvasObject{img}, row...)
+	}
+	inner := container.New(layout.NewCustomPaddedLayout(0, 0, 14, 14), container.NewHBox(row...))
+	return container.New(minSize{w, minTouch}, container.NewStack(b, container.NewCenter(inner)))
+}
+
+// barButton is a bottom-bar button: its words at a fixed 32 px, bold, so that the
+// bar keeps its size and place whatever the text size (see chromeText).
+func barButton(text string, imp widget.Importance, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton("", tapped)
+	b.Importance = imp
+	txt := canvas.NewText(text, buttonTextColour(imp))
+	txt.TextSize = 32
+	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.Alignment = fyne.TextAlignCenter
+	return container.NewStack(b, container.NewCenter(container.New(layout.NewCustomPaddedLayout(0, 0, 20, 20), txt)))
 }
