@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -150,56 +149,6 @@ func (d *Deliverer) Run(ctx context.Context, every time.Duration) error {
 		case <-t.C:
 		}
 	}
-}
-
-// DemoBackOffice stands in for the DSI back office in demo mode (kiosk run --demo),
-// where there is none: every resident has the same scripted record, and submissions
-// are kept in memory. cmd/kiosk must never wire it in production mode.
-type DemoBackOffice struct {
-	Record ResidentRecord
-
-	mu        sync.Mutex
-	submitted map[string]ApplicationMessage
-}
-
-// Lookup returns the scripted record.
-func (b *DemoBackOffice) Lookup(ctx context.Context, subject string) (ResidentRecord, error) {
-	if err := ctx.Err(); err != nil {
-		return ResidentRecord{}, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	r := b.Record
-	r.Pending = append([]ServiceID(nil), b.Record.Pending...) // never grow the script's slice
-	for _, m := range b.submitted {
-		if m.Subject == subject {
-			r.Pending = append(r.Pending, m.Service)
-		}
-	}
-	return r, nil
-}
-
-// Submit keeps the application (once per key).
-func (b *DemoBackOffice) Submit(ctx context.Context, key string, msg ApplicationMessage) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.submitted == nil {
-		b.submitted = map[string]ApplicationMessage{}
-	}
-	if _, ok := b.submitted[key]; !ok {
-		b.submitted[key] = msg
-	}
-	return nil
-}
-
-// Submitted counts the applications received.
-func (b *DemoBackOffice) Submitted() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.submitted)
 }
 
 // SecretSealer encrypts a resident's secret (the One Account service password) to the

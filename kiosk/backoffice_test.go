@@ -83,29 +83,3 @@ func TestDeliverer(t *testing.T) {
 		t.Errorf("third round delivered %d", n)
 	}
 }
-
-func TestDemoBackOffice(t *testing.T) {
-	ctx := context.Background()
-	b := &kiosk.DemoBackOffice{Record: kiosk.ResidentRecord{Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 9, Day: 1}}}}
-	msg := kiosk.ApplicationMessage{Reference: "r1", Service: kiosk.ServicePassport, Subject: "s1"}
-	for i := 0; i < 2; i++ {
-		if err := b.Submit(ctx, "r1", msg); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if b.Submitted() != 1 {
-		t.Errorf("submitted %d", b.Submitted())
-	}
-	r, err := b.Lookup(ctx, "s1")
-	if err != nil || len(r.Pending) != 1 || r.Passport == nil {
-		t.Errorf("lookup s1: %+v %v", r, err)
-	}
-	if r, _ := b.Lookup(ctx, "s2"); len(r.Pending) != 0 {
-		t.Errorf("another resident sees s1's application: %+v", r)
-	}
-	cctx, cancel := context.WithCancel(ctx)
-	cancel()
-	if _, err := b.Lookup(cctx, "s1"); err == nil {
-		t.Error("cancelled lookup succeeded")
-	}
-}
