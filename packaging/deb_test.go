@@ -51,8 +51,16 @@ func buildDeb(t *testing.T) string {
 	if debErr != nil {
 		t.Fatal(debErr)
 	}
-	t.Cleanup(func() {}) // the temp folder is removed by TestMain's caller: it is shared
 	return debPath
+}
+
+// TestMain removes the package the tests shared.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if debPath != "" {
+		os.RemoveAll(filepath.Dir(debPath))
+	}
+	os.Exit(code)
 }
 
 func run(t *testing.T, name string, args ...string) string {
