@@ -119,22 +119,31 @@ var knownOverflow = map[string]bool{
 func TestEveryScreenFits(t *testing.T) {
 	failing := map[string]bool{}
 	present := map[string]bool{}
-	for _, lang := range kiosk.Languages {
-		for st, snap := range kiosktest.Samples(lang) {
-			if !spoken(st) {
-				continue
-			}
-			for _, large := range []bool{false, true} {
-				for _, hc := range []bool{false, true} {
+	// One UI per text size and contrast, re-rendered for every sample: a new UI (and
+	// with it a new theme) per combination makes Fyne parse the CJK font again each
+	// time and keep the old faces in its caches, gigabytes over the 500-odd renders.
+	for _, large := range []bool{false, true} {
+		for _, hc := range []bool{false, true} {
+			var flow *kiosktest.Flow
+			var u *UI
+			var w fyne.Window
+			for _, lang := range kiosk.Languages {
+				for st, snap := range kiosktest.Samples(lang) {
+					if !spoken(st) {
+						continue
+					}
 					for _, size := range kioskPanels {
 						key := fmt.Sprintf("%s/large=%t/%.0fx%.0f", st, large, size.Width, size.Height)
 						present[key] = true
 						name := fmt.Sprintf("%s/%s/large=%t/contrast=%t/%.0fx%.0f", lang, st, large, hc, size.Width, size.Height)
+						s := snap
+						s.LargeText, s.HighContrast = large, hc
+						if u == nil {
+							flow = kiosktest.NewFlow(s)
+							u, w = newTestUI(t, flow)
+						}
 						t.Run(name, func(t *testing.T) {
-							s := snap
-							s.LargeText, s.HighContrast = large, hc
-							flow := kiosktest.NewFlow(s)
-							u, w := newTestUI(t, flow)
+							flow.Set(s)
 							w.Resize(size)
 							u.Render(s)
 							probs := layoutProblems(w.Canvas().Content(), size)

@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"fyne.io/fyne/v2"
@@ -19,7 +20,7 @@ var kioskSize = fyne.NewSize(1920, 1080)
 // newTestUI draws flow into a 1920×1080 test window. Missing translations fail t.
 func newTestUI(t testing.TB, flow kiosk.Flow) (*UI, fyne.Window) {
 	t.Helper()
-	a := test.NewTempApp(t)
+	a := sharedTestApp()
 	tr := loadTranslator(t)
 	tr.Missing = func(l kiosk.Language, key string) { t.Errorf("missing translation %s in %s", key, l) }
 	w := test.NewTempWindow(t, nil)
@@ -27,6 +28,11 @@ func newTestUI(t testing.TB, flow kiosk.Flow) (*UI, fyne.Window) {
 	w.Resize(kioskSize)
 	return New(a, w, tr, flow, nil), w
 }
+
+// sharedTestApp is one Fyne test app for the package: a new app per test parses the
+// bundled CJK font again (some 40 MB of glyph tables each) and Fyne's caches keep the
+// old apps' faces, so hundreds of screens would take gigabytes.
+var sharedTestApp = sync.OnceValue(func() fyne.App { return test.NewApp() })
 
 // savePNG writes the window to dir/name.png when dir is set (KIOSK_SCREENS_OUT), to
 // look at screens without a display.
