@@ -7,6 +7,9 @@
 #
 #   packaging/screenshots.sh [OUT_DIR] [TOUR_BINARY]
 #
+# SIZE=1280x1024 sets the screen (default 1920x1080); TOUR_ARGS are passed to the tour
+# (--all-modes 1280x1024: every screen at normal/large text, normal/high contrast).
+# Pictures are saved as 8-bit palette PNGs: a fifth of the size, still sharp text.
 # Defaults: docs/screenshots and bin/kiosk-tour (built from ./cmd/kiosk-tour when not
 # given, so the pictures show the current code). Needs xvfb, imagemagick
 # and Mesa's software OpenGL (packaging/setup-debian.sh installs them).
@@ -27,7 +30,7 @@ mkdir -p "$out"
 # A display number nobody uses: the first free one from 90.
 disp=90
 while [[ -e /tmp/.X11-unix/X$disp || -e /tmp/.X$disp-lock ]]; do disp=$((disp + 1)); done
-Xvfb ":$disp" -screen 0 1920x1080x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb ":$disp" -screen 0 "${SIZE:-1920x1080}x24" -nolisten tcp >/dev/null 2>&1 &
 xvfb=$!
 kiosk=""
 cleanup() {
@@ -39,14 +42,15 @@ trap cleanup EXIT
 for _ in $(seq 50); do [[ -e /tmp/.X11-unix/X$disp ]] && break; sleep 0.1; done
 export DISPLAY=":$disp" LIBGL_ALWAYS_SOFTWARE=1
 
-coproc KIOSK { exec "$bin" 2>/tmp/kiosk-screenshots.$$.log; }
+# shellcheck disable=SC2086 # TOUR_ARGS are words
+coproc KIOSK { exec "$bin" ${TOUR_ARGS:-} 2>/tmp/kiosk-screenshots.$$.log; }
 kiosk=$KIOSK_PID
 n=0
 while IFS= read -r -t 60 line <&"${KIOSK[0]}"; do
 	case $line in
 	"SCREEN "*)
 		name=${line#SCREEN }
-		import -window root "$out/$name.png"
+		import -window root "PNG8:$out/$name.png"
 		n=$((n + 1))
 		echo >&"${KIOSK[1]}"
 		;;

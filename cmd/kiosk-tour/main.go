@@ -31,6 +31,7 @@ import (
 
 func main() {
 	windowed := flag.Bool("windowed", false, "a 1920×1080 window instead of full screen")
+	allModes := flag.String("all-modes", "", "tour every screen at normal and large text, normal and high contrast, names suffixed with this (e.g. 1280x1024)")
 	prompts := flag.Bool("prompts", false, "print the spoken prompts (id, language, text; tab-separated) for packaging/render-prompts.sh and exit")
 	flag.Parse()
 	if *prompts {
@@ -44,7 +45,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: kiosk-tour [--windowed] (steps on each line of stdin)")
 		os.Exit(2)
 	}
-	if err := run(*windowed, os.Stdin, os.Stdout); err != nil {
+	stops := tourStops()
+	if *allModes != "" {
+		stops = modeStops(*allModes)
+	}
+	if err := run(*windowed, stops, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kiosk-tour:", err)
 		os.Exit(1)
 	}
@@ -93,13 +98,39 @@ func tourStops() []stop {
 	return stops
 }
 
+// modeStops lists every sample state in every language at normal and large text, in
+// normal and high contrast: <lang>_<state>_<text>_<colours>_<suffix>.
+func modeStops(suffix string) []stop {
+	var stops []stop
+	for _, l := range kiosk.Languages {
+		samples := kiosktest.Samples(l)
+		for _, st := range kiosk.States {
+			s, ok := samples[st]
+			if !ok {
+				continue
+			}
+			if st == kiosk.StateFace {
+				s.Face.Frame = &kiosk.Frame{Image: standInFrame(), Seq: 1}
+			}
+			for _, large := range []bool{false, true} {
+				for _, hc := range []bool{false, true} {
+					s.LargeText, s.HighContrast = large, hc
+					name := string(l) + "_" + string(st) + map[bool]string{false: "_normal", true: "_large"}[large] +
+						map[bool]string{false: "_colour", true: "_contrast"}[hc] + "_" + suffix
+					stops = append(stops, stop{name, s})
+				}
+			}
+		}
+	}
+	return stops
+}
+
 // run shows the tour in the real window, stepping on each line of in.
-func run(windowed bool, in io.Reader, out io.Writer) error {
+func run(windowed bool, stops []stop, in io.Reader, out io.Writer) error {
 	tr, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
 		return err
 	}
-	stops := tourStops()
 	flow := kiosktest.NewFlow(stops[0].snap)
 	a := fyneapp.NewWithID("mo.gov.dsi.kiosk")
 	w := a.NewWindow("kiosk tour")
