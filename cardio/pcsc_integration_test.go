@@ -520,8 +520,9 @@ func TestKioskFrozenCard(t *testing.T) {
 	start := time.Now()
 	s := wait(kiosk.StateCardProblem, limit+5*time.Second)
 	took := time.Since(start)
-	if s.Message != kiosk.ReasonCardUnreadable {
-		t.Errorf("card problem %q, want %q", s.Message, kiosk.ReasonCardUnreadable)
+	// "Your card stopped answering: take it out and put it back", not "unreadable".
+	if s.Message != kiosk.ReasonCardNotAnswering {
+		t.Errorf("card problem %q, want %q", s.Message, kiosk.ReasonCardNotAnswering)
 	}
 	if took > limit+time.Second {
 		t.Errorf("the kiosk said so after %v, limit %v", took, limit)
