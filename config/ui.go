@@ -20,10 +20,13 @@ type UIConfig struct {
 	// FontFile is a CJK .ttf/.otf that replaces the bundled Droid Sans Fallback; empty
 	// uses the bundled font (assets/fonts).
 	FontFile string `mapstructure:"font_file" yaml:"font_file"`
+	// PromptsDir holds the spoken prompts (WAV per language and prompt, rendered by
+	// packaging/render-prompts.sh); a prompt not there is simply not spoken.
+	PromptsDir string `mapstructure:"prompts_dir" yaml:"prompts_dir"`
 }
 
 func defaultUI() UIConfig {
-	return UIConfig{Fullscreen: true, Language: "zh-Hant", ScreenTimeout: 60 * time.Second}
+	return UIConfig{Fullscreen: true, Language: "zh-Hant", ScreenTimeout: 60 * time.Second, PromptsDir: "/var/cache/dsi-kiosk/prompts"}
 }
 
 func (u UIConfig) validate() Problems {
@@ -32,6 +35,9 @@ func (u UIConfig) validate() Problems {
 	case "zh-Hant", "pt", "en":
 	default:
 		ps = append(ps, Problem{"ui.language", u.Language, "one of zh-Hant, pt, en"})
+	}
+	if u.PromptsDir == "" || !filepath.IsAbs(u.PromptsDir) {
+		ps = append(ps, Problem{"ui.prompts_dir", u.PromptsDir, "an absolute folder (packaging/render-prompts.sh fills it)"})
 	}
 	if u.ScreenTimeout < 10*time.Second || u.ScreenTimeout > 10*time.Minute {
 		ps = append(ps, Problem{"ui.screen_timeout", fmt.Sprint(u.ScreenTimeout), "between 10s and 10m"})

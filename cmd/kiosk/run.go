@@ -125,6 +125,7 @@ func runKiosk(parent context.Context, cfg config.Config, o runOptions) error {
 	w := a.NewWindow(tr.T(kiosk.Language(cfg.UI.Language), "app.title", nil))
 	ui := kioskapp.New(a, w, tr, m, devs.demo)
 	ui.SetFont(font)
+	ui.SetSpeaker(&kioskapp.WavPlayer{Dir: cfg.UI.PromptsDir, OnError: func(err error) { slog.Debug("speaker", "error", err) }})
 	w.SetPadded(false)
 	if o.windowed || !cfg.UI.Fullscreen {
 		w.Resize(fyne.NewSize(1920, 1080))
