@@ -455,7 +455,9 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 	case GuardEligibleChecked:
 		return m.guard(GuardEligible, ev) && ChecksData(ev.Service)
 	case GuardStaffCard:
-		return m.deps.Staff != nil && ev.Read != nil && ev.Read.Holder.StaffID != ""
+		// An expired staff card opens nothing: staff leave with their card.
+		return m.deps.Staff != nil && ev.Read != nil && ev.Read.Holder.StaffID != "" &&
+			(ev.Read.Holder.ExpiryDate.IsZero() || !DateOf(ev.Read.Holder.ExpiryDate).Before(m.today(m.deps.Clock.Now())))
 	case GuardStaffAvailable:
 		return m.deps.Staff != nil
 	case GuardStaffAccepted:

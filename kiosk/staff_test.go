@@ -214,6 +214,20 @@ func TestStaffFaceThresholds(t *testing.T) {
 	}
 }
 
+func TestExpiredStaffCardOpensNothing(t *testing.T) {
+	h := kiosktest.NewHarness(t)
+	staff := kiosktest.Resident("S-CARD-2", kiosktest.Day(1980, 1, 1), kiosktest.Day(2016, 1, 1), kiosktest.Day(2026, 5, 13))
+	staff.Holder.StaffID = "S7002"
+	staff.Holder.Residency = "" // a staff card states no residency
+	h.Card.SetRead(staff, nil)
+	h.Start()
+	h.Card.Insert()
+	s := h.Wait("not the staff PIN", func(s kiosk.Snapshot) bool { return s.State != kiosk.StateAttract && s.State != kiosk.StateReading })
+	if s.State == kiosk.StateStaffPIN {
+		t.Fatal("an expired staff card opened the staff PIN screen")
+	}
+}
+
 func TestNoStaffModeWithoutDesk(t *testing.T) {
 	h := kiosktest.NewHarness(t)
 	h.Staff = nil
