@@ -306,24 +306,35 @@ func (o *Office) getPaymentOrder(ctx context.Context, q *request) (int, any, err
 	return http.StatusOK, p, nil
 }
 
-func (o *Office) cancelPaymentOrder(ctx context.Context, q *request) (int, any, error) {
+// changeOrder reads the order ref, lets change act on it, and reads it again, all in
+// one transaction: every change to an order (cancel, refund, card capture, the
+// simulated wallet) goes through here.
+func (o *Office) changeOrder(ctx context.Context, ref string, now time.Time, change func(tx *sql.Tx, p backoffice.PaymentOrder) error) (backoffice.PaymentOrder, error) {
 	var out backoffice.PaymentOrder
 	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := o.order(ctx, tx, q.params["reference"], q.now)
+		p, err := o.order(ctx, tx, ref, now)
 		if err != nil {
 			return err
 		}
+		if err := change(tx, p); err != nil {
+			return err
+		}
+		out, err = o.order(ctx, tx, ref, now)
+		return err
+	})
+	return out, err
+}
+
+func (o *Office) cancelPaymentOrder(ctx context.Context, q *request) (int, any, error) {
+	out, err := o.changeOrder(ctx, q.params["reference"], q.now, func(tx *sql.Tx, p backoffice.PaymentOrder) error {
 		switch p.Status {
 		case backoffice.OrderPaid, backoffice.OrderRefunded:
 			return problem(http.StatusConflict, backoffice.CodeOrderPaid, "the order is paid: refund it instead")
 		case backoffice.OrderPending, backoffice.OrderDeclined:
-			if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE reference = ?`, backoffice.OrderCancelled, p.Reference); err != nil {
-				return err
-			}
-			p.Status = backoffice.OrderCancelled
+			_, err := tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE reference = ?`, backoffice.OrderCancelled, p.Reference)
+			return err
 		}
-		out = p // cancelled or expired already: nothing to do
-		return nil
+		return nil // cancelled or expired already: nothing to do
 	})
 	if err != nil {
 		return 0, nil, err
@@ -336,20 +347,12 @@ func (o *Office) refundPaymentOrder(ctx context.Context, q *request) (int, any, 
 	if err := q.decode(&r); err != nil {
 		return 0, nil, err
 	}
-	var out backoffice.PaymentOrder
-	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := o.order(ctx, tx, q.params["reference"], q.now)
-		if err != nil {
-			return err
-		}
+	out, err := o.changeOrder(ctx, q.params["reference"], q.now, func(tx *sql.Tx, p backoffice.PaymentOrder) error {
 		if p.Status != backoffice.OrderPaid {
 			return problem(http.StatusConflict, backoffice.CodeOrderNotPaid, "only a paid order is refunded (this one is "+p.Status+")")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, refunded_at = ?, refund_reason = ? WHERE reference = ?`,
-			backoffice.OrderRefunded, ts(q.now), r.Reason, p.Reference); err != nil {
-			return err
-		}
-		out, err = o.order(ctx, tx, p.Reference, q.now)
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, refunded_at = ?, refund_reason = ? WHERE reference = ?`,
+			backoffice.OrderRefunded, ts(q.now), r.Reason, p.Reference)
 		return err
 	})
 	if err != nil {
@@ -366,12 +369,7 @@ func (o *Office) captureCardPayment(ctx context.Context, q *request) (int, any, 
 	if err := q.decode(&r); err != nil {
 		return 0, nil, err
 	}
-	var out backoffice.PaymentOrder
-	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := o.order(ctx, tx, q.params["reference"], q.now)
-		if err != nil {
-			return err
-		}
+	out, err := o.changeOrder(ctx, q.params["reference"], q.now, func(tx *sql.Tx, p backoffice.PaymentOrder) error {
 		switch {
 		case p.Method != backoffice.MethodCard:
 			return problem(http.StatusConflict, backoffice.CodeConflict, "not a card order: a wallet pays it")
@@ -380,16 +378,12 @@ func (o *Office) captureCardPayment(ctx context.Context, q *request) (int, any, 
 		case p.Status == backoffice.OrderRefunded:
 			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order was refunded")
 		case p.Status == backoffice.OrderPaid && p.ProviderRef == r.ApprovalCode:
-			out = p // the same approval again (a retry after a lost answer)
-			return nil
+			return nil // the same approval again (a retry after a lost answer)
 		case p.Status == backoffice.OrderPaid:
 			return problem(http.StatusConflict, backoffice.CodeConflict, "the order is already paid with another approval")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?, provider_ref = ?, terminal_id = ? WHERE reference = ?`,
-			backoffice.OrderPaid, ts(q.now), r.ApprovalCode, r.TerminalID, p.Reference); err != nil {
-			return err
-		}
-		out, err = o.order(ctx, tx, p.Reference, q.now)
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?, provider_ref = ?, terminal_id = ? WHERE reference = ?`,
+			backoffice.OrderPaid, ts(q.now), r.ApprovalCode, r.TerminalID, p.Reference)
 		return err
 	})
 	if err != nil {
@@ -415,22 +409,13 @@ func (o *Office) ExpirePayment(ctx context.Context, ref string) (backoffice.Paym
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.now()
-	var out backoffice.PaymentOrder
-	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := o.order(ctx, tx, ref, now)
-		if err != nil {
-			return err
-		}
+	return o.changeOrder(ctx, ref, now, func(tx *sql.Tx, p backoffice.PaymentOrder) error {
 		if p.Status != backoffice.OrderPending {
 			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order is "+p.Status+", not pending")
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = ? WHERE reference = ?`, ts(now), ref); err != nil {
-			return err
-		}
-		out, err = o.order(ctx, tx, ref, now)
+		_, err := tx.ExecContext(ctx, `UPDATE orders SET expires_at = ? WHERE reference = ?`, ts(now), ref)
 		return err
 	})
-	return out, err
 }
 
 // DecidePayment is the simulated wallet: approve or decline a pending order.
@@ -438,30 +423,21 @@ func (o *Office) DecidePayment(ctx context.Context, ref string, approve bool) (b
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	now := o.now()
-	var out backoffice.PaymentOrder
-	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
-		p, err := o.order(ctx, tx, ref, now)
-		if err != nil {
-			return err
-		}
+	return o.changeOrder(ctx, ref, now, func(tx *sql.Tx, p backoffice.PaymentOrder) error {
 		if p.Status != backoffice.OrderPending {
 			return problem(http.StatusConflict, backoffice.CodeOrderClosed, "the order is "+p.Status+", not pending")
 		}
 		if p.Method != backoffice.MethodQR {
 			return problem(http.StatusConflict, backoffice.CodeConflict, "a card order is paid at the kiosk's terminal, not by a wallet")
 		}
+		var err error
 		if approve {
 			_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ?, paid_at = ?, provider_ref = ? WHERE reference = ?`, backoffice.OrderPaid, ts(now), "W"+walletTxn(), ref)
 		} else {
 			_, err = tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE reference = ?`, backoffice.OrderDeclined, ref)
 		}
-		if err != nil {
-			return err
-		}
-		out, err = o.order(ctx, tx, ref, now)
 		return err
 	})
-	return out, err
 }
 
 func (o *Office) sendOTP(ctx context.Context, q *request) (int, any, error) {
