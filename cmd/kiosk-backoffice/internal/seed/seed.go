@@ -127,6 +127,14 @@ var Scenarios = map[string]Scenario{
 		PassportIn: months(30), Account: backoffice.AccountNone},
 	"18642097": {Label: "non-permanent, travel permit expires in 3 months", Residency: backoffice.NonPermanent,
 		PermitIn: months(3), Account: backoffice.AccountNone},
+	// The demo's travel-permit card (profiles/travel-permit.yaml): the same rules as
+	// 18642097, on a card whose PIN works and whose signer is valid.
+	"15263748": {Label: "non-permanent, travel permit expires in 5 months", Residency: backoffice.NonPermanent,
+		PermitIn: months(5), Account: backoffice.AccountNone},
+	// The demo's renewal card (profiles/renewal.yaml): the card itself is due; the
+	// passport is not.
+	"16273849": {Label: "permanent, ID card due for renewal, passport not due", Residency: backoffice.Permanent,
+		PassportIn: months(30), Account: backoffice.AccountNone},
 	"10293847": {Label: "non-permanent, travel permit expired 2 months ago, counter only", Residency: backoffice.NonPermanent,
 		PermitIn: months(-2), Account: backoffice.AccountNone, CounterOnly: true},
 	"13579246": {Label: "pending ID renewal", Residency: backoffice.Permanent,

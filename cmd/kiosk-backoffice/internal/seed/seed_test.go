@@ -83,6 +83,14 @@ func TestBuild(t *testing.T) {
 			return r.Nationality == "PRT" && r.OtherTravel && r.Account == backoffice.AccountActive && r.DeviceBound
 		}},
 		{"10293847", func(r Resident) bool { return r.CounterOnly && !r.OtherTravel }},
+		// The demo's travel-permit card: inside the ±9-month window, nothing in the way.
+		{"15263748", func(r Resident) bool {
+			return r.Residency == backoffice.NonPermanent && r.Nationality == "CHN" && r.PermitExpiry == "2026-11-01" &&
+				r.PassportExpiry == "" && !r.OtherTravel && !r.CounterOnly && len(r.Pending) == 0
+		}},
+		{"16273849", func(r Resident) bool {
+			return r.Residency == backoffice.Permanent && r.PassportExpiry == "2028-12-01" && !r.CounterOnly && len(r.Pending) == 0
+		}},
 		{"19283746", func(r Resident) bool { return r.PasswordLockedUntil.Equal(now.Add(time.Hour)) }},
 	} {
 		r, ok := by[h.Hash(tc.card)]
