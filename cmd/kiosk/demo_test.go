@@ -46,10 +46,20 @@ type demoSession struct {
 // skips only when pcscd or the vpcd driver cannot start here.
 func startDemoSession(tb testing.TB, background bool) *demoSession {
 	tb.Helper()
+	return startDemoSessionWith(tb, background, nil)
+}
+
+// startDemoSessionWith is startDemoSession with the demo's configuration changed by
+// mod first (a CUPS queue instead of the PDF folder, say).
+func startDemoSessionWith(tb testing.TB, background bool, mod func(*config.Config)) *demoSession {
+	tb.Helper()
 	cfg := demoConfig(config.Default())
 	dir := tb.TempDir()
 	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
 	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
+	if mod != nil {
+		mod(&cfg)
+	}
 
 	useBackOfficeBinary(tb) // the demo's back office is the reference one, a child process
 	ctx, cancel := context.WithCancel(context.Background())
@@ -139,9 +149,15 @@ func (s *demoSession) waitState(st kiosk.State, timeout time.Duration) kiosk.Sna
 // service menu, as a resident does: reading → face → result → continue → menu.
 func (s *demoSession) toMenu() (menu kiosk.Snapshot, read, face time.Duration) {
 	s.tb.Helper()
-	start := time.Now()
 	var controls interface{ InsertCard() } = s.devs.demo // the DEMO banner's button
-	controls.InsertCard()
+	return s.insertToMenu(controls.InsertCard)
+}
+
+// insertToMenu is toMenu with the card put in by insert (another profile's card, say).
+func (s *demoSession) insertToMenu(insert func()) (menu kiosk.Snapshot, read, face time.Duration) {
+	s.tb.Helper()
+	start := time.Now()
+	insert()
 	s.wait("state reading", waitScreen, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateReading })
 	s.wait("state face", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateFace })
 	read = time.Since(start)
