@@ -29,6 +29,15 @@ const (
 	GuideTooBright  Guidance = "too_bright"
 	GuideOnePerson  Guidance = "one_person"
 	GuideHoldStill  Guidance = "hold_still"
+
+	// The portrait checks of a new document photo (facematch/portrait.go) add these.
+	GuideStraightHead    Guidance = "head_straight"
+	GuideOpenEyes        Guidance = "open_eyes"
+	GuideGlassesGlare    Guidance = "glasses_glare"
+	GuideCloseMouth      Guidance = "close_mouth"
+	GuideEvenLight       Guidance = "even_light"
+	GuidePlainBackground Guidance = "plain_background"
+	GuideNaturalColour   Guidance = "natural_colour"
 )
 
 // Challenge is the active liveness action asked of the resident.

@@ -75,7 +75,8 @@ func AllMsgKeys() []MsgKey {
 		}
 	}
 	for _, g := range []Guidance{GuideOK, GuideNoFace, GuideMoveCloser, GuideMoveBack, GuideCentre,
-		GuideFaceCamera, GuideTooDark, GuideTooBright, GuideOnePerson, GuideHoldStill} {
+		GuideFaceCamera, GuideTooDark, GuideTooBright, GuideOnePerson, GuideHoldStill,
+		GuideStraightHead, GuideOpenEyes, GuideGlassesGlare, GuideCloseMouth, GuideEvenLight, GuidePlainBackground, GuideNaturalColour} {
 		add(GuidanceKey(g))
 	}
 	for _, c := range []Challenge{ChallengeBlink, ChallengeTurnLeft, ChallengeTurnRight, ChallengeAny} {

@@ -21,7 +21,7 @@ import (
 
 func init() {
 	faceCmd := &cobra.Command{Use: "face", Short: "Face tools: compare photos, check liveness on a camera or recording, evaluate matching"}
-	faceCmd.AddCommand(faceCompareCmd(), faceEvalCmd(), faceCheckCmd())
+	faceCmd.AddCommand(faceCompareCmd(), faceEvalCmd(), faceCheckCmd(), facePortraitCmd())
 	rootCmd.AddCommand(faceCmd)
 }
 
@@ -373,5 +373,84 @@ func faceCheckCmd() *cobra.Command {
 	cmd.Flags().IntVar(&camera, "camera", 0, "webcam index (/dev/videoN)")
 	cmd.Flags().StringVar(&video, "video", "", "recording to check instead of a camera")
 	cmd.Flags().StringVar(&challenge, "challenge", "any", "blink, turn-left, turn-right, any (one action, for recordings) or random (what production runs: 2-3 random actions at random moments)")
+	return cmd
+}
+
+func facePortraitCmd() *cobra.Command {
+	var asJSON bool
+	var cropOut string
+	cmd := &cobra.Command{
+		Use:   "portrait FILE",
+		Short: "Run the new-photo portrait checks (ICAO 9303 / ISO/IEC 19794-5) on an image file and print each measure",
+		Long: "Run the same portrait checks the kiosk runs on its camera before it takes a new document photo:\n" +
+			"one face, head size and position, resolution, yaw/pitch/roll, eyes open, mouth closed, sharpness,\n" +
+			"even light, a plain light background and natural colour (docs/portrait-checks.md says why each limit).\n" +
+			"--crop writes the 35x45 document crop (JPEG, mode 0600) when every check passes.\n" +
+			"Exit 0 when every check passes, 1 when some fail, 2 on bad arguments or an unreadable image.",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageError{fmt.Errorf("face portrait needs one image file, got %d", len(args))}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			data, err := readImageFile(args[0])
+			if err != nil {
+				return err
+			}
+			// The image is checked before the models are loaded: a wrong file is
+			// refused at once, and OpenCV never decodes what the header check refused.
+			if _, err := facematch.InspectImage(data); err != nil {
+				return usageError{fmt.Errorf("%s: %w", args[0], err)}
+			}
+			_, eng, err := openEngine()
+			if err != nil {
+				return err
+			}
+			defer eng.Close()
+			rep, crop, err := eng.PortraitFromImage(data, facematch.DefaultPortraitLimits())
+			if err != nil {
+				if errors.Is(err, facematch.ErrBadFrame) || errors.As(err, new(*facematch.ImageError)) {
+					return usageError{fmt.Errorf("%s: %w", args[0], err)}
+				}
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				if err := writeJSON(out, rep); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprintf(out, "%s: %dx%d\n", args[0], rep.Width, rep.Height)
+				for _, c := range rep.Checks {
+					mark := "ok  "
+					if !c.OK {
+						mark = "FAIL"
+					}
+					line := fmt.Sprintf("  %s %-17s %9.3f  %-12s %s", mark, c.Name, c.Measure, c.Limit(), c.Unit)
+					if !c.OK {
+						line += "  -> " + string(c.Guidance)
+					}
+					fmt.Fprintln(out, strings.TrimRight(line, " "))
+				}
+				verdict := "all checks pass"
+				if !rep.OK {
+					verdict = "failed: " + strings.Join(rep.Failed(), ", ")
+				}
+				fmt.Fprintln(out, verdict)
+			}
+			if cropOut != "" && crop != nil {
+				if err := os.WriteFile(cropOut, crop, 0o600); err != nil {
+					return fmt.Errorf("writing the crop: %w", err)
+				}
+			}
+			if !rep.OK {
+				return errFailure
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	cmd.Flags().StringVar(&cropOut, "crop", "", "write the 35x45 document crop (JPEG) here when every check passes")
 	return cmd
 }
