@@ -71,21 +71,27 @@ func moved(t *testing.T, e *Engine, w, h int, dx, dy, s float64) gocv.Mat {
 	return out
 }
 
-// personScaled is the good portrait with the person's pixels (not the wall's)
-// multiplied by k and raised by add.
-func personScaled(t *testing.T, e *Engine, k, add float64) gocv.Mat {
+// onPerson is the good portrait with f applied to the person's pixels (not the
+// wall's), weighted by the head-and-body mask.
+func onPerson(t *testing.T, e *Engine, f func(x, y int, w float64, px []uint8)) gocv.Mat {
 	m := base(t, e)
-	f := videoFrame(t, "still_hopper.mp4", 0)
-	defer f.Close()
-	mask := headMask(t, e, f)
+	still := videoFrame(t, "still_hopper.mp4", 0)
+	defer still.Close()
+	mask := headMask(t, e, still)
 	defer mask.Close()
-	perPixel(m, &mask, func(_, _ int, w float64, px []uint8) {
+	perPixel(m, &mask, f)
+	return m
+}
+
+// personScaled is the good portrait with the person's pixels multiplied by k and
+// raised by add.
+func personScaled(t *testing.T, e *Engine, k, add float64) gocv.Mat {
+	return onPerson(t, e, func(_, _ int, w float64, px []uint8) {
 		for c := range px {
 			v := float64(px[c])
 			px[c] = sat(v*(1-w) + (v*k+add)*w)
 		}
 	})
-	return m
 }
 
 func portraitCases() []portraitCase {
@@ -171,18 +177,12 @@ func portraitCases() []portraitCase {
 			return m
 		}, []string{PCGlare}},
 		{"side_light", "good, the person (not the wall) multiplied by a ramp across the face from 1.0 at x=420 to 0.3 at x=220 (constant beyond)", func(t *testing.T, e *Engine) gocv.Mat {
-			m := base(t, e)
-			f := videoFrame(t, "still_hopper.mp4", 0)
-			defer f.Close()
-			mask := headMask(t, e, f)
-			defer mask.Close()
-			perPixel(m, &mask, func(x, _ int, w float64, px []uint8) {
+			return onPerson(t, e, func(x, _ int, w float64, px []uint8) {
 				k := 1 - w*(1-(0.3+0.7*clamp((float64(x)-220)/200, 0, 1)))
 				for c := range px {
 					px[c] = sat(float64(px[c]) * k)
 				}
 			})
-			return m
 		}, []string{PCLightBalance}},
 		{"dark_wall", "the portrait on a plain mid-grey wall (110)", func(t *testing.T, e *Engine) gocv.Mat {
 			return onBackground(t, e, func(int, int) uint8 { return 110 })
