@@ -4,7 +4,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/macau-dsi/kiosk/kiosk"
@@ -18,15 +17,8 @@ func (u *UI) checkData(s kiosk.Snapshot) fyne.CanvasObject {
 	if d == nil {
 		return u.busyScreen(s)
 	}
-	grid := container.New(&formRows{})
-	row := func(key, value string) {
-		k := widget.NewLabel(u.t(s, key))
-		k.TextStyle = fyne.TextStyle{Bold: true}
-		v := widget.NewLabel(value)
-		v.TextStyle = fyne.TextStyle{Bold: true}
-		grid.Add(k)
-		grid.Add(v)
-	}
+	var pairs [][2]string
+	row := func(key, value string) { pairs = append(pairs, [2]string{u.t(s, key), value}) }
 	if d.NameChinese != "" {
 		row("check.name_chinese", d.NameChinese)
 	}
@@ -40,22 +32,37 @@ func (u *UI) checkData(s kiosk.Snapshot) fyne.CanvasObject {
 	} else {
 		row("check.expiry_date", u.tr.Date(s.Language, d.ExpiryDate))
 	}
-	// The data on the left; what may change, and the way out if something is wrong, on
-	// the right: the whole screen fits without scrolling.
-	var right []fyne.CanvasObject
-	if len(d.Editable) > 0 {
-		right = append(right, body(u.t(s, "check.editable")))
-	}
-	right = append(right, body(u.t(s, "check.counter")))
-	wrong := bigButton(u.t(s, "check.wrong"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvDataWrong}) })
-	// A gap first: wrapped lines above must never reach the button.
-	right = append(right, container.New(minSize{0, 64}, layout.NewSpacer()), container.NewCenter(container.New(minSize{520, minTouch}, wrong)))
+	// The data on the left, paged if need be; what may change, and the way out if
+	// something is wrong, on the right. At large text on the narrow panel half the
+	// width is too little for either: then one paged column of everything.
 	u.backAction(s)
 	u.continueAction(s, "check.correct")
-	return container.NewVBox(heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
-		container.NewGridWithColumns(2,
-			container.NewVBox(subheading(u.t(s, "check.question")), container.NewCenter(grid)),
-			container.NewVBox(right...)))
+	build := func(wide bool) fyne.CanvasObject {
+		var ks, vs []*widget.Label // each layout its own labels: one parent each
+		for _, p := range pairs {
+			k, v := widget.NewLabel(p[0]), widget.NewLabel(p[1])
+			k.TextStyle, v.TextStyle = fyne.TextStyle{Bold: true}, fyne.TextStyle{Bold: true}
+			ks, vs = append(ks, k), append(vs, v)
+		}
+		rows := newPairRows(ks, vs)
+		var notes []fyne.CanvasObject
+		if len(d.Editable) > 0 {
+			notes = append(notes, body(u.t(s, "check.editable")))
+		}
+		notes = append(notes, body(u.t(s, "check.counter")))
+		wrong := bigButton(u.t(s, "check.wrong"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvDataWrong}) })
+		wrongBox := container.NewCenter(container.New(minSize{520, minTouch}, wrong))
+		title := heading(u.t(s, string(kiosk.ScreenKey(s.State))))
+		question := subheading(u.t(s, "check.question"))
+		if !wide {
+			return u.paged(s, "check_data", 1200, []fyne.CanvasObject{title, question}, append(append(rows, notes...), wrongBox)...)
+		}
+		// A gap before the button: wrapped lines above must never reach it.
+		notes = append(notes, container.New(minSize{0, 48}, layout.NewSpacer()), wrongBox)
+		return withHead(1800, title, container.NewGridWithColumns(2,
+			u.paged(s, "check_data", 900, []fyne.CanvasObject{question}, rows...), column(800, notes...)))
+	}
+	return wideOrNarrow(build(true), build(false))
 }
 
 func sexKey(s string) string {
@@ -66,35 +73,6 @@ func sexKey(s string) string {
 		return "check.sex_f"
 	}
 	return "check.sex_x"
-}
-
-// formRows lays out label/value pairs in two columns sized to their content.
-type formRows struct{}
-
-func (formRows) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	var lw, vw, h float32
-	for i := 0; i+1 < len(objs); i += 2 {
-		l, v := objs[i].MinSize(), objs[i+1].MinSize()
-		lw, vw = max(lw, l.Width), max(vw, v.Width)
-		h += max(l.Height, v.Height)
-	}
-	return fyne.NewSize(lw+vw+theme.Padding(), h)
-}
-
-func (formRows) Layout(objs []fyne.CanvasObject, size fyne.Size) {
-	var lw float32
-	for i := 0; i+1 < len(objs); i += 2 {
-		lw = max(lw, objs[i].MinSize().Width)
-	}
-	y := float32(0)
-	for i := 0; i+1 < len(objs); i += 2 {
-		h := max(objs[i].MinSize().Height, objs[i+1].MinSize().Height)
-		objs[i].Move(fyne.NewPos(0, y))
-		objs[i].Resize(fyne.NewSize(lw, h))
-		objs[i+1].Move(fyne.NewPos(lw+theme.Padding(), y))
-		objs[i+1].Resize(fyne.NewSize(size.Width-lw-theme.Padding(), h))
-		y += h
-	}
 }
 
 // textKeyboard types an address or a name on our own keyboard: letters with the

@@ -626,8 +626,8 @@ func TestTouchTargets(t *testing.T) {
 			u, w := newTestUI(t, flow)
 			u.Render(flow.Snapshot())
 			n := 0
-			walk(w.Canvas().Content(), func(o fyne.CanvasObject) {
-				if b, ok := o.(*widget.Button); ok && b.Visible() {
+			walkShown(w.Canvas().Content(), func(o fyne.CanvasObject) {
+				if b, ok := o.(*widget.Button); ok {
 					n++
 					if s := b.Size(); s.Height < minTouch || s.Width < minTouch {
 						t.Errorf("%s (large=%t): button %q is %.0f×%.0f px", st, large, b.Text, s.Width, s.Height)
@@ -638,6 +638,18 @@ func TestTouchTargets(t *testing.T) {
 				t.Errorf("%s: no buttons found", st)
 			}
 		}
+	}
+}
+
+// walkShown is walk over what is on screen: a hidden object's children are hidden too
+// (a pager's other pages, its controls on a one-page screen).
+func walkShown(o fyne.CanvasObject, f func(fyne.CanvasObject)) {
+	if !o.Visible() {
+		return
+	}
+	f(o)
+	for _, ch := range children(o) {
+		walkShown(ch, f)
 	}
 }
 

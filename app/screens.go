@@ -1,5 +1,22 @@
 package app
 
+// Laying out a screen so that it fits every panel (TestEveryScreenFits: 1920×1080 and
+// 1280×1024, normal and large text, both contrasts, all three languages, no scrolling):
+//   - column(w, items...): a centred column at most w wide, for short screens.
+//   - u.paged(s, key, w, head, items...): a title (head) on every page and as many
+//     items as fit the height, the rest behind big Previous/Next buttons with "page 1
+//     of 2" that stay at the bottom (widgets.go's pager); one page: no buttons. Give
+//     it all the height of its place. u.pagedAt also opens on a given item (a wrong
+//     field), reports which items are on screen (to hide a keypad) and can hang from
+//     the top. The page is UI state in u.pages, reset when the state changes.
+//   - withHead(w, title, body): a wrapped title on top, the body gets the rest.
+//   - wideOrNarrow(wide, narrow): two builds of a screen, the wide one where it fits.
+//   - newPairRows(labels, values): label/value lines that wrap instead of widening.
+//   - newFlowGrid(buttons...): choices side by side while they fit, else stacked.
+// Fixed sizes only for touch targets (minSize, minTouch); never a minimum width that
+// a 1280 panel cannot give. Keys and fields hang from the top (topAligned) so that a
+// line appearing does not move what a finger is about to touch.
+
 import (
 	"image"
 	"image/color"
@@ -104,7 +121,7 @@ func (u *UI) attract(s kiosk.Snapshot) fyne.CanvasObject {
 		b := bigButton(u.tr.T(l, i18n.LangKey(l), nil), widget.HighImportance, func() {
 			u.post(kiosk.Event{Kind: kiosk.EvStart, Language: l})
 		})
-		langs = append(langs, container.New(minSize{370, 160}, b))
+		langs = append(langs, container.New(minSize{370, 140}, b))
 	}
 	var invites []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
@@ -138,7 +155,7 @@ func allLanguages(line func(l kiosk.Language) fyne.CanvasObject) fyne.CanvasObje
 // outOfService says it in all three languages at once: it has no language buttons
 // (it takes no input), so whoever comes must be able to read it as it is.
 func (u *UI) outOfService(s kiosk.Snapshot) fyne.CanvasObject {
-	items := []fyne.CanvasObject{container.NewCenter(bigIcon(iconOff.in(fg()), 160))}
+	items := []fyne.CanvasObject{container.NewCenter(bigIcon(iconOff.in(fg()), 120))}
 	for _, l := range kiosk.Languages {
 		t := subheading(u.tr.T(l, string(kiosk.ScreenKey(s.State)), nil))
 		t.TextStyle = fyne.TextStyle{Bold: true}
@@ -287,7 +304,7 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 }
 
 func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
-	left := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State)))), body(u.t(s, "pin.hint"))}
+	left := []fyne.CanvasObject{body(u.t(s, "pin.hint"))}
 	if s.Message != "" {
 		left = append(left, body(u.t(s, string(s.Message))))
 	}
@@ -314,9 +331,12 @@ func (u *UI) pin(s kiosk.Snapshot) fyne.CanvasObject {
 	pad := kp.build(u.keypadLabels(s))
 	// Both halves hang from the top: the keypad keeps its place whatever lines
 	// (wrong PIN, last try, please wait) come and go beside it.
-	return container.NewGridWithColumns(2,
-		container.New(topAligned{760}, container.NewVBox(left...)),
-		container.New(topAligned{}, pad))
+	// The title across the whole width, the keypad at its own width on the right and
+	// the words in the rest: at large text on the small panel a half-width column
+	// would wrap them past the bottom.
+	return withHead(1800, heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
+		container.NewBorder(nil, nil, nil, container.New(topAligned{}, pad),
+			container.New(topAligned{1100}, container.NewVBox(left...))))
 }
 
 func (u *UI) keypadLabels(s kiosk.Snapshot) keypadLabels {
@@ -351,7 +371,7 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 		items = append(items, container.NewCenter(container.New(minSize{120, 120}, act)), body(u.t(s, "chrome.busy")))
 		return column(1200, items...)
 	}
-	var rows []fyne.CanvasObject
+	var buttons, sides []fyne.CanvasObject
 	for _, sv := range s.Services {
 		sv := sv
 		fee := u.t(s, "menu.free")
@@ -370,17 +390,28 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 			reason.Importance = widget.LowImportance
 			side = reason
 		}
-		rows = append(rows, container.NewGridWithColumns(2, container.New(minSize{0, minTouch}, b), side))
+		buttons, sides = append(buttons, container.New(minSize{0, minTouch}, b)), append(sides, side)
 	}
-	items = append(items, container.NewVBox(rows...))
-	return column(1500, items...)
+	// The buttons as wide as the widest name (up to 60%), the fee or the reason beside.
+	var bw float32
+	for _, b := range buttons {
+		bw = max(bw, b.MinSize().Width)
+	}
+	rows := make([]fyne.CanvasObject, len(buttons))
+	for i := range buttons {
+		rows[i] = container.New(pairRow{labelW: max(bw, 600), frac: 0.6}, buttons[i], sides[i])
+	}
+	// At large text two services to a page on the small panel: the rest behind Next.
+	return u.paged(s, "menu", 1500, items, rows...)
 }
 
 // form: choices as big buttons, phone numbers and passwords on our keypad. One keypad
 // at a time, for the field in focus: the first typed field not yet complete unless the
 // resident touched another.
 func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
-	title := heading(u.t(s, string(kiosk.ServiceKey(s.Service))))
+	// The service's name at sub-heading size: the fields need the height.
+	title := subheading(u.t(s, string(kiosk.ServiceKey(s.Service))))
+	title.TextStyle = fyne.TextStyle{Bold: true}
 	if len(s.Form) == 0 {
 		return u.formNotReady(s, title)
 	}
@@ -388,10 +419,18 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 	errLineH := warning("—").MinSize().Height // one line of error, in this theme
 	var fields []fyne.CanvasObject
 	var pad fyne.CanvasObject
-	for _, f := range s.Form {
+	focusAt, firstErr := -1, -1
+	for i, f := range s.Form {
 		f := f
+		if f.Name == focus {
+			focusAt = i
+		}
+		if f.Error != "" && firstErr < 0 {
+			firstErr = i
+		}
 		label := widget.NewLabel(u.t(s, string(kiosk.FieldKey(f.Name))))
 		label.TextStyle = fyne.TextStyle{Bold: true}
+		label.Wrapping = fyne.TextWrapWord // a long label must not widen the form past the keypad
 		var input fyne.CanvasObject
 		switch f.Kind {
 		case kiosk.FieldChoice:
@@ -407,8 +446,8 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 				}
 				opts = append(opts, touch(b))
 			}
-			// Side by side: a column of choices would push the form off the screen.
-			input = container.NewGridWithColumns(min(len(opts), 3), opts...)
+			// Side by side while they fit, else one under the other: never cut off.
+			input = newFlowGrid(opts...)
 		case kiosk.FieldPhone, kiosk.FieldPassword:
 			var shown fyne.CanvasObject
 			if f.Kind == kiosk.FieldPassword {
@@ -454,14 +493,34 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 	}
 	u.backAction(s)
 	u.continueAction(s, "chrome.continue")
-	left := container.NewVBox(append([]fyne.CanvasObject{title}, fields...)...)
+	// Fields that do not fit (large text on the small panel) go on pages, one question
+	// at a time. The page first shown has the field being typed if it is wrong, else
+	// the first wrong one, else the one being typed; the keypad shows only while its
+	// field is on screen.
+	want := firstErr
+	if focusAt >= 0 && (firstErr < 0 || s.Form[focusAt].Error != "") {
+		want = focusAt
+	}
+	var padBox *fyne.Container
+	onPage := func(from, to int) {
+		if padBox == nil {
+			return
+		}
+		if focusAt >= from && focusAt < to {
+			padBox.Objects[0].Show()
+		} else {
+			padBox.Objects[0].Hide()
+		}
+	}
+	left := u.pagedAt(s, "form", 1000, want, onPage, true, []fyne.CanvasObject{title}, fields...)
 	if pad == nil {
-		return container.New(topAligned{1000}, left)
+		return left
 	}
 	// From the top, fields and keypad alike: an error line under a field must not
-	// move the keys a finger is about to touch.
-	return container.NewBorder(nil, nil, nil, container.New(topAligned{}, pad),
-		container.New(topAligned{1000}, left))
+	// move the keys a finger is about to touch. The keypad's place stays taken while
+	// it is hidden, so the fields do not widen under the finger either.
+	padBox = container.New(minSize{pad.MinSize().Width, 0}, container.New(topAligned{}, pad))
+	return container.NewBorder(nil, nil, nil, padBox, left)
 }
 
 // requiredChoice says what to choose when a choice field was left empty.
@@ -573,8 +632,8 @@ func (u *UI) rerender() {
 }
 
 func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
-	items := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
-	grid := container.NewGridWithColumns(2)
+	head := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
+	var keys, vals []*widget.Label
 	if s.Summary != nil {
 		for _, line := range s.Summary.Lines {
 			k := widget.NewLabel(u.t(s, string(line.Label)))
@@ -583,10 +642,7 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 			if line.ValueIsKey {
 				v = u.t(s, v)
 			}
-			val := widget.NewLabel(v)
-			val.Wrapping = fyne.TextWrapWord
-			grid.Add(k)
-			grid.Add(val)
+			keys, vals = append(keys, k), append(vals, widget.NewLabel(v))
 		}
 		fee := widget.NewLabel(u.t(s, "summary.fee"))
 		fee.TextStyle = fyne.TextStyle{Bold: true}
@@ -597,13 +653,11 @@ func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 		feeV := widget.NewLabel(amount)
 		feeV.SizeName = theme.SizeNameSubHeadingText
 		feeV.TextStyle = fyne.TextStyle{Bold: true}
-		grid.Add(fee)
-		grid.Add(feeV)
+		keys, vals = append(keys, fee), append(vals, feeV)
 	}
-	items = append(items, grid)
 	u.backAction(s)
 	u.action(u.t(s, "summary.confirm"), widget.HighImportance, 480, kiosk.Event{Kind: kiosk.EvConfirm})
-	return column(1300, items...)
+	return u.paged(s, "summary", 1300, head, newPairRows(keys, vals)...)
 }
 
 // payment: the amount, then the ways to pay as big buttons; once one is chosen, the
@@ -665,11 +719,17 @@ func paymentMethodKey(m kiosk.PaymentMethod) string {
 func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	ref := canvas.NewText(s.Reference, theme.Color(theme.ColorNameForeground))
 	ref.TextSize = 64
+	if s.LargeText {
+		ref.TextSize = 56 // still the largest words on the screen but the title
+	}
 	ref.TextStyle = fyne.TextStyle{Bold: true, Monospace: true}
 	ref.Alignment = fyne.TextAlignCenter
+	// The tick beside the title, not above it, and the QR code beside the words: the
+	// reference, the receipt's few lines and a printer warning fit the small panel at
+	// large text without a second page.
+	title := container.NewBorder(nil, nil, bigIcon(iconOK.in(success()), 80), nil,
+		heading(u.t(s, string(kiosk.ScreenKey(s.State)))))
 	left := []fyne.CanvasObject{
-		bigIcon(iconOK.in(success()), 160),
-		heading(u.t(s, string(kiosk.ScreenKey(s.State)))),
 		body(u.t(s, "done.reference")),
 		ref,
 		body(u.t(s, "done.scan")),
@@ -689,9 +749,12 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	}
 	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
 	u.continueAction(s, "done.finish")
-	return container.NewGridWithColumns(2,
-		column(800, left...),
-		container.NewCenter(qrCode(code, 420)))
+	qrSize := 420
+	if s.LargeText {
+		qrSize = 280 // the words need the room; 280 px still scans from arm's length
+	}
+	return withHead(1600, title, container.NewBorder(nil, nil, nil,
+		container.NewCenter(qrCode(code, qrSize)), column(900, left...)))
 }
 
 // qrCode draws the reference as a QR code, black on white with a quiet zone in every
@@ -714,4 +777,28 @@ func qrCode(text string, size int) fyne.CanvasObject {
 	img.ScaleMode = canvas.ImageScalePixels
 	img.SetMinSize(fyne.NewSize(float32(size), float32(size)))
 	return coloured(white, container.New(layout.NewCustomPaddedLayout(24, 24, 24, 24), img))
+}
+
+// paged lays out head and items with a pager (widgets.go): as many items as fit the
+// panel, the rest behind big Previous/Next buttons. key names the pager's page number
+// in u.pages (one per pager on a screen).
+func (u *UI) paged(s kiosk.Snapshot, key string, w float32, head []fyne.CanvasObject, items ...fyne.CanvasObject) fyne.CanvasObject {
+	return u.pagedAt(s, key, w, -1, nil, false, head, items...)
+}
+
+// pagedAt is paged that first shows the page with item want (-1: the page it was on)
+// tells onPage which items are on screen and with top hangs from the top (newPagerAt).
+func (u *UI) pagedAt(s kiosk.Snapshot, key string, w float32, want int, onPage func(from, to int), top bool,
+	head []fyne.CanvasObject, items ...fyne.CanvasObject) fyne.CanvasObject {
+	if u.pages == nil {
+		u.pages = map[string]*int{}
+	}
+	p := u.pages[key]
+	if p == nil {
+		p = new(int)
+		u.pages[key] = p
+	}
+	return newPagerAt(w, p, want, onPage, top, u.t(s, "chrome.previous"), u.t(s, "chrome.next"), func(page, pages int) string {
+		return u.tf(s, "chrome.page", map[string]any{"Page": page, "Pages": pages})
+	}, head, items)
 }

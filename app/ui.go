@@ -52,6 +52,8 @@ type UI struct {
 	focus    string
 	focusSet bool // the resident touched the field in focus: it keeps the keypad
 	password map[string][]byte
+	// pages: the page each pager of the screen shows (paged, widgets.go's pager).
+	pages map[string]*int
 	// confirmEnd: the resident touched End and is being asked to confirm.
 	confirmEnd bool
 	// speaker plays the spoken prompts and the timer's warning (sound.go); nil: silent.
@@ -134,6 +136,7 @@ func (u *UI) wipeLocal() {
 		delete(u.password, k)
 	}
 	u.focus, u.focusSet, u.confirmEnd = "", false, false
+	u.pages = nil
 	u.facePics.clear()
 }
 
