@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -394,6 +395,54 @@ func TestEndAsksFirst(t *testing.T) {
 	r.tap(r.tr("confirm_end.yes"))
 	r.until(kiosk.StateTakeCard)
 	r.sees(r.tr("msg.ended_nothing_submitted"))
+}
+
+// TestEndSaysWhatIsKept: End's confirmation is true to the session: "nothing will be
+// submitted" before any application, and after one that it is kept and only what
+// came after is dropped, in every language.
+func TestEndSaysWhatIsKept(t *testing.T) {
+	cases := []struct {
+		state     kiosk.State
+		submitted int
+		want, not string // keys; want is plural when submitted > 0
+	}{
+		{kiosk.StateServiceForm, 0, "confirm_end.detail", "confirm_end.detail_kept"},
+		{kiosk.StateServiceMenu, 1, "confirm_end.detail_kept", "confirm_end.detail"},
+		{kiosk.StateSummary, 2, "confirm_end.detail_kept", "confirm_end.detail"},
+	}
+	for _, lang := range kiosk.Languages {
+		for _, c := range cases {
+			t.Run(fmt.Sprintf("%s/%s/%d", lang, c.state, c.submitted), func(t *testing.T) {
+				snap := kiosktest.Samples(lang)[c.state]
+				snap.Submitted = c.submitted
+				flow := kiosktest.NewFlow(snap)
+				u, w := newTestUI(t, flow)
+				u.Render(snap)
+				u.confirmEnd = true
+				u.rerender()
+				// Either wording, whichever the case does not want: the kept one as
+				// for one earlier application.
+				text := func(key string) string {
+					if key == "confirm_end.detail_kept" {
+						return u.tr.N(lang, key, max(c.submitted, 1), nil)
+					}
+					return u.tr.T(lang, key, nil)
+				}
+				var m strings.Builder // the labels' whole texts (wrapped lines are one)
+				walkShown(w.Canvas().Content(), func(o fyne.CanvasObject) {
+					if l, ok := o.(*widget.Label); ok {
+						m.WriteString(l.Text + "\n")
+					}
+				})
+				if !strings.Contains(m.String(), text(c.want)+"\n") {
+					t.Errorf("End's confirmation does not say %q", text(c.want))
+				}
+				if strings.Contains(m.String(), text(c.not)+"\n") {
+					t.Errorf("End's confirmation after %d applications says %q", c.submitted, text(c.not))
+				}
+			})
+		}
+	}
 }
 
 // Pulling the card at any step ends the session and the next screen shows nothing of it.

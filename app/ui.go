@@ -371,12 +371,21 @@ func (u *UI) confirmEndScreen(s kiosk.Snapshot) fyne.CanvasObject {
 	items := []fyne.CanvasObject{
 		bigIcon(iconCardOut.in(fg()), 160),
 		heading(u.t(s, "confirm_end.question")),
-		subheading(u.t(s, "confirm_end.detail")),
+		subheading(u.endDetail(s)),
 		container.NewCenter(container.New(minSize{700, 140}, no)),
 		container.New(minSize{0, 48}, layout.NewSpacer()),
 		container.NewCenter(container.New(minSize{500, minTouch}, yes)),
 	}
 	return column(1200, items...)
+}
+
+// endDetail says what End does to the applications: nothing is submitted, or, after
+// an earlier one in this session, that one is kept and only what came after is dropped.
+func (u *UI) endDetail(s kiosk.Snapshot) string {
+	if s.Submitted > 0 {
+		return u.tr.N(s.Language, "confirm_end.detail_kept", s.Submitted, nil)
+	}
+	return u.t(s, "confirm_end.detail")
 }
 
 // moreTime replaces the screen while the flow asks "need more time?".

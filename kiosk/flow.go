@@ -263,6 +263,9 @@ type Snapshot struct {
 	Message MsgKey
 	Notice  MsgKey
 	Busy    bool // waiting for a device or the back office: show a spinner, ignore taps
+	// Submitted is how many applications this session already submitted: End keeps
+	// them, so its confirmation must not say that nothing will be submitted.
+	Submitted int
 
 	Progress     float64 // reading: 0..1
 	ProgressStep string  // reading: e.g. "DG2"

@@ -107,3 +107,36 @@ func TestFaceResultSaysWhy(t *testing.T) {
 		t.Errorf("a match has failure %q", s.Face.Failure)
 	}
 }
+
+// TestSnapshotCountsSubmitted: the snapshot says how many applications the session
+// already submitted, so that End's confirmation can say they are kept; none before
+// the first, one on the menu after "another service", and none in the next session.
+func TestSnapshotCountsSubmitted(t *testing.T) {
+	h := kiosktest.NewHarness(t).Start()
+	if s := driveTo(t, h, kiosk.StateSummary); s.Submitted != 0 {
+		t.Fatalf("before any application: Submitted = %d", s.Submitted)
+	}
+	h.Press(kiosk.EvCancel)
+	h.WaitState(kiosk.StateTakeCard)
+	h.Card.Remove()
+	h.WaitState(kiosk.StateAttract)
+	h.Press(kiosk.EvStart)
+	h.WaitState(kiosk.StateInsertCard)
+	if s := driveTo(t, h, kiosk.StateDone); s.Submitted != 1 {
+		t.Fatalf("on the receipt: Submitted = %d, want 1", s.Submitted)
+	}
+	h.Press(kiosk.EvAnotherService)
+	if s := h.WaitIdle(kiosk.StateServiceMenu); s.Submitted != 1 {
+		t.Errorf("on the menu after an application: Submitted = %d, want 1", s.Submitted)
+	}
+	h.Press(kiosk.EvCancel)
+	h.WaitState(kiosk.StateTakeCard)
+	h.Card.Remove()
+	h.WaitState(kiosk.StateAttract)
+	h.Press(kiosk.EvStart)
+	h.WaitState(kiosk.StateInsertCard)
+	h.Card.Insert()
+	if s := h.WaitState(kiosk.StateFaceResult); s.Submitted != 0 {
+		t.Errorf("the next session starts with Submitted = %d", s.Submitted)
+	}
+}

@@ -1108,7 +1108,7 @@ var holderScreens = map[State]bool{StateServiceMenu: true, StateCheckData: true,
 func (m *Machine) build(now time.Time) Snapshot {
 	s := Snapshot{
 		State: m.state, Language: m.lang, LargeText: m.large, HighContrast: m.hc, Demo: m.cfg.Demo,
-		Message: m.message, Notice: m.notice, Busy: m.busy, PINTriesLeft: -1,
+		Message: m.message, Notice: m.notice, Busy: m.busy, PINTriesLeft: -1, Submitted: len(m.pending),
 	}
 	if !m.deadline.IsZero() {
 		s.TimerOn = true
