@@ -38,10 +38,14 @@ import (
 
 // screen draws the body of the screen for s.State.
 func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
+	if o, ok := u.eidScreen(s); ok {
+		return o
+	}
 	switch s.State {
 	case kiosk.StateAttract:
 		return u.attract(s)
 	case kiosk.StateInsertCard:
+		u.eidOffer(s)
 		return u.message(s, iconCardIn.in(fg()), "insert.hint", "")
 	case kiosk.StateReading:
 		return u.reading(s)
@@ -290,6 +294,9 @@ func (u *UI) faceResult(s kiosk.Snapshot) fyne.CanvasObject {
 		}
 		line2 = u.t(s, "face_result.pin_next")
 		button = "face_result.use_pin"
+		if s.Face.NoPIN { // an eID session: no card, no PIN
+			line2, button = u.t(s, "face_result.counter_next"), "chrome.continue"
+		}
 		if s.Face.AttemptsLeft > 0 {
 			line2 = u.tr.N(s.Language, "face_result.attempts_left", s.Face.AttemptsLeft, nil)
 			button = "face_result.try_again"

@@ -32,6 +32,8 @@ const PromptWarning = "time_warning"
 var promptKeys = map[string][]string{
 	string(kiosk.StateAttract):      {"attract.choose_language"},
 	string(kiosk.StateInsertCard):   {"screen.insert_card", "insert.hint"},
+	string(kiosk.StateEIDScan):      {"screen.eid_scan", "eid.scan_hint"},
+	string(kiosk.StateEIDCheck):     {"screen.eid_check", "eid.checking"},
 	string(kiosk.StateReading):      {"screen.reading", "reading.keep_card"},
 	string(kiosk.StateCardProblem):  {"screen.card_problem", "counter.hint"},
 	string(kiosk.StateFace):         {"screen.face", "face.put_face_in_oval"},

@@ -148,6 +148,7 @@ func structural(s kiosk.Snapshot) kiosk.Snapshot {
 	s.Progress, s.ProgressStep = 0, ""
 	s.Face.Frame = nil
 	s.Face.ChallengeRemaining = 0
+	s.EID = nil // only the eID scan's camera frame
 	return s
 }
 

@@ -279,10 +279,95 @@ type EIDLoginRequest struct {
 	KioskID   string `json:"kiosk_id"`
 }
 
-// EIDLogin is a verified eID QR: the resident's subject.
+// EIDLogin is a verified eID QR: the resident's subject, identification record and
+// reference photo (an eID session has no card to read them from).
 type EIDLogin struct {
-	Subject    string    `json:"subject"`
-	VerifiedAt time.Time `json:"verified_at"`
+	Subject    string         `json:"subject"`
+	VerifiedAt time.Time      `json:"verified_at"`
+	Holder     EIDHolder      `json:"holder"`
+	Photo      ReferencePhoto `json:"photo"`
+}
+
+// EIDNames are the holder's names as the card stores them.
+type EIDNames struct {
+	Chinese    string `json:"chinese,omitempty"`
+	Portuguese string `json:"portuguese,omitempty"`
+	Primary    string `json:"primary"`
+	Secondary  string `json:"secondary,omitempty"`
+}
+
+// EIDHolder is what the card's DG1, DG11 and DG12 would say, from DSI's records;
+// dates are YYYY-MM-DD, CardExpiry "" when the card has no expiry.
+type EIDHolder struct {
+	Names       EIDNames  `json:"names"`
+	Sex         string    `json:"sex"`
+	BirthDate   string    `json:"birth_date"`
+	Residency   Residency `json:"residency"`
+	Nationality string    `json:"nationality"`
+	CardIssue   string    `json:"card_issue_date"`
+	CardExpiry  string    `json:"card_expiry_date,omitempty"`
+}
+
+// MaxReferencePhoto bounds the reference photo (the contract's limit before base64).
+const MaxReferencePhoto = 192 << 10
+
+// ReferencePhoto is an encoded face image; Data is base64 on the wire ([]byte).
+type ReferencePhoto struct {
+	Format string `json:"format"` // jpeg or jp2
+	Data   []byte `json:"data"`
+}
+
+// Identity turns a verified login into what the kiosk's session uses. A record the
+// kiosk cannot use (a bad date, no photo) is an error, never a half-filled holder.
+func (l EIDLogin) Identity() (*kiosk.EIDIdentity, error) {
+	bad := func(what string, err error) (*kiosk.EIDIdentity, error) {
+		if err != nil {
+			return nil, fmt.Errorf("backoffice: eID login %s: %w", what, err)
+		}
+		return nil, fmt.Errorf("backoffice: eID login %s", what)
+	}
+	h := l.Holder
+	day := func(s string) (time.Time, error) {
+		if _, err := ParseDate(s); err != nil {
+			return time.Time{}, err
+		}
+		return time.Parse(time.DateOnly, s)
+	}
+	birth, err := day(h.BirthDate)
+	if err != nil {
+		return bad("birth date", err)
+	}
+	issue, err := day(h.CardIssue)
+	if err != nil {
+		return bad("card issue date", err)
+	}
+	var expiry time.Time
+	if h.CardExpiry != "" {
+		if expiry, err = day(h.CardExpiry); err != nil {
+			return bad("card expiry date", err)
+		}
+	}
+	switch {
+	case l.Photo.Format != "jpeg" && l.Photo.Format != "jp2":
+		return bad("photo format "+fmt.Sprintf("%q", l.Photo.Format), nil)
+	case len(l.Photo.Data) == 0 || len(l.Photo.Data) > MaxReferencePhoto:
+		return bad(fmt.Sprintf("photo of %d bytes", len(l.Photo.Data)), nil)
+	case h.Residency != Permanent && h.Residency != NonPermanent:
+		return bad("residency", nil)
+	}
+	return &kiosk.EIDIdentity{
+		Subject: l.Subject,
+		Holder: kiosk.CardHolder{
+			Names:       kiosk.Names{Chinese: h.Names.Chinese, Portuguese: h.Names.Portuguese, Primary: h.Names.Primary, Secondary: h.Names.Secondary},
+			Sex:         h.Sex,
+			BirthDate:   birth,
+			IssueDate:   issue,
+			ExpiryDate:  expiry,
+			Nationality: h.Nationality,
+			Residency:   kiosk.Residency(h.Residency),
+			Photo:       kiosk.FacePhoto{Format: l.Photo.Format, Data: l.Photo.Data},
+		},
+	}, nil
 }
 
 // Health is the back office's liveness answer.

@@ -32,7 +32,7 @@ const (
 
 // States lists every state, in path order, for tests and for the UI's screen registry.
 var States = []State{
-	StateAttract, StateInsertCard, StateReading, StateCardProblem, StateFace,
+	StateAttract, StateInsertCard, StateEIDScan, StateEIDCheck, StateEIDProblem, StateReading, StateCardProblem, StateFace,
 	StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StateServiceForm, StateSummary,
 	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
 	StateStaffPIN, StateStaff,
@@ -184,6 +184,8 @@ type FaceView struct {
 	AttemptsLeft int
 	// Failure says why a failed attempt failed (FaceFailure): "" when matched.
 	Failure MsgKey
+	// NoPIN: an eID session has no card, so no PIN to fall back on: the counter is next.
+	NoPIN bool
 }
 
 // ServiceView is one service on the menu.
@@ -271,6 +273,10 @@ type Snapshot struct {
 	ProgressStep string  // reading: e.g. "DG2"
 
 	Face FaceView
+
+	// EIDOffered: the insert-card screen offers "show your eID" instead (EvEIDStart).
+	EIDOffered bool
+	EID        *EIDView // the eID scan screen
 
 	PINTriesLeft int  // -1 until the card answered
 	PINLength    int  // digits typed so far (never the digits)

@@ -50,6 +50,7 @@ func AllMsgKeys() []MsgKey {
 	add(EligibilityReasons...)
 	add(MsgEndedNothingSubmitted, MsgEndedSubmitted, MsgTimedOutNothingSubmitted, MsgTimedOutSubmitted)
 	add(FaceFailures...)
+	add(EIDReasons...)
 	add(MsgStaffPINWrong, MsgStaffLocked, MsgStaffSaved, MsgStaffExported, MsgStaffFailed, MsgStaffInvalid, MsgStaffRestarting)
 	for _, n := range StaffHealthNames {
 		add(MsgKey("staff.health." + n))

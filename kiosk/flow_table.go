@@ -175,6 +175,7 @@ func rules(groups ...[]Rule) []Rule {
 
 // Transitions is the session flow.
 var Transitions = rules(
+	eidRules(), // first: in an eID session its rows win over the card's
 	[]Rule{
 		{From: StateAttract, On: EvStart, To: StateInsertCard, Do: []Action{ActSetLanguage}},
 		{From: StateAttract, On: EvCardInserted, To: StateReading},
@@ -303,6 +304,8 @@ var Transitions = rules(
 var OnEnter = map[State][]Action{
 	StateAttract:      {ActWipe, ActResetPrefs},
 	StateReading:      {ActStartRead},
+	StateEIDScan:      {ActStartEIDScan},
+	StateEIDCheck:     {ActStartEIDCheck},
 	StateFace:         {ActStartFace},
 	StatePIN:          {ActQueryPINTries},
 	StateServiceMenu:  {ActLoadServices},

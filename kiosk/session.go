@@ -104,7 +104,10 @@ type Deps struct {
 	Sealer     SecretSealer // seals passwords to the back office: never stored in clear
 	Payments   Payments     // nil: this kiosk takes no money (paid services are not offered)
 	Staff      StaffDesk    // nil: no staff mode on this kiosk
-	StaffAuth  StaffAuth    // nil: staff enter with a staff card only
+	// EID and QR: the eID start (both nil: the kiosk offers the card only).
+	EID       EIDVerifier
+	QR        QRScanner
+	StaffAuth StaffAuth // nil: staff enter with a staff card only
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
@@ -163,6 +166,9 @@ type Machine struct {
 	held        *heldApplication // saved awaiting payment; settled when the session ends
 	staff       staffState       // survives the resident's wipe: the lock must
 	endNotice   MsgKey           // the take-card screen's word on what was submitted (EndNotice)
+	eid         bool             // the session started with the eID: no card in the reader
+	eidCode     string           // the scanned code, until the back office is asked
+	eidView     EIDView
 }
 
 var _ Flow = (*Machine)(nil)
@@ -425,6 +431,9 @@ func (m *Machine) enterState(now time.Time, s State, msg MsgKey, ev Event, actio
 }
 
 func (m *Machine) guard(g Guard, ev Event) bool {
+	if answer, ok := m.eidGuard(g); ok {
+		return answer
+	}
 	switch g {
 	case GuardFaceMatched:
 		return m.face.Matched
@@ -483,7 +492,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.wipe()
 	case ActResetPrefs:
 		m.lang, m.large, m.hc = m.cfg.DefaultLanguage, false, false
-		m.endNotice = ""
+		m.endNotice, m.eid = "", false
 	case ActSetLanguage:
 		if ev.Language.Valid() {
 			m.lang = ev.Language
@@ -657,7 +666,9 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActReader:
 		m.readerOK = ev.Kind != EvReaderLost
 	default:
-		m.report(fmt.Errorf("session: unknown action %q", a))
+		if !m.eidDo(a, ev) {
+			m.report(fmt.Errorf("session: unknown action %q", a))
+		}
 	}
 }
 
@@ -682,6 +693,9 @@ func (m *Machine) wipe() {
 	m.subject, m.verifiedBy, m.reference, m.receipt, m.pay = "", "", "", nil, nil
 	m.progress, m.face, m.faceAttempt = ReadProgress{}, FaceView{}, 0
 	m.pinTries, m.services, m.pending = -1, nil, nil
+	// m.eid survives the wipe (the counter screen wipes on entry and must still know
+	// there is no card to take): it says how the session started, nothing personal.
+	m.eidCode, m.eidView = "", EIDView{}
 	m.busy = false
 }
 
@@ -771,6 +785,7 @@ func (m *Machine) cancelOps() {
 func (m *Machine) today(now time.Time) Date { return DateOf(now.In(m.cfg.Location)) }
 
 func (m *Machine) startRead(now time.Time) {
+	m.eid = false // a card after all
 	m.audit(now, "system", "session.start", "")
 	m.progress = ReadProgress{}
 	card := m.deps.Card
@@ -1126,6 +1141,12 @@ func (m *Machine) build(now time.Time) Snapshot {
 		}
 	case StateFace, StateFaceResult:
 		s.Face = m.face
+		s.Face.NoPIN = m.eid
+	case StateInsertCard:
+		s.EIDOffered = m.deps.EID != nil && m.deps.QR != nil
+	case StateEIDScan:
+		v := m.eidView
+		s.EID = &v
 	case StatePIN:
 		s.PINTriesLeft = m.pinTries
 		s.PINLength = len(m.pin)

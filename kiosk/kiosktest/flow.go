@@ -99,7 +99,10 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 	}
 	return map[kiosk.State]kiosk.Snapshot{
 		kiosk.StateAttract:    with(kiosk.StateAttract, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown = false, 0 }),
-		kiosk.StateInsertCard: with(kiosk.StateInsertCard, nil),
+		kiosk.StateInsertCard: with(kiosk.StateInsertCard, func(s *kiosk.Snapshot) { s.EIDOffered = true }),
+		kiosk.StateEIDScan:    with(kiosk.StateEIDScan, func(s *kiosk.Snapshot) { s.EID = &kiosk.EIDView{} }),
+		kiosk.StateEIDCheck:   with(kiosk.StateEIDCheck, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Busy = false, 0, true }),
+		kiosk.StateEIDProblem: with(kiosk.StateEIDProblem, func(s *kiosk.Snapshot) { s.Message = kiosk.ReasonEIDReplayed }),
 		kiosk.StateReading: with(kiosk.StateReading, func(s *kiosk.Snapshot) {
 			s.TimerOn, s.Countdown, s.Busy, s.Progress, s.ProgressStep = false, 0, true, 0.5, "DG2"
 		}),

@@ -46,6 +46,9 @@ type Harness struct {
 	Printer    *Printer
 	Payments   *Payments
 	Staff      *StaffDesk
+	// EID and QR, if set before Start, give the kiosk the eID start.
+	EID *EID
+	QR  *QR
 	// StorePort, if set before Start, replaces the fake Store (a real database).
 	StorePort kiosk.Store
 	// SealKey is the back office's private key that the machine seals passwords to.
@@ -107,7 +110,7 @@ func (h *Harness) Start() *Harness {
 	if h.Staff != nil {
 		staff = h.Staff
 	}
-	m, err := kiosk.NewMachine(h.Config, kiosk.Deps{
+	deps := kiosk.Deps{
 		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
 		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments,
 		Staff: staff, StaffAuth: StaffPIN{ID: DefaultStaffID, PIN: DefaultStaffPIN},
@@ -116,7 +119,11 @@ func (h *Harness) Start() *Harness {
 			h.errs = append(h.errs, err)
 			h.mu.Unlock()
 		},
-	})
+	}
+	if h.EID != nil && h.QR != nil {
+		deps.EID, deps.QR = h.EID, h.QR
+	}
+	m, err := kiosk.NewMachine(h.Config, deps)
 	if err != nil {
 		h.T.Fatalf("NewMachine: %v", err)
 	}
