@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"time"
@@ -212,25 +213,77 @@ func appCmd(open opener) *cobra.Command {
 			fmt.Fprintf(cmd.OutOrStdout(), "binding %s: %s\n", b.BindingID, b.Status)
 			return nil
 		},
-	}, &cobra.Command{
-		Use:   "eid SUBJECT",
-		Short: "Show the eID login code (QR payload) of a resident whose eID is bound, for the kiosk's camera",
-		Args:  cobra.ExactArgs(1),
+	}, eidCmd(open))
+	return app
+}
+
+// eidCmd is the One Account app's dynamic eID code, for testers: the payload, and
+// with --png the QR code to show to the kiosk's camera (on a phone, a screen, paper).
+func eidCmd(open opener) *cobra.Command {
+	var resident, subjectKey, pngPath string
+	c := &cobra.Command{
+		Use:     "eid [SUBJECT] [--resident SUBJECT|CARD-NUMBER [--subject-key FILE]] [--png FILE]",
+		Aliases: []string{"eid-qr"},
+		Short:   "Show the eID login code (QR payload, optionally as a PNG) of a resident whose eID is bound, for the kiosk's camera",
+		Long: `Prints a fresh eID login code, valid for ` + office.EIDLoginTTL.String() + ` and once, as the One Account app shows it.
+The resident is the back office's subject (32 hex digits), or a card number with the
+kiosk's --subject-key (the seeded eID resident is card 52468013, the recordings' face).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			who := resident
+			if len(args) == 1 {
+				if who != "" {
+					return errors.New("give the resident once: as the argument or with --resident")
+				}
+				who = args[0]
+			}
+			subject, err := residentSubject(who, subjectKey)
+			if err != nil {
+				return err
+			}
 			o, err := open()
 			if err != nil {
 				return err
 			}
 			defer o.DB.Close()
-			qr, err := o.EIDLoginQR(cmd.Context(), args[0])
+			qr, err := o.EIDLoginQR(cmd.Context(), subject)
 			if err != nil {
 				return err
+			}
+			if pngPath != "" {
+				if err := office.WriteQRPNG(pngPath, qr); err != nil {
+					return fmt.Errorf("--png: %w", err)
+				}
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), qr)
 			return nil
 		},
-	})
-	return app
+	}
+	f := c.Flags()
+	f.StringVar(&resident, "resident", "", "the resident: a subject (32 hex digits), or a card number with --subject-key")
+	f.StringVar(&subjectKey, "subject-key", "", "the kiosk's subject key file, to name the resident by card number")
+	f.StringVar(&pngPath, "png", "", "also write the code as a QR code PNG here (mode 0600)")
+	return c
+}
+
+// subjectPattern is a subject as the contract writes it.
+var subjectPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// residentSubject: a subject as given, or a card number hashed with the kiosk's key.
+func residentSubject(who, subjectKey string) (string, error) {
+	switch {
+	case who == "":
+		return "", errors.New("which resident? give a subject or --resident CARD-NUMBER --subject-key FILE")
+	case subjectPattern.MatchString(who):
+		return who, nil
+	case subjectKey == "":
+		return "", fmt.Errorf("%q is not a subject (32 hex digits): to name a resident by card number, pass the kiosk's --subject-key", who)
+	}
+	h, err := seed.LoadHasher(subjectKey)
+	if err != nil {
+		return "", err
+	}
+	return h.Hash(who), nil
 }
 
 // payRef is the reference a pay command acts on: as given, or with "latest" the

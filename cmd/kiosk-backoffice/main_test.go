@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"image/png"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/macau-dsi/kiosk/backoffice"
 	"github.com/macau-dsi/kiosk/cmd/kiosk-backoffice/internal/pki"
@@ -186,6 +190,25 @@ func TestCommands(t *testing.T) {
 	if l, err := c.VerifyEIDLogin(bg, "login-cli-0001", strings.TrimSpace(qr)); err != nil || l.Subject != subject {
 		t.Fatalf("eID login with the app's code: %+v, %v", l, err)
 	}
+	// The seeded eID resident by card number, with the code as a PNG for a camera.
+	if _, err := run(t, "app", "eid-qr", "--resident", "52468013", "--dir", dir); err == nil || !strings.Contains(err.Error(), "--subject-key") {
+		t.Fatalf("eid-qr by card number without the key: %v", err)
+	}
+	pngPath := filepath.Join(t.TempDir(), "eid.png")
+	qr, err = run(t, "app", "eid-qr", "--resident", "52468013", "--subject-key", keyFile, "--png", pngPath, "--dir", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(pngPath); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("eID PNG: %v %v", fi, err)
+	}
+	if got := decodeQRFile(t, pngPath); got != strings.TrimSpace(qr) {
+		t.Fatalf("the PNG says %q, the command printed %q", got, qr)
+	}
+	if l, err := c.VerifyEIDLogin(bg, "login-cli-0002", strings.TrimSpace(qr)); err != nil || l.Subject != hasher.Hash("52468013") ||
+		l.Holder.Names.Primary != "HO" || l.Photo.Format != "jpeg" || len(l.Photo.Data) == 0 {
+		t.Fatalf("eID login with the PNG's code: %+v, %v", l.Holder, err)
+	}
 
 	list, err := run(t, "list", "--dir", dir)
 	if err != nil {
@@ -199,4 +222,27 @@ func TestCommands(t *testing.T) {
 	if strings.Contains(list, "66123456") || strings.Contains(list, subject) {
 		t.Errorf("list shows a full phone number or subject:\n%s", list)
 	}
+}
+
+// decodeQRFile reads the QR code in a PNG, as a camera-side decoder would.
+func decodeQRFile(t *testing.T, path string) string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatalf("no QR code in %s: %v", path, err)
+	}
+	return res.GetText()
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log"
@@ -43,14 +44,28 @@ func (o *Office) Seed(ctx context.Context, rs []seed.Resident) (int, error) {
 			if !r.PasswordLockedUntil.IsZero() {
 				locked = ts(r.PasswordLockedUntil)
 			}
-			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO residents(subject, label, residency, nationality, passport_expiry, travel_permit_expiry, my_photo, other_travel, counter_only, account_status, account_id, device_bound, password_locked_until)
-				VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?)`,
-				r.Subject, r.Label, string(r.Residency), r.Nationality, r.PassportExpiry, r.PermitExpiry, r.MyPhoto, r.OtherTravel, r.CounterOnly, r.Account, accountID, r.DeviceBound, locked)
+			holder, err := json.Marshal(r.Holder)
+			if err != nil {
+				return err
+			}
+			var photo, format any
+			if len(r.Photo) > 0 {
+				photo, format = r.Photo, r.PhotoFormat
+			}
+			res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO residents(subject, label, residency, nationality, passport_expiry, travel_permit_expiry, my_photo, other_travel, counter_only, account_status, account_id, device_bound, password_locked_until, holder, photo, photo_format)
+				VALUES (?, ?, ?, ?, NULLIF(?, ''), NULLIF(?, ''), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.Subject, r.Label, string(r.Residency), r.Nationality, r.PassportExpiry, r.PermitExpiry, r.MyPhoto, r.OtherTravel, r.CounterOnly, r.Account, accountID, r.DeviceBound, locked, string(holder), photo, format)
 			if err != nil {
 				return err
 			}
 			n, _ := res.RowsAffected()
 			if n == 0 {
+				// Known already: a record seeded before the eID start gets its
+				// identification record and photo now, nothing else changes.
+				if _, err := tx.ExecContext(ctx, `UPDATE residents SET holder = ?, photo = ?, photo_format = ? WHERE subject = ? AND holder IS NULL`,
+					string(holder), photo, format, r.Subject); err != nil {
+					return err
+				}
 				continue
 			}
 			added++

@@ -228,14 +228,32 @@ func TestContractWalk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if l, err := c.VerifyEIDLogin(ctx, "login-001", qr); err != nil || l.Subject != unb {
+	l, err := c.VerifyEIDLogin(ctx, "login-001", qr)
+	if err != nil || l.Subject != unb {
 		t.Fatalf("eID login = %+v, %v", l, err)
+	}
+	// With the identification record and the reference photo the face match needs.
+	if id, err := l.Identity(); err != nil || id.Holder.BirthDate.IsZero() || id.Holder.Residency == "" ||
+		id.Holder.Names.Primary == "" || len(id.Holder.Photo.Data) < 1000 {
+		t.Fatalf("eID login identity = %+v, %v", id, err)
 	}
 	if _, err := c.VerifyEIDLogin(ctx, "login-002", qr); problemCode(err) != backoffice.CodeQRReplayed {
 		t.Fatalf("eID code used twice: %v", err)
 	}
 	if _, err := c.VerifyEIDLogin(ctx, "login-003", b.QRPayload); problemCode(err) != backoffice.CodeQRInvalid {
 		t.Fatalf("a binding QR used as a login code: %v", err)
+	}
+	// No reference photo on file: refused, and the code is not spent by it.
+	var photo []byte
+	h.office.DB.QueryRow(`SELECT photo FROM residents WHERE subject = ?`, unb).Scan(&photo)
+	h.office.DB.Exec(`UPDATE residents SET photo = NULL WHERE subject = ?`, unb)
+	qrNoPhoto, _ := h.office.EIDLoginQR(ctx, unb)
+	if _, err := c.VerifyEIDLogin(ctx, "login-005", qrNoPhoto); problemCode(err) != backoffice.CodeConflict {
+		t.Fatalf("eID login without a reference photo: %v", err)
+	}
+	h.office.DB.Exec(`UPDATE residents SET photo = ? WHERE subject = ?`, photo, unb)
+	if _, err := c.VerifyEIDLogin(ctx, "login-006", qrNoPhoto); err != nil {
+		t.Fatalf("the same code once the photo is back: %v", err)
 	}
 	qr2, _ := h.office.EIDLoginQR(ctx, unb)
 	h.clock.Add(2 * time.Minute)

@@ -153,6 +153,10 @@ func OpenDB(dir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: upgrading schema: %w", path, err)
 	}
+	if err := addColumns(db, "residents", addedResidentColumns); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: upgrading schema: %w", path, err)
+	}
 	return &DB{db}, nil
 }
 
@@ -162,6 +166,15 @@ var addedOrderColumns = [][2]string{
 	{"method", "TEXT NOT NULL DEFAULT 'qr'"},
 	{"provider_ref", "TEXT"},
 	{"terminal_id", "TEXT"},
+}
+
+// addedResidentColumns came with the eID start: the identification record an eID
+// login answers (backoffice.EIDHolder as JSON) and the reference photo. A resident
+// seeded before them has none, and their eID login is refused until re-seeded.
+var addedResidentColumns = [][2]string{
+	{"holder", "TEXT"},
+	{"photo", "BLOB"},
+	{"photo_format", "TEXT"},
 }
 
 // addColumns adds to table the columns it lacks.

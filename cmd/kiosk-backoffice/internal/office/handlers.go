@@ -728,12 +728,20 @@ func (o *Office) verifyEIDLogin(ctx context.Context, q *request) (int, any, erro
 	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
 		var subject string
 		var bound int
-		err := tx.QueryRowContext(ctx, `SELECT subject, device_bound FROM residents WHERE account_id = ? AND account_status = ?`, c.AccountID, backoffice.AccountActive).Scan(&subject, &bound)
+		var holder, format sql.NullString
+		var photo []byte
+		err := tx.QueryRowContext(ctx, `SELECT subject, device_bound, holder, photo, photo_format FROM residents WHERE account_id = ? AND account_status = ?`,
+			c.AccountID, backoffice.AccountActive).Scan(&subject, &bound, &holder, &photo, &format)
 		if isNoRows(err) || (err == nil && bound != 1) {
 			return problem(http.StatusUnprocessableEntity, backoffice.CodeQRInvalid, "no bound eID for this code")
 		}
 		if err != nil {
 			return err
+		}
+		var h backoffice.EIDHolder
+		if !holder.Valid || len(photo) == 0 || json.Unmarshal([]byte(holder.String), &h) != nil {
+			// Checked before the nonce is spent: the same code works once the record is complete.
+			return problem(http.StatusConflict, backoffice.CodeConflict, "no identification record or reference photo on file: the card is needed")
 		}
 		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO eid_nonces(nonce, used_at) VALUES (?, ?)`, c.Nonce, ts(q.now))
 		if err != nil {
@@ -742,7 +750,8 @@ func (o *Office) verifyEIDLogin(ctx context.Context, q *request) (int, any, erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return problem(http.StatusConflict, backoffice.CodeQRReplayed, "this eID code was already used")
 		}
-		out = backoffice.EIDLogin{Subject: subject, VerifiedAt: q.now}
+		out = backoffice.EIDLogin{Subject: subject, VerifiedAt: q.now, Holder: h,
+			Photo: backoffice.ReferencePhoto{Format: format.String, Data: photo}}
 		return nil
 	})
 	if err != nil {

@@ -9,9 +9,14 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/boombuler/barcode/qr"
 )
 
 // QR payloads the back office signs: "DSI1.<kind>.<claims>.<signature>", claims and
@@ -124,4 +129,40 @@ func LoadOrCreateSigningKey(dir string) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("%s: not an Ed25519 key", path)
 	}
 	return key, nil
+}
+
+// WriteQRPNG writes payload as a QR code PNG (error correction M, 8 pixels a module,
+// the 4-module quiet zone the standard asks for) at path, mode 0600: an eID code is
+// a bearer credential for its minute.
+func WriteQRPNG(path, payload string) error {
+	code, err := qr.Encode(payload, qr.M, qr.Auto)
+	if err != nil {
+		return err
+	}
+	const module, quiet = 8, 4
+	n := code.Bounds().Dx()
+	img := image.NewGray(image.Rect(0, 0, (n+2*quiet)*module, (n+2*quiet)*module))
+	for i := range img.Pix {
+		img.Pix[i] = 0xff
+	}
+	for y := 0; y < n; y++ {
+		for x := 0; x < n; x++ {
+			if c, _, _, _ := code.At(x, y).RGBA(); c == 0 {
+				for dy := 0; dy < module; dy++ {
+					for dx := 0; dx < module; dx++ {
+						img.SetGray((x+quiet)*module+dx, (y+quiet)*module+dy, color.Gray{})
+					}
+				}
+			}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

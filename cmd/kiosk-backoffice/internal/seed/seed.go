@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -35,6 +36,19 @@ type Profile struct {
 	Residency string `yaml:"residency"`
 	// StaffID marks a DSI staff card: not a resident's, so it gets no record.
 	StaffID string `yaml:"staff_id"`
+	// What DSI's identification record holds besides: the eID start answers it, and
+	// the card's photo as the reference photo, in place of a card the kiosk reads.
+	Names struct {
+		Chinese    string `yaml:"chinese"`
+		Portuguese string `yaml:"portuguese"`
+		Surname    string `yaml:"surname"`
+		GivenNames string `yaml:"given_names"`
+	} `yaml:"names"`
+	Sex        string `yaml:"sex"`
+	IssueDate  string `yaml:"issue_date"`
+	ExpiryDate string `yaml:"expiry_date"`
+	Photo      string `yaml:"photo"` // relative to the profile
+	PhotoData  []byte `yaml:"-"`
 }
 
 // LoadProfiles reads every profile matching the globs, sorted by file name.
@@ -68,6 +82,16 @@ func LoadProfiles(globs []string) ([]Profile, error) {
 			continue // a staff card opens staff mode, never a resident's session
 		}
 		p.File = filepath.Base(f)
+		if p.Photo != "" {
+			photo, err := os.ReadFile(filepath.Join(filepath.Dir(f), p.Photo))
+			if err != nil {
+				return nil, fmt.Errorf("%s: photo: %w", f, err)
+			}
+			if len(photo) > backoffice.MaxReferencePhoto {
+				return nil, fmt.Errorf("%s: photo of %d bytes, the contract allows %d", f, len(photo), backoffice.MaxReferencePhoto)
+			}
+			p.PhotoData = photo
+		}
 		out = append(out, p)
 	}
 	return out, nil
@@ -145,6 +169,8 @@ var Scenarios = map[string]Scenario{
 		Account: backoffice.AccountActive},
 	"19283746": {Label: "One Account, service password locked", Residency: backoffice.Permanent,
 		PassportIn: months(-12), Account: backoffice.AccountActive, PasswordLock: 60 * time.Minute},
+	"52468013": {Label: "eID bound, passport expires in 5 months (eID start: the recordings' face)", Residency: backoffice.Permanent,
+		PassportIn: months(5), Account: backoffice.AccountActive, DeviceBound: true},
 }
 
 // DefaultScenario is for a card number the table does not know.
@@ -166,6 +192,11 @@ type Resident struct {
 	PasswordLockedUntil time.Time
 	Pending             []kiosk.ServiceID
 	PendingOn           string
+	// Holder and Photo are the identification record (from the card profile): what
+	// an eID login answers. PhotoFormat is "jpeg" or "jp2"; no photo, no eID login.
+	Holder      backoffice.EIDHolder
+	Photo       []byte
+	PhotoFormat string
 }
 
 // Build turns profiles into records as of now (dates in Macau time). Profiles with the
@@ -194,6 +225,18 @@ func Build(profiles []Profile, h *Hasher, now time.Time) []Resident {
 		// A foreign national travels on that country's passport.
 		r.OtherTravel = r.Nationality != "CHN"
 		r.CounterOnly = sc.CounterOnly
+		r.Holder = backoffice.EIDHolder{
+			Names: backoffice.EIDNames{Chinese: p.Names.Chinese, Portuguese: p.Names.Portuguese,
+				Primary: p.Names.Surname, Secondary: p.Names.GivenNames},
+			Sex: p.Sex, BirthDate: p.BirthDate, Residency: sc.Residency, Nationality: r.Nationality,
+			CardIssue: p.IssueDate, CardExpiry: p.ExpiryDate,
+		}
+		if len(p.PhotoData) > 0 {
+			r.Photo, r.PhotoFormat = p.PhotoData, "jpeg"
+			if strings.EqualFold(filepath.Ext(p.Photo), ".jp2") {
+				r.PhotoFormat = "jp2"
+			}
+		}
 		if sc.PassportIn != nil {
 			r.PassportExpiry = today.AddMonths(*sc.PassportIn).String()
 		}
