@@ -81,3 +81,19 @@ func (u *UI) eidProblem(s kiosk.Snapshot) fyne.CanvasObject {
 	u.action(u.t(s, "eid.try_again"), widget.HighImportance, 380, kiosk.Event{Kind: kiosk.EvContinue})
 	return u.message(s, theme.NewErrorThemedResource(theme.ErrorIcon()), string(s.Message), "")
 }
+
+// DemoEID is implemented by demo controls that can hold the One Account app's eID
+// code up to the (recorded) camera: the DEMO banner then shows the button on the eID
+// scan screen.
+type DemoEID interface {
+	ShowEID()
+}
+
+// demoEIDButton is that button, or nothing.
+func (u *UI) demoEIDButton(s kiosk.Snapshot) []fyne.CanvasObject {
+	d, ok := u.demo.(DemoEID)
+	if !ok || s.State != kiosk.StateEIDScan {
+		return nil
+	}
+	return []fyne.CanvasObject{touch(touchButton(u.t(s, "demo.show_eid"), widget.MediumImportance, d.ShowEID))}
+}

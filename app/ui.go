@@ -262,7 +262,7 @@ func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
 		// Tester's hands: these stand for putting a card in and taking it out.
 		in := touchButton(u.t(s, "demo.insert_card"), widget.MediumImportance, u.demo.InsertCard)
 		out := touchButton(u.t(s, "demo.remove_card"), widget.MediumImportance, u.demo.RemoveCard)
-		row = append(row, touch(in), touch(out))
+		row = append(append(row, touch(in), touch(out)), u.demoEIDButton(s)...)
 	}
 	return coloured(demoOrange, u.withDemoPayments(s, container.NewPadded(container.NewHBox(row...))))
 }

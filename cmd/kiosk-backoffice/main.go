@@ -221,6 +221,7 @@ func appCmd(open opener) *cobra.Command {
 // with --png the QR code to show to the kiosk's camera (on a phone, a screen, paper).
 func eidCmd(open opener) *cobra.Command {
 	var resident, subjectKey, pngPath string
+	var validFor time.Duration
 	c := &cobra.Command{
 		Use:     "eid [SUBJECT] [--resident SUBJECT|CARD-NUMBER [--subject-key FILE]] [--png FILE]",
 		Aliases: []string{"eid-qr"},
@@ -246,7 +247,7 @@ kiosk's --subject-key (the seeded eID resident is card 52468013, the recordings'
 				return err
 			}
 			defer o.DB.Close()
-			qr, err := o.EIDLoginQR(cmd.Context(), subject)
+			qr, err := o.EIDLoginQRFor(cmd.Context(), subject, validFor)
 			if err != nil {
 				return err
 			}
@@ -263,6 +264,7 @@ kiosk's --subject-key (the seeded eID resident is card 52468013, the recordings'
 	f.StringVar(&resident, "resident", "", "the resident: a subject (32 hex digits), or a card number with --subject-key")
 	f.StringVar(&subjectKey, "subject-key", "", "the kiosk's subject key file, to name the resident by card number")
 	f.StringVar(&pngPath, "png", "", "also write the code as a QR code PNG here (mode 0600)")
+	f.DurationVar(&validFor, "valid-for", office.EIDLoginTTL, "how long the code is valid (at most "+office.EIDLoginTTL.String()+"; shorter to test an expired code)")
 	return c
 }
 

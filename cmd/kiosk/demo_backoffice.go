@@ -17,6 +17,7 @@ import (
 
 	"github.com/macau-dsi/kiosk/backoffice"
 	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/facematch"
 	"github.com/macau-dsi/kiosk/payterm"
 )
 
@@ -222,6 +223,9 @@ type demoHands struct {
 	*demoCard
 	bo       *demoBackOffice
 	terminal *payterm.Simulated
+	// heldUp and subjectKey: the eID button (demo_eid.go).
+	heldUp     *facematch.HeldUp
+	subjectKey string
 }
 
 func (h *demoHands) wallet(verb string) {

@@ -502,9 +502,10 @@ func (l *decisionLog) summary() string {
 // pictures are counted and dropped, so a long face step does not pile up frames.
 type snapRecorder struct {
 	mu     sync.Mutex
-	snaps  []kiosk.Snapshot
-	frames int
-	wake   chan struct{}
+	snaps     []kiosk.Snapshot
+	frames    int
+	eidFrames int
+	wake      chan struct{}
 }
 
 func newSnapRecorder() *snapRecorder { return &snapRecorder{wake: make(chan struct{}, 1)} }
@@ -515,12 +516,22 @@ func (r *snapRecorder) add(s kiosk.Snapshot) {
 		r.frames++
 		s.Face.Frame = nil
 	}
+	if s.EID != nil && s.EID.Frame != nil { // the eID scan's preview: counted, not kept
+		r.eidFrames++
+		s.EID = &kiosk.EIDView{}
+	}
 	r.snaps = append(r.snaps, s)
 	r.mu.Unlock()
 	select {
 	case r.wake <- struct{}{}:
 	default:
 	}
+}
+
+func (r *snapRecorder) eidFramesSeen() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.eidFrames
 }
 
 func (r *snapRecorder) faceFrames() int {

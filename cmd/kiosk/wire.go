@@ -99,7 +99,19 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	if err != nil {
 		return devs, fmt.Errorf("camera: %w", err)
 	}
+	var heldUp *facematch.HeldUp
+	if o.demo && o.camera < 0 {
+		// The demo's recording can have a phone held up in front of it: the DEMO
+		// banner's eID button (a resident showing the One Account app's code).
+		heldUp = facematch.NewHeldUp(src, nil)
+		src = heldUp
+	}
 	closers = append(closers, func() { src.Close() })
+	// The eID start reads the One Account app's code with the same camera.
+	qrScanner, err := facematch.NewQRScanner(src, facematch.QROptions{})
+	if err != nil {
+		return devs, err
+	}
 	face, err := facematch.NewVerifier(eng, facematch.VerifierOptions{Source: src, Production: production})
 	if err != nil {
 		return devs, err
@@ -132,7 +144,8 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	closers = append(closers, link.close)
 	bo := link.bo
 	if o.demo {
-		devs.demo = &demoHands{demoCard: devs.demo.(*demoCard), bo: devs.backOffice, terminal: link.terminal}
+		devs.demo = &demoHands{demoCard: devs.demo.(*demoCard), bo: devs.backOffice, terminal: link.terminal,
+			heldUp: heldUp, subjectKey: cfg.Store.SubjectKeyFile}
 	}
 	words, err := i18n.NewTranslator(assets.Translations())
 	if err != nil {
@@ -159,6 +172,11 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo, Payments: link.pay,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		Sealer: sealer, OnError: onError,
+	}
+	if link.client != nil {
+		// Starting with the eID needs the back office to verify the code and send the
+		// resident's record and reference photo: offline, the kiosk offers the card only.
+		devs.deps.EID, devs.deps.QR = link.client, qrScanner
 	}
 	if err := wireStaff(ctx, &devs.deps, db, cfg); err != nil {
 		return devs, err

@@ -694,6 +694,15 @@ func (o *Office) ScanBinding(ctx context.Context, payload string) (backoffice.EI
 // EIDLoginQR is the One Account app's dynamic eID code for a resident whose eID is
 // bound to a phone.
 func (o *Office) EIDLoginQR(ctx context.Context, subject string) (string, error) {
+	return o.EIDLoginQRFor(ctx, subject, EIDLoginTTL)
+}
+
+// EIDLoginQRFor is EIDLoginQR valid for ttl (at most EIDLoginTTL): testers make a
+// code that expires before it is shown.
+func (o *Office) EIDLoginQRFor(ctx context.Context, subject string, ttl time.Duration) (string, error) {
+	if ttl <= 0 || ttl > EIDLoginTTL {
+		return "", fmt.Errorf("an eID code is valid for more than 0 and at most %s", EIDLoginTTL)
+	}
 	var accountID sql.NullString
 	var bound int
 	err := o.DB.QueryRowContext(ctx, `SELECT account_id, device_bound FROM residents WHERE subject = ?`, subject).Scan(&accountID, &bound)
@@ -706,7 +715,9 @@ func (o *Office) EIDLoginQR(ctx context.Context, subject string) (string, error)
 	if !accountID.Valid || bound != 1 {
 		return "", fmt.Errorf("this resident's eID is not bound to a phone")
 	}
-	return signQR(o.Key, qrKindLogin, loginClaims{AccountID: accountID.String, Nonce: opaqueID(), Exp: o.now().Add(EIDLoginTTL).Unix()})
+	// exp is whole seconds: round up, so a code is never shorter-lived than asked.
+	exp := o.now().Add(ttl)
+	return signQR(o.Key, qrKindLogin, loginClaims{AccountID: accountID.String, Nonce: opaqueID(), Exp: exp.Add(time.Second - 1).Truncate(time.Second).Unix()})
 }
 
 func (o *Office) verifyEIDLogin(ctx context.Context, q *request) (int, any, error) {
