@@ -501,7 +501,7 @@ func (l *decisionLog) summary() string {
 // snapRecorder keeps the machine's snapshots until a wait consumes them. Camera
 // pictures are counted and dropped, so a long face step does not pile up frames.
 type snapRecorder struct {
-	mu     sync.Mutex
+	mu        sync.Mutex
 	snaps     []kiosk.Snapshot
 	frames    int
 	eidFrames int
