@@ -149,25 +149,15 @@ func (d *QRDecoder) detect(src gocv.Mat) string {
 // a clean code: a build without prints its complaint on every Decode call, which would
 // fill the kiosk's log five times a second while a resident scans.
 var openCVDecodesQR = sync.OnceValue(func() bool {
-	code, err := qr.Encode("DSI", qr.L, qr.Auto)
+	pic, err := PhonePicture("DSI", 480, 640)
 	if err != nil {
 		return false
 	}
-	const module, quiet = 8, 4
-	n := code.Bounds().Dx()
-	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(255, 0, 0, 0), (n+2*quiet)*module, (n+2*quiet)*module, gocv.MatTypeCV8UC1)
-	defer img.Close()
-	for y := 0; y < n; y++ {
-		for x := 0; x < n; x++ {
-			if c, _, _, _ := code.At(x, y).RGBA(); c == 0 {
-				r := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), module, module, gocv.MatTypeCV8UC1)
-				roi := img.Region(image.Rect((x+quiet)*module, (y+quiet)*module, (x+quiet+1)*module, (y+quiet+1)*module))
-				r.CopyTo(&roi)
-				roi.Close()
-				r.Close()
-			}
-		}
+	img, err := gocv.ImageToMatRGB(pic)
+	if err != nil {
+		return false
 	}
+	defer img.Close()
 	det := gocv.NewQRCodeDetector()
 	defer det.Close()
 	points, straight := gocv.NewMat(), gocv.NewMat()
