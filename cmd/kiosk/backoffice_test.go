@@ -9,7 +9,9 @@ import (
 	"bufio"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -44,8 +46,10 @@ var (
 )
 
 // useBackOfficeBinary builds cmd/kiosk-backoffice once per test binary (into the
-// user cache, replaced on every run, so runs leave one binary, not one each) and
-// points findBackOfficeBinary at it.
+// user cache, replaced on every run, so runs leave one binary per checkout, not one
+// each) and points findBackOfficeBinary at it. The folder is per checkout: tests of
+// two worktrees running at once each run their own tree's back office, not whichever
+// was built last.
 func useBackOfficeBinary(tb testing.TB) {
 	tb.Helper()
 	if os.Getenv("KIOSK_TEST_CRASH_CHILD") != "" {
@@ -62,7 +66,8 @@ func useBackOfficeBinary(tb testing.TB) {
 		if cache, err := os.UserCacheDir(); err == nil {
 			dir = filepath.Join(cache, "dsi-kiosk", "test-bin")
 		}
-		boBin = filepath.Join(dir, "kiosk-backoffice")
+		sum := sha256.Sum256([]byte(root))
+		boBin = filepath.Join(dir, hex.EncodeToString(sum[:6]), "kiosk-backoffice")
 		cmd := exec.Command("go", "build", "-o", boBin, "./cmd/kiosk-backoffice")
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
