@@ -742,10 +742,20 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 		body(u.t(s, "done.scan")),
 	}
 	code := s.Reference
+	var collect fyne.CanvasObject // under the QR code, where the words column has no room left at large text
 	if r := s.Receipt; r != nil {
 		if r.Paid {
 			left = append(left, body(u.tf(s, "done.paid", map[string]any{
 				"Amount": u.tr.Money(s.Language, r.Fee), "Method": u.t(s, paymentMethodKey(r.Method))})))
+		}
+		if r.Office != "" { // a document to collect: from when (the back office's date) and where
+			office := u.t(s, "option.collection_office."+r.Office)
+			if r.CollectFrom.IsZero() {
+				collect = body(u.tf(s, "done.collect_sms", map[string]any{"Office": office}))
+			} else {
+				collect = body(u.tf(s, "done.collect_from", map[string]any{
+					"Date": u.tr.Date(s.Language, r.CollectFrom), "Office": office}))
+			}
 		}
 		if r.VerifyURL != "" {
 			code = r.VerifyURL // the phone opens DSI's page for this application
@@ -760,8 +770,11 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	if s.LargeText {
 		qrSize = 280 // the words need the room; 280 px still scans from arm's length
 	}
-	return withHead(1600, title, container.NewBorder(nil, nil, nil,
-		container.NewCenter(qrCode(code, qrSize)), column(900, left...)))
+	right := container.NewCenter(qrCode(code, qrSize))
+	if collect != nil {
+		right = container.NewCenter(container.NewVBox(container.NewCenter(qrCode(code, qrSize)), collect))
+	}
+	return withHead(1600, title, container.NewBorder(nil, nil, nil, right, column(900, left...)))
 }
 
 // qrCode draws the reference as a QR code, black on white with a quiet zone in every

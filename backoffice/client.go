@@ -346,36 +346,54 @@ func (c *Client) Lookup(ctx context.Context, subject string) (kiosk.ResidentReco
 
 // Submit implements kiosk.BackOffice: it delivers the application with the audit
 // chain head it was queued with (msg.AuditHead, "seq:mac", set by the outbox), or
-// else the kiosk's current head (Options.AuditHead).
-func (c *Client) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) error {
+// else the kiosk's current head (Options.AuditHead), and returns the collection date
+// the back office answered.
+func (c *Client) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) (kiosk.SubmitAnswer, error) {
 	var anchor AuditAnchor
 	var err error
 	switch {
 	case msg.AuditHead != "":
 		if anchor, err = ParseAuditHead(msg.AuditHead); err != nil {
-			return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: err}
+			return kiosk.SubmitAnswer{}, &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: err}
 		}
 	case c.auditHead == nil:
-		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: errors.New("no audit head source (Options.AuditHead)")}
+		return kiosk.SubmitAnswer{}, &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: errors.New("no audit head source (Options.AuditHead)")}
 	default:
 		if anchor, err = c.auditHead(ctx); err != nil {
-			return fmt.Errorf("backoffice: reading the audit chain head: %w", err)
+			return kiosk.SubmitAnswer{}, fmt.Errorf("backoffice: reading the audit chain head: %w", err)
 		}
 	}
 	// Through JSON: the submission is exactly the kiosk's message (the outbox
 	// payload, whatever fields it has) plus the anchor.
 	b, err := json.Marshal(msg)
 	if err != nil {
-		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
+		return kiosk.SubmitAnswer{}, &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
 	}
 	var sub ApplicationSubmission
 	if err := json.Unmarshal(b, &sub); err != nil {
-		return &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
+		return kiosk.SubmitAnswer{}, &Error{Op: "POST /v1/applications", kind: ErrConfig, Err: fmt.Errorf("encoding application: %w", err)}
 	}
 	sub.AuditAnchor = anchor
 	sub.AuditHead = "" // sent as the audit_anchor object, not as the outbox's string
-	_, err = c.SubmitApplication(ctx, key, sub)
-	return err
+	r, err := c.SubmitApplication(ctx, key, sub)
+	if err != nil {
+		return kiosk.SubmitAnswer{}, err
+	}
+	var ans kiosk.SubmitAnswer
+	if r.CollectFrom != "" {
+		d, derr := ParseDate(r.CollectFrom)
+		if derr != nil {
+			// The application was received all the same: failing the delivery would
+			// resend it for ever and get the same answer. The resident is told the date
+			// by SMS instead, as when the back office gives none.
+			if c.log != nil {
+				c.log.Warn("backoffice: submitApplication answered a collection date that is not a date", "reference", key, "error", derr)
+			}
+			return ans, nil
+		}
+		ans.CollectFrom = d
+	}
+	return ans, nil
 }
 
 // ParseAuditHead reads an audit chain head as the kiosk's store writes it: the row

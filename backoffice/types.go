@@ -137,6 +137,9 @@ type ApplicationReceipt struct {
 	Reference  string    `json:"reference"`
 	Status     string    `json:"status"`
 	ReceivedAt time.Time `json:"received_at"`
+	// CollectFrom is the earliest collection day (YYYY-MM-DD, Macau), "" when nothing
+	// is collected or the back office does not know yet.
+	CollectFrom string `json:"collect_from,omitempty"`
 }
 
 // PaymentOrderRequest asks for the payment order of an application.

@@ -15,7 +15,14 @@ type BackOffice interface {
 	Lookup(ctx context.Context, subject string) (ResidentRecord, error)
 	// Submit delivers one application. The idempotency key makes a repeated delivery
 	// (after a timeout, a restart) a no-op that returns the same answer.
-	Submit(ctx context.Context, idempotencyKey string, msg ApplicationMessage) error
+	Submit(ctx context.Context, idempotencyKey string, msg ApplicationMessage) (SubmitAnswer, error)
+}
+
+// SubmitAnswer is what the back office answers to a delivered application.
+type SubmitAnswer struct {
+	// CollectFrom is the earliest day the new document can be collected (zero when
+	// nothing is collected, or the back office does not know yet).
+	CollectFrom Date
 }
 
 // ErrBackOfficeUnavailable is wrapped by adapters when the back office cannot be reached.
@@ -59,6 +66,9 @@ type OutboxMessage struct {
 type OutboxQueue interface {
 	// Due returns undelivered messages whose next attempt is due, oldest first.
 	Due(ctx context.Context, limit int) ([]OutboxMessage, error)
+	// Queued returns the undelivered message with this idempotency key, due or not;
+	// ErrNotQueued when there is none (never queued, or delivered already).
+	Queued(ctx context.Context, key string) (OutboxMessage, error)
 	MarkDelivered(ctx context.Context, id int64) error
 	// MarkFailed records a failed attempt (attempts is the count before this one)
 	// and schedules the next.
@@ -67,6 +77,9 @@ type OutboxQueue interface {
 
 // ErrUnknownOutboxKind is wrapped when a queued message has a kind nobody delivers.
 var ErrUnknownOutboxKind = errors.New("unknown outbox message kind")
+
+// ErrNotQueued is wrapped when the outbox holds no undelivered message with a key.
+var ErrNotQueued = errors.New("no undelivered outbox message with this key")
 
 // Deliverer sends due outbox messages to the back office. Each message goes with its
 // idempotency key, so a message delivered but not marked (crash, timeout) is sent
@@ -100,7 +113,7 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 			return delivered, ctx.Err()
 		}
 		mctx, cancel := context.WithTimeout(ctx, timeout)
-		err := d.deliver(mctx, m)
+		_, err := d.deliver(mctx, m)
 		cancel()
 		if err != nil {
 			if d.OnError != nil {
@@ -119,20 +132,48 @@ func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
 	return delivered, nil
 }
 
-func (d *Deliverer) deliver(ctx context.Context, m OutboxMessage) error {
+// Outbox is what the session asks of the outbox: deliver one saved application now.
+type Outbox interface {
+	DeliverNow(ctx context.Context, key string) (SubmitAnswer, error)
+}
+
+var _ Outbox = (*Deliverer)(nil)
+
+// DeliverNow delivers the queued message with this key at once, out of turn, and
+// returns the back office's answer: the session sends a fresh application this way
+// so that its receipt carries the collection date. A failure is left to the regular
+// rounds (the message stays due, its backoff untouched) and returned.
+func (d *Deliverer) DeliverNow(ctx context.Context, key string) (SubmitAnswer, error) {
+	m, err := d.Queue.Queued(ctx, key)
+	if err != nil {
+		return SubmitAnswer{}, fmt.Errorf("outbox: %s: %w", key, err)
+	}
+	ans, err := d.deliver(ctx, m)
+	if err != nil {
+		return SubmitAnswer{}, fmt.Errorf("outbox: delivering %s now: %w", key, err)
+	}
+	if err := d.Queue.MarkDelivered(ctx, m.ID); err != nil && d.OnError != nil {
+		// Delivered all the same, and the answer is the back office's: the next round
+		// sends it again under the same key, which the back office answers as a repeat.
+		d.OnError(fmt.Errorf("outbox: marking %s delivered: %w", key, err))
+	}
+	return ans, nil
+}
+
+func (d *Deliverer) deliver(ctx context.Context, m OutboxMessage) (SubmitAnswer, error) {
 	switch m.Kind {
 	case OutboxKindApplication:
 		var msg ApplicationMessage
 		if err := json.Unmarshal(m.Payload, &msg); err != nil {
-			return fmt.Errorf("decoding application: %w", err)
+			return SubmitAnswer{}, fmt.Errorf("decoding application: %w", err)
 		}
 		if msg.Reference != m.IdempotencyKey {
-			return fmt.Errorf("application %s queued under key %s", msg.Reference, m.IdempotencyKey)
+			return SubmitAnswer{}, fmt.Errorf("application %s queued under key %s", msg.Reference, m.IdempotencyKey)
 		}
 		msg.AuditHead = m.AuditHead
 		return d.BackOffice.Submit(ctx, m.IdempotencyKey, msg)
 	}
-	return fmt.Errorf("%w: %q", ErrUnknownOutboxKind, m.Kind)
+	return SubmitAnswer{}, fmt.Errorf("%w: %q", ErrUnknownOutboxKind, m.Kind)
 }
 
 // Run delivers every interval until ctx ends.

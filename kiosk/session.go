@@ -37,6 +37,10 @@ type MachineConfig struct {
 	// PaymentTimeout bounds one payment try (default 5m): past it the order is
 	// cancelled. PaymentPoll is how often a pending order is asked about (default 2s).
 	PaymentTimeout, PaymentPoll time.Duration
+	// DeliverTimeout bounds the delivery of a fresh application before its receipt is
+	// printed (default 5s): past it the receipt says the collection date comes by SMS
+	// and the outbox delivers later.
+	DeliverTimeout time.Duration
 	// VerifyURLBase is the verification address printed in the receipt's QR code.
 	VerifyURLBase string
 }
@@ -56,6 +60,7 @@ func (c *MachineConfig) defaults() error {
 	setDur(&c.SubmitTimeout, 20*time.Second)
 	setDur(&c.PaymentTimeout, 5*time.Minute)
 	setDur(&c.PaymentPoll, 2*time.Second)
+	setDur(&c.DeliverTimeout, 5*time.Second)
 	setDur(&c.TickEvery, time.Second)
 	if c.DefaultLanguage == "" {
 		c.DefaultLanguage = LangZhHant
@@ -111,6 +116,10 @@ type Deps struct {
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
+	// Outbox delivers a saved application at once, so that its receipt carries the
+	// back office's collection date; nil: the outbox's own rounds deliver it and the
+	// receipt says the date comes by SMS.
+	Outbox Outbox
 }
 
 // Machine runs one kiosk's sessions: it owns the state, interprets Transitions, starts
@@ -1047,7 +1056,19 @@ func (m *Machine) startSubmit(now time.Time) {
 }
 
 // printAndPost prints the receipt of a saved application and reports the submission.
+// The application is first delivered out of turn, for the back office's collection
+// date; when that fails or takes too long it stays queued and the receipt goes without
+// the date (the resident is told it by SMS).
 func (m *Machine) printAndPost(ctx context.Context, post func(Event), r Receipt, subject string) {
+	if m.deps.Outbox != nil {
+		dctx, cancel := context.WithTimeout(ctx, m.cfg.DeliverTimeout)
+		ans, err := m.deps.Outbox.DeliverNow(dctx, r.Reference)
+		cancel()
+		if err != nil {
+			m.report(err)
+		}
+		r.CollectFrom = ans.CollectFrom
+	}
 	var notice MsgKey
 	if err := m.deps.Printer.PrintReceipt(ctx, r); err != nil {
 		notice = MsgPrinterUnavailable

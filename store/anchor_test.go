@@ -290,9 +290,9 @@ type captureOffice struct {
 	got              []kiosk.ApplicationMessage
 }
 
-func (c *captureOffice) Submit(_ context.Context, _ string, msg kiosk.ApplicationMessage) error {
+func (c *captureOffice) Submit(_ context.Context, _ string, msg kiosk.ApplicationMessage) (kiosk.SubmitAnswer, error) {
 	c.got = append(c.got, msg)
-	return nil
+	return kiosk.SubmitAnswer{}, nil
 }
 
 // The delivered application carries the audit head for the back office to keep.

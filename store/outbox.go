@@ -57,6 +57,20 @@ func (d *DB) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, error) 
 	return out, rows.Err()
 }
 
+// Queued returns the undelivered message with this idempotency key, due or not.
+func (d *DB) Queued(ctx context.Context, key string) (kiosk.OutboxMessage, error) {
+	var m kiosk.OutboxMessage
+	err := d.db.QueryRowContext(ctx, `SELECT id, idempotency_key, kind, payload, attempts, audit_head FROM outbox
+		WHERE idempotency_key = ? AND delivered_at IS NULL`, key).Scan(&m.ID, &m.IdempotencyKey, &m.Kind, &m.Payload, &m.Attempts, &m.AuditHead)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, kiosk.ErrNotQueued
+	}
+	if err != nil {
+		return m, fmt.Errorf("outbox: %w", classify(err))
+	}
+	return m, nil
+}
+
 // MarkDelivered records a successful delivery and, in the same transaction, clears the
 // payload (secure_delete zeroes the old cells) from the outbox and from the application it carried: once the back office has
 // the form (which may hold a service password or a new photo), the kiosk keeps only the

@@ -230,10 +230,10 @@ func (b backOfficeObserver) Lookup(ctx context.Context, subject string) (kiosk.R
 	return r, err
 }
 
-func (b backOfficeObserver) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) error {
-	err := b.BackOffice.Submit(ctx, key, msg)
+func (b backOfficeObserver) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) (kiosk.SubmitAnswer, error) {
+	ans, err := b.BackOffice.Submit(ctx, key, msg)
 	b.saw(err)
-	return err
+	return ans, err
 }
 
 // saw: an answer, even a refusal, means the back office is up; only "unavailable"

@@ -132,8 +132,15 @@ func TestServicesEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer c.Close()
-			if a, err := c.Application(ctx, ref); err != nil || a.Reference != ref || a.Status != "received" {
+			// The back office's earliest collection date, on the done screen and on the
+			// receipt the printer got (the same Receipt): for a document, the date the
+			// back office holds; for One Account, nothing to collect.
+			a, err := c.Application(ctx, ref)
+			if err != nil || a.Reference != ref || a.Status != "received" {
 				t.Errorf("the back office's application %s: %+v, %v", ref, a, err)
+			}
+			if got := r.CollectFrom; (tc.service == kiosk.ServiceOneAccount) != got.IsZero() || (!got.IsZero() && got.String() != a.CollectFrom) {
+				t.Errorf("receipt's collection date %v, the back office's %q", got, a.CollectFrom)
 			}
 			o, err := c.PaymentOrder(ctx, ref)
 			switch {

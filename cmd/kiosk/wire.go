@@ -168,6 +168,9 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	if err != nil {
 		return devs, fmt.Errorf("%w (set backoffice.seal_key_file to the back office's public key)", err)
 	}
+	// One deliverer for the outbox's rounds and for the session's "now" (a fresh
+	// application, for the collection date on its receipt).
+	deliverer := &kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}
 	devs.deps = kiosk.Deps{
 		Card: card, Face: faceVerifier, Store: db, BackOffice: bo, Payments: link.pay,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
@@ -177,13 +180,14 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		// Starting with the eID needs the back office to verify the code and send the
 		// resident's record and reference photo: offline, the kiosk offers the card only.
 		devs.deps.EID, devs.deps.QR = link.client, qrScanner
+		devs.deps.Outbox = deliverer // without a back office, the receipt says "by SMS" at once
 	}
 	if err := wireStaff(ctx, &devs.deps, db, cfg); err != nil {
 		return devs, err
 	}
 	devs.background = func(ctx context.Context, post func(kiosk.Event)) {
 		go runHealth(ctx, cfg, db)
-		go (&kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}).Run(ctx, 30*time.Second)
+		go deliverer.Run(ctx, 30*time.Second)
 		go watchMaintenance(ctx, db, post)
 		if link.payments != nil {
 			// Only a kiosk that can ask about orders settles: without one, a held
@@ -245,8 +249,8 @@ func (unreachableBackOffice) Lookup(context.Context, string) (kiosk.ResidentReco
 	return kiosk.ResidentRecord{}, fmt.Errorf("%w: no back-office link configured", kiosk.ErrBackOfficeUnavailable)
 }
 
-func (unreachableBackOffice) Submit(context.Context, string, kiosk.ApplicationMessage) error {
-	return fmt.Errorf("%w: no back-office link configured", kiosk.ErrBackOfficeUnavailable)
+func (unreachableBackOffice) Submit(context.Context, string, kiosk.ApplicationMessage) (kiosk.SubmitAnswer, error) {
+	return kiosk.SubmitAnswer{}, fmt.Errorf("%w: no back-office link configured", kiosk.ErrBackOfficeUnavailable)
 }
 
 // anyChallenge asks for "any action" whatever the session picked (demo recordings).

@@ -127,7 +127,7 @@ func TestUnreachableBackOfficeIsUnavailable(t *testing.T) {
 	if _, err := bo.Lookup(context.Background(), "x"); !errors.Is(err, kiosk.ErrBackOfficeUnavailable) {
 		t.Errorf("Lookup: %v", err)
 	}
-	if err := bo.Submit(context.Background(), "k", kiosk.ApplicationMessage{}); !errors.Is(err, kiosk.ErrBackOfficeUnavailable) {
+	if _, err := bo.Submit(context.Background(), "k", kiosk.ApplicationMessage{}); !errors.Is(err, kiosk.ErrBackOfficeUnavailable) {
 		t.Errorf("Submit: %v", err)
 	}
 }

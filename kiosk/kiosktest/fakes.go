@@ -573,6 +573,18 @@ func (s *Store) Due(ctx context.Context, limit int) ([]kiosk.OutboxMessage, erro
 	return out, nil
 }
 
+// Queued returns the undelivered message with key.
+func (s *Store) Queued(ctx context.Context, key string) (kiosk.OutboxMessage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, m := range s.outbox {
+		if m.Key == key && !m.Delivered {
+			return kiosk.OutboxMessage{ID: m.ID, IdempotencyKey: m.Key, Kind: m.Kind, Payload: bytes.Clone(m.Payload), Attempts: m.Attempts}, nil
+		}
+	}
+	return kiosk.OutboxMessage{}, kiosk.ErrNotQueued
+}
+
 // MarkDelivered records a delivery.
 func (s *Store) MarkDelivered(ctx context.Context, id int64) error {
 	return s.mark(id, func(m *OutboxMessage) { m.Delivered = true; m.Attempts++ })
@@ -635,6 +647,8 @@ type BackOffice struct {
 	submitted map[string]kiosk.ApplicationMessage
 	LookupErr error
 	SubmitErr error
+	// Answer is what Submit answers (the collection date).
+	Answer kiosk.SubmitAnswer
 	// Gate holds Lookup until released.
 	Gate Gate
 }
@@ -665,16 +679,16 @@ func (b *BackOffice) Lookup(ctx context.Context, subject string) (kiosk.Resident
 }
 
 // Submit implements kiosk.BackOffice, idempotent by key.
-func (b *BackOffice) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) error {
+func (b *BackOffice) Submit(ctx context.Context, key string, msg kiosk.ApplicationMessage) (kiosk.SubmitAnswer, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.SubmitErr != nil {
-		return b.SubmitErr
+		return kiosk.SubmitAnswer{}, b.SubmitErr
 	}
 	if _, ok := b.submitted[key]; !ok {
 		b.submitted[key] = msg
 	}
-	return nil
+	return b.Answer, nil
 }
 
 // Submitted returns how many distinct applications arrived.

@@ -143,7 +143,8 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		kiosk.StateDone: with(kiosk.StateDone, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service, s.Reference, s.Notice = holder, kiosk.ServicePassport, "260514-7KQ2M4PT-X", "msg.printer_unavailable"
 			s.Receipt = &kiosk.Receipt{Reference: s.Reference, Service: kiosk.ServicePassport, Fee: kiosk.DefaultFees[kiosk.ServicePassport],
-				Paid: true, Method: kiosk.PaymentQR, PaymentRef: "TX-1", VerifyURL: "https://www.dsi.gov.mo/verify/260514-7KQ2M4PT-X"}
+				Paid: true, Method: kiosk.PaymentQR, PaymentRef: "TX-1", VerifyURL: "https://www.dsi.gov.mo/verify/260514-7KQ2M4PT-X",
+				Office: "office_central", CollectFrom: kiosk.Date{Year: 2026, Month: time.May, Day: 28}}
 		}),
 		kiosk.StateStaffPIN: with(kiosk.StateStaffPIN, func(s *kiosk.Snapshot) {
 			s.PINLength, s.PINDigits, s.Notice = 2, kiosk.DefaultPINPolicy.Length, kiosk.MsgStaffPINWrong

@@ -51,6 +51,8 @@ type Harness struct {
 	QR  *QR
 	// StorePort, if set before Start, replaces the fake Store (a real database).
 	StorePort kiosk.Store
+	// Outbox, if set before Start, delivers each saved application at once.
+	Outbox kiosk.Outbox
 	// SealKey is the back office's private key that the machine seals passwords to.
 	SealKey *ecdh.PrivateKey
 	Config  kiosk.MachineConfig
@@ -112,7 +114,7 @@ func (h *Harness) Start() *Harness {
 	}
 	deps := kiosk.Deps{
 		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
-		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments,
+		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments, Outbox: h.Outbox,
 		Staff: staff, StaffAuth: StaffPIN{ID: DefaultStaffID, PIN: DefaultStaffPIN},
 		OnError: func(err error) {
 			h.mu.Lock()

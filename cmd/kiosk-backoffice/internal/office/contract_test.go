@@ -80,7 +80,7 @@ func TestContractWalk(t *testing.T) {
 
 	// Nothing is submitted unpaid.
 	msg := app(h, testRef, kiosk.ServicePassport, cardDemo, passportFee)
-	if err := c.Submit(ctx, testRef, msg); !errors.Is(err, backoffice.ErrConflict) || problemCode(err) != backoffice.CodePaymentRequired {
+	if _, err := c.Submit(ctx, testRef, msg); !errors.Is(err, backoffice.ErrConflict) || problemCode(err) != backoffice.CodePaymentRequired {
 		t.Fatalf("unpaid submission: %v", err)
 	}
 	if _, err := h.office.DecidePayment(ctx, testRef, true); err != nil {
@@ -89,11 +89,17 @@ func TestContractWalk(t *testing.T) {
 	if o, err := c.PaymentOrder(ctx, testRef); err != nil || o.Status != backoffice.OrderPaid || o.PaidAt == nil {
 		t.Fatalf("paid order = %+v, %v", o, err)
 	}
-	// The outbox retries under the same key once paid: the refusal was not kept.
-	if err := c.Submit(ctx, testRef, msg); err != nil {
+	// The outbox retries under the same key once paid: the refusal was not kept. The
+	// answer has the earliest collection day: 10 working days after Saturday 28
+	// November in Macau.
+	ans, err := c.Submit(ctx, testRef, msg)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := c.Application(ctx, testRef); err != nil || got.Status != backoffice.ApplicationReceived {
+	if want := (kiosk.Date{Year: 2026, Month: time.December, Day: 11}); ans.CollectFrom != want {
+		t.Fatalf("collection date %v, want %v", ans.CollectFrom, want)
+	}
+	if got, err := c.Application(ctx, testRef); err != nil || got.Status != backoffice.ApplicationReceived || got.CollectFrom != "2026-12-11" {
 		t.Fatalf("application = %+v, %v", got, err)
 	}
 	var seq int64
@@ -158,7 +164,7 @@ func TestContractWalk(t *testing.T) {
 	if _, err := c.CaptureCardPayment(ctx, "capture-"+testRef2, testRef2, capture); !errors.Is(err, backoffice.ErrConflict) {
 		t.Fatalf("capture of a QR order: %v", err)
 	}
-	if err := c.Submit(ctx, testRef3, app(h, testRef3, kiosk.ServicePassport, cardDemo, passportFee)); err != nil {
+	if _, err := c.Submit(ctx, testRef3, app(h, testRef3, kiosk.ServicePassport, cardDemo, passportFee)); err != nil {
 		t.Fatalf("application paid by card: %v", err)
 	}
 

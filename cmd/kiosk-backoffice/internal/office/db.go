@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS applications (
 	received_at TEXT NOT NULL,
 	status TEXT NOT NULL,
 	anchor_seq INTEGER NOT NULL,
-	anchor_mac TEXT NOT NULL
+	anchor_mac TEXT NOT NULL,
+	collect_from TEXT                           -- YYYY-MM-DD; NULL: nothing to collect
 );
 CREATE TABLE IF NOT EXISTS audit_anchors (
 	id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -157,6 +158,10 @@ func OpenDB(dir string) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("%s: upgrading schema: %w", path, err)
 	}
+	if err := addColumns(db, "applications", addedApplicationColumns); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: upgrading schema: %w", path, err)
+	}
 	return &DB{db}, nil
 }
 
@@ -176,6 +181,10 @@ var addedResidentColumns = [][2]string{
 	{"photo", "BLOB"},
 	{"photo_format", "TEXT"},
 }
+
+// addedApplicationColumns came with the collection date: a database made before it
+// gets the column (NULL: no date known for the applications it already holds).
+var addedApplicationColumns = [][2]string{{"collect_from", "TEXT"}}
 
 // addColumns adds to table the columns it lacks.
 func addColumns(db *sql.DB, table string, cols [][2]string) error {

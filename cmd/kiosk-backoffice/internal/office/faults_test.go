@@ -42,8 +42,8 @@ func TestFault4xx(t *testing.T) {
 	}{
 		{"unknown resident", func() error { _, err := c.Lookup(ctx, h.hasher.Hash(cardUnknown)); return err }, backoffice.ErrNotFound, 404, backoffice.CodeNotFound},
 		{"malformed subject", func() error { _, err := c.Resident(ctx, "NOT-A-SUBJECT"); return err }, backoffice.ErrInvalid, 400, backoffice.CodeInvalidRequest},
-		{"password in the form", func() error { return c.Submit(ctx, testRef, withPassword) }, backoffice.ErrInvalid, 400, backoffice.CodeInvalidRequest},
-		{"another kiosk's id", func() error { return c.Submit(ctx, testRef2, otherKiosk) }, backoffice.ErrForbidden, 403, backoffice.CodeForbidden},
+		{"password in the form", func() error { _, err := c.Submit(ctx, testRef, withPassword); return err }, backoffice.ErrInvalid, 400, backoffice.CodeInvalidRequest},
+		{"another kiosk's id", func() error { _, err := c.Submit(ctx, testRef2, otherKiosk); return err }, backoffice.ErrForbidden, 403, backoffice.CodeForbidden},
 		{"unknown order", func() error { _, err := c.PaymentOrder(ctx, testRef3); return err }, backoffice.ErrNotFound, 404, backoffice.CodeNotFound},
 		{"unknown binding", func() error { _, err := c.EIDBinding(ctx, "AAAAAAAAAAAAAAAAAAAAAAAA"); return err }, backoffice.ErrNotFound, 404, backoffice.CodeNotFound},
 		{"garbage eID code", func() error { _, err := c.VerifyEIDLogin(ctx, "login-garbage", "DSI1.L.e30.AAAA"); return err }, backoffice.ErrInvalid, 422, backoffice.CodeQRInvalid},
@@ -91,13 +91,13 @@ func TestFault5xx(t *testing.T) {
 			if !errors.Is(err, backoffice.ErrUnavailable) || !errors.Is(err, kiosk.ErrBackOfficeUnavailable) {
 				t.Fatalf("err = %v, want unavailable", err)
 			}
-			err = c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0))
+			_, err = c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0))
 			if !errors.Is(err, backoffice.ErrUnavailable) {
 				t.Fatalf("submit err = %v, want unavailable", err)
 			}
 			// Back to normal: the same delivery goes through, once.
 			h.setFault(nil)
-			if err := c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)); err != nil {
+			if _, err := c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)); err != nil {
 				t.Fatal(err)
 			}
 			if n := h.count("applications"); n != 1 {
@@ -127,7 +127,7 @@ func TestSlowAnswer(t *testing.T) {
 	})
 	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
 	start := time.Now()
-	err := c.Submit(ctx, testRef, msg)
+	_, err := c.Submit(ctx, testRef, msg)
 	took := time.Since(start)
 	if !errors.Is(err, backoffice.ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want unavailable after the deadline", err)
@@ -141,7 +141,7 @@ func TestSlowAnswer(t *testing.T) {
 	for deadline := time.Now().Add(5 * time.Second); h.count("applications") == 0 && time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
 	}
-	if err := c.Submit(ctx, testRef, msg); err != nil {
+	if _, err := c.Submit(ctx, testRef, msg); err != nil {
 		t.Fatal(err)
 	}
 	if got := h.last().header.Get(replayHeader); got != "true" {
@@ -345,7 +345,7 @@ func TestDownThenBack(t *testing.T) {
 		t.Fatalf("took %v to notice a refused connection", took)
 	}
 	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
-	if err := c.Submit(ctx, testRef, msg); !errors.Is(err, backoffice.ErrUnavailable) {
+	if _, err := c.Submit(ctx, testRef, msg); !errors.Is(err, backoffice.ErrUnavailable) {
 		t.Fatalf("submit while down: %v", err)
 	}
 	if strings.Contains(err.Error(), testRef) {
@@ -355,7 +355,7 @@ func TestDownThenBack(t *testing.T) {
 	if _, err := c.Lookup(ctx, h.hasher.Hash(cardDemo)); err != nil {
 		t.Fatalf("back office back: %v", err)
 	}
-	if err := c.Submit(ctx, testRef, msg); err != nil {
+	if _, err := c.Submit(ctx, testRef, msg); err != nil {
 		t.Fatal(err)
 	}
 	if n := h.count("applications"); n != 1 {
@@ -466,11 +466,11 @@ func TestAuditAnchorPerKiosk(t *testing.T) {
 			return backoffice.AuditAnchor{Seq: seq, MAC: strings.Repeat("cd", 32)}, nil
 		}
 	})
-	if err := c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)); err != nil {
+	if _, err := c.Submit(ctx, testRef, app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)); err != nil {
 		t.Fatal(err)
 	}
 	seq = 4
-	if err := c.Submit(ctx, testRef2, app(h, testRef2, kiosk.ServiceOneAccount, cardDemo, 0)); err != nil {
+	if _, err := c.Submit(ctx, testRef2, app(h, testRef2, kiosk.ServiceOneAccount, cardDemo, 0)); err != nil {
 		t.Fatal(err)
 	}
 	rows, err := h.office.DB.Query(`SELECT seq, regressed FROM audit_anchors WHERE kiosk_id = ? ORDER BY id`, testKiosk)
@@ -496,7 +496,7 @@ func TestAuditAnchorPerKiosk(t *testing.T) {
 	}
 	// And Submit without an audit head source is refused before any request.
 	c2 := h.client(func(o *backoffice.Options) { o.AuditHead = nil })
-	if err := c2.Submit(ctx, testRef3, app(h, testRef3, kiosk.ServiceOneAccount, cardMinor, 0)); !errors.Is(err, backoffice.ErrConfig) {
+	if _, err := c2.Submit(ctx, testRef3, app(h, testRef3, kiosk.ServiceOneAccount, cardMinor, 0)); !errors.Is(err, backoffice.ErrConfig) {
 		t.Fatalf("submit without audit head: %v", err)
 	}
 }
@@ -543,7 +543,7 @@ func TestServerFaultNotKept(t *testing.T) {
 		t.Fatal(err)
 	}
 	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
-	err := c.Submit(ctx, testRef, msg)
+	_, err := c.Submit(ctx, testRef, msg)
 	var e *backoffice.Error
 	if !errors.As(err, &e) || e.Status != http.StatusInternalServerError || e.Code() != backoffice.CodeInternal || !errors.Is(err, backoffice.ErrUnavailable) {
 		t.Fatalf("submit during the fault: %v", err)
@@ -554,7 +554,7 @@ func TestServerFaultNotKept(t *testing.T) {
 	if _, err := h.office.DB.Exec(`DROP TRIGGER fail_insert`); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Submit(ctx, testRef, msg); err != nil {
+	if _, err := c.Submit(ctx, testRef, msg); err != nil {
 		t.Fatalf("retry after the fault: %v", err)
 	}
 	if h.last().header.Get(replayHeader) != "" {

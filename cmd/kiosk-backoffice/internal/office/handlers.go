@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/macau-dsi/kiosk/backoffice"
+	"github.com/macau-dsi/kiosk/kiosk"
 )
 
 // Rules of the reference back office.
@@ -181,10 +182,15 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 			}
 			sealed = string(b)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, sealed, created_at, received_at, status, anchor_seq, anchor_mac)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		from := collectFrom(a.Service, q.now)
+		var fromCol any
+		if from != "" {
+			fromCol = from
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, sealed, created_at, received_at, status, anchor_seq, anchor_mac, collect_from)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Reference, a.Subject, string(a.Service), a.KioskID, string(a.Language), a.Fee, a.Verified, string(form), sealed, a.CreatedAt, ts(q.now),
-			backoffice.ApplicationReceived, a.AuditAnchor.Seq, a.AuditAnchor.MAC); err != nil {
+			backoffice.ApplicationReceived, a.AuditAnchor.Seq, a.AuditAnchor.MAC, fromCol); err != nil {
 			return err
 		}
 		// The anchor is kept per kiosk; a head that goes backwards means rows were
@@ -199,7 +205,7 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 			a.KioskID, a.AuditAnchor.Seq, a.AuditAnchor.MAC, a.Reference, ts(q.now), regressed); err != nil {
 			return err
 		}
-		out = backoffice.ApplicationReceipt{Reference: a.Reference, Status: backoffice.ApplicationReceived, ReceivedAt: q.now}
+		out = backoffice.ApplicationReceipt{Reference: a.Reference, Status: backoffice.ApplicationReceived, ReceivedAt: q.now, CollectFrom: from}
 		return nil
 	})
 	if err != nil {
@@ -211,15 +217,41 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 func (o *Office) getApplication(ctx context.Context, q *request) (int, any, error) {
 	var r backoffice.ApplicationReceipt
 	var at string
-	err := o.DB.QueryRowContext(ctx, `SELECT reference, status, received_at FROM applications WHERE reference = ?`, q.params["reference"]).Scan(&r.Reference, &r.Status, &at)
+	var from sql.NullString
+	err := o.DB.QueryRowContext(ctx, `SELECT reference, status, received_at, collect_from FROM applications WHERE reference = ?`, q.params["reference"]).Scan(&r.Reference, &r.Status, &at, &from)
 	if isNoRows(err) {
 		return 0, nil, problem(http.StatusNotFound, backoffice.CodeNotFound, "no application with this reference")
 	}
 	if err != nil {
 		return 0, nil, err
 	}
-	r.ReceivedAt = parseTS(at)
+	r.ReceivedAt, r.CollectFrom = parseTS(at), from.String
 	return http.StatusOK, r, nil
+}
+
+// collectionWorkingDays is how many working days the reference back office plans
+// between receiving an application for a document and the document being ready at
+// the collection office. It is this reference server's assumption, the same for the
+// three documents: DSI's own processing times decide in production, and its back
+// office answers them.
+const collectionWorkingDays = 10
+
+// collectFrom is the earliest collection day of an application received at
+// received: collectionWorkingDays working days (Monday to Friday, in Macau; public
+// holidays are not modelled) after the day it arrived. "" for One Account, where
+// nothing is collected.
+func collectFrom(service kiosk.ServiceID, received time.Time) string {
+	if service == kiosk.ServiceOneAccount {
+		return ""
+	}
+	d := received.In(kiosk.MacauTime) // a fixed zone: AddDate moves by whole days
+	for left := collectionWorkingDays; left > 0; {
+		d = d.AddDate(0, 0, 1)
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			left--
+		}
+	}
+	return kiosk.DateOf(d).String()
 }
 
 // order reads a payment order, expiring a pending one whose time is up.

@@ -121,7 +121,7 @@ func TestPaymentsAdapter(t *testing.T) {
 			}
 			// The application goes through; a refund gives the money back at the
 			// terminal as well as at the back office.
-			if err := h.client().Submit(ctx, testRef, app(h, testRef, kiosk.ServicePassport, cardDemo, passportFee)); err != nil {
+			if _, err := h.client().Submit(ctx, testRef, app(h, testRef, kiosk.ServicePassport, cardDemo, passportFee)); err != nil {
 				t.Fatalf("submission of the paid application: %v", err)
 			}
 			r, err := p.Refund(ctx, testRef, kiosk.RefundSubmissionFailed)
@@ -215,7 +215,7 @@ func TestSubmitOutboxHead(t *testing.T) {
 	ctx := context.Background()
 	msg := app(h, testRef, kiosk.ServiceOneAccount, cardMinor, 0)
 	msg.AuditHead = "41:" + strings.Repeat("c3", 32)
-	if err := c.Submit(ctx, testRef, msg); err != nil {
+	if _, err := c.Submit(ctx, testRef, msg); err != nil {
 		t.Fatalf("submission with the outbox's head: %v", err)
 	}
 	var seq int64
@@ -224,7 +224,7 @@ func TestSubmitOutboxHead(t *testing.T) {
 		t.Fatalf("anchor kept = %d %s, %v", seq, mac, err)
 	}
 	msg.Reference, msg.AuditHead = testRef2, "41:not-hex"
-	if err := c.Submit(ctx, testRef2, msg); !errors.Is(err, backoffice.ErrConfig) {
+	if _, err := c.Submit(ctx, testRef2, msg); !errors.Is(err, backoffice.ErrConfig) {
 		t.Fatalf("a malformed head: %v", err)
 	}
 }
