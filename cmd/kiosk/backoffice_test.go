@@ -26,9 +26,12 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
+	"github.com/macau-dsi/kiosk/printer"
 	"github.com/macau-dsi/kiosk/store"
 )
 
@@ -150,6 +153,15 @@ func startPaySession(tb testing.TB, cfg config.Config, doc string, wrap func(kio
 		tb.Fatal(err)
 	}
 	sealer, _ := kiosktest.NewSealer(tb)
+	// The receipt printer as configured (a CUPS queue: the real adapter), else a fake.
+	var receipts kiosk.Printer = &kiosktest.Printer{}
+	if cfg.Printer.Queue != "" {
+		words, err := i18n.NewTranslator(assets.Translations())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		receipts = printer.New(printerOptions(cfg.Printer), words)
+	}
 	s := &paySession{tb: tb, db: db, link: link, snaps: newSnapRecorder(), cancel: cancel, runErr: make(chan error, 1),
 		card: kiosktest.NewCard(kiosktest.Resident(doc, kiosktest.Day(1985, 3, 2), kiosktest.Day(2022, 1, 10), kiosktest.Day(2032, 1, 10)), kiosktest.DefaultPIN, 3)}
 	var st kiosk.Store = db
@@ -158,7 +170,7 @@ func startPaySession(tb testing.TB, cfg config.Config, doc string, wrap func(kio
 	}
 	s.m, err = kiosk.NewMachine(kiosk.MachineConfig{KioskID: cfg.Kiosk.ID, TickEvery: -1, PaymentPoll: 20 * time.Millisecond, PaymentTimeout: paymentTimeout},
 		kiosk.Deps{Card: s.card, Face: kiosktest.NewFace(kiosktest.Match), Store: st, BackOffice: link.bo, Payments: link.pay,
-			Printer: &kiosktest.Printer{}, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects, Sealer: sealer,
+			Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects, Sealer: sealer,
 			OnError: func(err error) { tb.Logf("session: %v", err) }})
 	if err != nil {
 		tb.Fatal(err)

@@ -68,27 +68,43 @@ func wireBackOffice(cfg config.Config, onError func(error)) (backOfficeLink, err
 
 // Settling what a crash left held: at start-up and every settleEvery, applications
 // held for longer than a payment try can last (the session's PaymentTimeout) plus
-// settleMargin are decided from their order (paid: sent; otherwise dropped).
+// settleMargin are decided from their order (paid: sent; otherwise dropped), and so is
+// every application held before this process started: a payment try lives in the
+// session that started it, so one from before the start died with its process.
 const (
 	settleEvery  = 3 * time.Minute
 	settleMargin = 2 * time.Minute
 )
 
+// settleCutoff is the creation time before which a held application is settled at
+// now, by a process that started at started: anything older than a live payment try
+// can be, and anything older than this process.
+func settleCutoff(started, now time.Time) time.Time {
+	live := now.Add(-(paymentTimeout + settleMargin))
+	if started.After(live) {
+		return started
+	}
+	return live
+}
+
 // paymentTimeout bounds one payment try in the session (kiosk.MachineConfig's
 // PaymentTimeout, set by newMachine); the settling cut-off is older than any live try.
 const paymentTimeout = 5 * time.Minute
 
-// settleHeld runs kiosk.SettleHeld now and every settleEvery until ctx ends.
-func settleHeld(ctx context.Context, store kiosk.Store, pay kiosk.Payments, clock kiosk.Clock, onError func(error)) {
+// settleHeld runs kiosk.SettleHeld now and every settleEvery until ctx ends, for a
+// process that started at started; after settling any, it runs deliver (an outbox
+// round), so that a paid application a crash held reaches the back office at once.
+func settleHeld(ctx context.Context, store kiosk.Store, pay kiosk.Payments, clock kiosk.Clock, started time.Time, deliver func(context.Context), onError func(error)) {
 	t := time.NewTicker(settleEvery)
 	defer t.Stop()
 	for {
 		sctx, cancel := context.WithTimeout(ctx, time.Minute)
-		n, err := kiosk.SettleHeld(sctx, store, pay, clock, clock.Now().Add(-(paymentTimeout + settleMargin)))
-		cancel()
+		n, err := kiosk.SettleHeld(sctx, store, pay, clock, settleCutoff(started, clock.Now()))
 		if n > 0 {
 			slog.Info("settled held applications", "count", n)
+			deliver(sctx)
 		}
+		cancel()
 		if err != nil && ctx.Err() == nil {
 			onError(fmt.Errorf("settling held applications: %w", err))
 		}

@@ -190,9 +190,21 @@ func (s *demoSession) fill(form []kiosk.FieldView) {
 	}
 }
 
-// apply chooses service on the menu, fills its form, confirms the summary and
-// returns the done screen.
+// apply chooses service on the menu, fills its form, confirms the summary, pays when
+// the service has a fee, and returns the done screen.
 func (s *demoSession) apply(service kiosk.ServiceID) kiosk.Snapshot {
+	s.tb.Helper()
+	next := s.confirm(service)
+	if next.State == kiosk.StateDone {
+		return next // a free service
+	}
+	s.pay()
+	return s.wait("state done", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateDone && x.Reference != "" })
+}
+
+// confirm chooses service on the menu, fills its form, confirms the summary and
+// returns the next screen: the payment screen, or done for a free service.
+func (s *demoSession) confirm(service kiosk.ServiceID) kiosk.Snapshot {
 	s.tb.Helper()
 	s.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: service})
 	form := s.wait("the form", waitScreen, func(x kiosk.Snapshot) bool {
@@ -212,24 +224,16 @@ func (s *demoSession) apply(service kiosk.ServiceID) kiosk.Snapshot {
 		s.tb.Fatalf("summary %+v, want one for %q", sum.Summary, service)
 	}
 	s.m.Post(kiosk.Event{Kind: kiosk.EvConfirm})
-	next := s.wait("payment or done", waitDevice, func(x kiosk.Snapshot) bool {
+	return s.wait("payment or done", waitDevice, func(x kiosk.Snapshot) bool {
 		return (x.State == kiosk.StatePayment && !x.Busy) || (x.State == kiosk.StateDone && x.Reference != "")
 	})
-	if next.State == kiosk.StateDone {
-		return next // a free service
-	}
-	s.pay()
-	return s.wait("state done", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateDone && x.Reference != "" })
 }
 
 // pay chooses the wallet QR on the payment screen and pays with the DEMO banner's
 // wallet button (the reference back office's simulated wallet).
 func (s *demoSession) pay() {
 	s.tb.Helper()
-	s.m.Post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(kiosk.PaymentQR)})
-	s.wait("the wallet QR", waitScreen, func(x kiosk.Snapshot) bool {
-		return x.State == kiosk.StatePayment && x.Payment != nil && x.Payment.Status == kiosk.PayPending && x.Payment.QR != ""
-	})
+	s.walletQR()
 	// Through the controls the window has (the memory benchmark's child has no
 	// demoSession.hands).
 	hands, ok := s.devs.demo.(kioskapp.DemoPayments)
@@ -237,6 +241,15 @@ func (s *demoSession) pay() {
 		s.tb.Fatalf("the demo controls %T have no payment buttons", s.devs.demo)
 	}
 	hands.WalletApprove()
+}
+
+// walletQR chooses the wallet on the payment screen and waits for the order's QR.
+func (s *demoSession) walletQR() kiosk.Snapshot {
+	s.tb.Helper()
+	s.m.Post(kiosk.Event{Kind: kiosk.EvChoosePayment, Value: string(kiosk.PaymentQR)})
+	return s.wait("the wallet QR", waitScreen, func(x kiosk.Snapshot) bool {
+		return x.State == kiosk.StatePayment && x.Payment != nil && x.Payment.Status == kiosk.PayPending && x.Payment.QR != ""
+	})
 }
 
 // pull takes the card out and waits for the attract screen.

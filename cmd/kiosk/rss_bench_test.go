@@ -57,6 +57,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(rssChildEnv) == "1" {
 		os.Exit(rssChild())
 	}
+	if phase := os.Getenv(crashKioskEnv); phase != "" {
+		os.Exit(crashKiosk(phase)) // crash_e2e_test.go
+	}
 	os.Exit(m.Run())
 }
 

@@ -31,6 +31,7 @@ const maintenancePoll = 5 * time.Second
 // face engine. In demo mode the reader is the emulator behind pcscd + vpcd and the
 // camera a recording; everything else is the same code as production.
 func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs devices, err error) {
+	started := time.Now() // no session of this process holds an application from before
 	var closers []func()
 	devs.close = func() {
 		for i := len(closers) - 1; i >= 0; i-- {
@@ -192,7 +193,12 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		if link.payments != nil {
 			// Only a kiosk that can ask about orders settles: without one, a held
 			// application (perhaps paid) stays held until it can.
-			go settleHeld(ctx, db, link.pay, kiosk.SystemClock{}, onError)
+			deliver := func(ctx context.Context) {
+				if _, err := deliverer.DeliverDue(ctx); err != nil {
+					onError(err)
+				}
+			}
+			go settleHeld(ctx, db, link.pay, kiosk.SystemClock{}, started, deliver, onError)
 		}
 	}
 	return devs, nil
