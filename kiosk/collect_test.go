@@ -34,12 +34,7 @@ func TestReceiptCarriesCollectionDate(t *testing.T) {
 				h.Outbox = &kiosk.Deliverer{Queue: h.Store, BackOffice: h.BackOffice}
 			}
 			h.Start()
-			h.ToMenu()
-			h.Choose(kiosk.ServiceIDRenewal)
-			h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
-			h.Press(kiosk.EvContinue)
-			h.WaitState(kiosk.StateSummary)
-			h.Press(kiosk.EvConfirm)
+			toPayment(t, h) // an ID card renewal, collected at office_central
 			h.Pay(kiosk.PaymentQR)
 			done := h.WaitState(kiosk.StateDone)
 			if done.Receipt == nil || done.Receipt.CollectFrom != tc.want || done.Receipt.Office != "office_central" {
