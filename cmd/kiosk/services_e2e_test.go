@@ -30,7 +30,7 @@ func TestServicesEndToEnd(t *testing.T) {
 	s := startDemoSessionWith(t, false, func(c *config.Config) {
 		c.Printer.Queue, c.Printer.Folder = e2eQueue, ""
 		c.Printer.Timeout = time.Minute // a loaded 2-core machine; the job itself takes well under a second
-	})
+	}, nil)
 	s.waitState(kiosk.StateAttract, waitScreen)
 	t.Logf("cupsd, pcscd + vpcd, the back office and the kiosk up in %v", time.Since(start).Round(time.Millisecond))
 

@@ -131,8 +131,8 @@ func (o *Office) List(ctx context.Context, w io.Writer) error {
 	steps := []struct{ title, header, query string }{
 		{"residents", "SUBJECT\tRESIDENCY\tNAT\tPASSPORT\tPERMIT\tOTHER-DOC\tCOUNTER\tPHOTO\tACCOUNT\tBOUND\tPROFILE",
 			`SELECT substr(subject,1,8)||'…', residency, nationality, passport_expiry, travel_permit_expiry, other_travel, counter_only, my_photo, account_status, device_bound, label FROM residents ORDER BY label`},
-		{"applications", "REFERENCE\tSERVICE\tSUBJECT\tKIOSK\tFEE\tVERIFIED\tSTATUS\tRECEIVED",
-			`SELECT reference, service, substr(subject,1,8)||'…', kiosk_id, fee, verified, status, received_at FROM applications ORDER BY received_at`},
+		{"applications", "REFERENCE\tSERVICE\tSUBJECT\tKIOSK\tFEE\tVERIFIED\tSTATUS\tRECEIVED\tCOLLECT FROM",
+			`SELECT reference, service, substr(subject,1,8)||'…', kiosk_id, fee, verified, status, received_at, collect_from FROM applications ORDER BY received_at`},
 		{"payment orders", "REFERENCE\tSERVICE\tAMOUNT\tKIOSK\tMETHOD\tSTATUS\tPROVIDER REF\tCREATED\tPAID\tREFUNDED",
 			`SELECT reference, service, amount, kiosk_id, method, status, provider_ref, created_at, paid_at, refunded_at FROM orders ORDER BY created_at`},
 		{"One Accounts opened", "SUBJECT\tKIOSK\tphone\tPASSWORD\tBOUND\tCREATED",

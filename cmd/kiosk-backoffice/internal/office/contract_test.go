@@ -102,6 +102,10 @@ func TestContractWalk(t *testing.T) {
 	if got, err := c.Application(ctx, testRef); err != nil || got.Status != backoffice.ApplicationReceived || got.CollectFrom != "2026-12-11" {
 		t.Fatalf("application = %+v, %v", got, err)
 	}
+	var listed strings.Builder // testers see it too
+	if err := h.office.List(ctx, &listed); err != nil || !strings.Contains(listed.String(), "2026-12-11") {
+		t.Fatalf("kiosk-backoffice list: %v\n%s", err, listed.String())
+	}
 	var seq int64
 	var mac string
 	if err := h.office.DB.QueryRow(`SELECT seq, mac FROM audit_anchors WHERE kiosk_id = ?`, testKiosk).Scan(&seq, &mac); err != nil || seq != 7 || mac != strings.Repeat("ab", 32) {
