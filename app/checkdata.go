@@ -25,7 +25,9 @@ func (u *UI) checkData(s kiosk.Snapshot) fyne.CanvasObject {
 	row("check.name_portuguese", d.NamePortuguese)
 	row("check.birth_date", u.tr.Date(s.Language, d.BirthDate))
 	row("check.sex", u.t(s, sexKey(d.Sex)))
-	row("check.card_number", d.CardNumber)
+	if d.CardNumber != "" { // an eID session has no card to read the number from
+		row("check.card_number", d.CardNumber)
+	}
 	row("check.issue_date", u.tr.Date(s.Language, d.IssueDate))
 	if d.ExpiryDate.IsZero() {
 		row("check.expiry_date", u.t(s, "check.no_expiry"))

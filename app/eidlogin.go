@@ -57,13 +57,16 @@ func (u *UI) eidScan(s kiosk.Snapshot) fyne.CanvasObject {
 		pics.show(s.EID.Frame.Image)
 	})
 	left := container.NewStack(canvas.NewRectangle(color.Black), pics.preview)
-	right := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State)))), body(u.t(s, "eid.scan_hint"))}
+	// The title spans the width above (a title wrapped in the narrow column would
+	// overlap the words under it); the preview and the instructions share the rest.
+	right := []fyne.CanvasObject{body(u.t(s, "eid.scan_hint"))}
 	if !s.LargeText {
 		// The phone is a picture of the words; large text needs its room.
 		right = append([]fyne.CanvasObject{container.NewCenter(bigIcon(iconPhoneQR.in(primary()), 160))}, right...)
 	}
 	u.useCardAction(s)
-	return container.NewBorder(nil, nil, nil, container.NewCenter(container.New(minSize{520, 0}, container.NewVBox(right...))), left)
+	return container.NewBorder(heading(u.t(s, string(kiosk.ScreenKey(s.State)))), nil, nil,
+		container.NewCenter(container.New(minSize{520, 0}, container.NewVBox(right...))), left)
 }
 
 func (u *UI) eidCheck(s kiosk.Snapshot) fyne.CanvasObject {

@@ -43,7 +43,8 @@ type ApplicationMessage struct {
 	// base64; they never appear in Form. See SecretSealer.
 	Sealed    map[string]string `json:"sealed,omitempty"`
 	CreatedAt string            `json:"created_at"` // RFC 3339, UTC
-	// Verified says how the resident proved who they are: "face" or "pin".
+	// Verified says how the resident proved who they are: "face" or "pin" with the
+	// card, "eid" with the eID code and the face against the back office's photo.
 	Verified string `json:"verified"`
 	// AuditHead ("row:mac") is the kiosk's audit chain head when the message was
 	// queued; the back office keeps it so the kiosk's log can be checked against a

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -243,5 +244,46 @@ func TestEIDNotOffered(t *testing.T) {
 	h.Press(kiosk.EvEIDStart)
 	if s := h.Sync(); s.State != kiosk.StateInsertCard {
 		t.Errorf("state %s, want insert_card", s.State)
+	}
+}
+
+// TestEIDApplication: an application made in an eID session is the back office's
+// resident's (its subject, not a hash of any card number), says it was proved by the
+// eID, shows no card number on the data check, and finishing comes back to the start.
+func TestEIDApplication(t *testing.T) {
+	h, rec := eidHarness(t)
+	h.Start()
+	toEIDScan(t, h)
+	h.QR.Show(h.EID.Issue(eidSubject, rec))
+	h.WaitState(kiosk.StateFaceResult)
+	h.Press(kiosk.EvContinue)
+	h.WaitIdle(kiosk.StateServiceMenu)
+	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServicePassport})
+	check := h.WaitState(kiosk.StateCheckData)
+	if check.Data == nil || check.Data.CardNumber != "" || check.Data.NameChinese != "陳大文" {
+		t.Fatalf("data check %+v", check.Data)
+	}
+	h.Press(kiosk.EvContinue)
+	h.WaitState(kiosk.StateServiceForm)
+	h.Fill(kiosk.FieldCollectionOffice, kiosk.CollectionOffices[0], kiosk.FieldPhoneNumber, "66123456")
+	h.Press(kiosk.EvContinue)
+	h.WaitState(kiosk.StateSummary)
+	h.Press(kiosk.EvConfirm)
+	h.Pay(kiosk.PaymentQR)
+	h.WaitState(kiosk.StateDone)
+	apps := h.Store.Applications()
+	if len(apps) != 1 {
+		t.Fatalf("%d applications", len(apps))
+	}
+	var msg kiosk.ApplicationMessage
+	if err := json.Unmarshal(apps[0].Payload, &msg); err != nil {
+		t.Fatal(err)
+	}
+	if apps[0].Subject != eidSubject || msg.Subject != eidSubject || msg.Verified != "eid" {
+		t.Errorf("application subject %q / %q verified %q; want the back office's subject, verified by eid", apps[0].Subject, msg.Subject, msg.Verified)
+	}
+	h.Press(kiosk.EvContinue)
+	if a := h.WaitState(kiosk.StateAttract); a.Message != kiosk.MsgSessionEnded {
+		t.Errorf("after done: attract says %q", a.Message)
 	}
 }

@@ -157,7 +157,7 @@ type Machine struct {
 
 	read        *CardRead
 	subject     string
-	verifiedBy  string // "face" or "pin"
+	verifiedBy  string // "face", "pin", or "eid" (eID code, then face)
 	progress    ReadProgress
 	face        FaceView
 	faceAttempt int
@@ -561,6 +561,9 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.face.Failure = FaceFailure(d)
 		if m.face.Matched {
 			m.verifiedBy = "face"
+			if m.eid {
+				m.verifiedBy = "eid" // the back office's eID code, then the face against its photo
+			}
 		}
 		m.audit(now, "system", "face.verify", fmt.Sprintf("attempt=%d live=%t match=%t score=%.3f threshold=%.3f challenge=%s reason=%s",
 			m.faceAttempt, d.Live, d.Match, d.Score, d.Threshold, d.Challenge, d.Reason))
