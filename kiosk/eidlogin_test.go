@@ -287,3 +287,16 @@ func TestEIDApplication(t *testing.T) {
 		t.Errorf("after done: attract says %q", a.Message)
 	}
 }
+
+// TestEIDCheckIsBusy: while the back office checks the code the screen is busy and
+// untimed (the check has its own time limit), as reading a card is.
+func TestEIDCheckIsBusy(t *testing.T) {
+	h, rec := eidHarness(t)
+	h.Start()
+	toEIDScan(t, h)
+	h.QR.Show(h.EID.Issue(eidSubject, rec))
+	c := h.Wait("the check", func(s kiosk.Snapshot) bool { return s.State == kiosk.StateEIDCheck })
+	if !c.Busy || c.TimerOn {
+		t.Errorf("eID check: busy %t, timer %t; want busy and untimed", c.Busy, c.TimerOn)
+	}
+}

@@ -320,12 +320,12 @@ var OnEnter = map[State][]Action{
 // isStaffState: the staff screens (their timer is StaffIdle).
 func isStaffState(s State) bool { return s == StateStaffPIN || s == StateStaff }
 
-// Timed reports whether a state has a screen timer. Busy screens (reading, submitting)
-// wait for their device with its own time limit; the attract and out-of-service
-// screens wait forever.
+// Timed reports whether a state has a screen timer. Busy screens (reading, the eID
+// check, submitting) wait for their device or the back office with its own time
+// limit; the attract and out-of-service screens wait forever.
 func Timed(s State) bool {
 	switch s {
-	case StateAttract, StateOutOfService, StateReading, StateSubmitting:
+	case StateAttract, StateOutOfService, StateReading, StateSubmitting, StateEIDCheck:
 		return false
 	}
 	return true
