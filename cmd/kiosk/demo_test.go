@@ -166,6 +166,17 @@ func (s *demoSession) insertToMenu(insert func()) (menu kiosk.Snapshot, read, fa
 	s.wait("state face", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateFace })
 	read = time.Since(start)
 	res := s.waitState(kiosk.StateFaceResult, waitDevice)
+	// The recording plays in real time: on a busy machine the frames of its blink or
+	// turn can be dropped, and the attempt fails as a resident's would. The resident
+	// then tries again, as the session offers; only the last attempt failing fails.
+	for !res.Face.Matched && res.Face.AttemptsLeft > 0 {
+		s.tb.Logf("face attempt %d not matched, trying again; decisions: %s", res.Face.Attempt, s.faces.summary())
+		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+		prev := res.Face.Attempt
+		res = s.wait("the next face result", waitDevice, func(x kiosk.Snapshot) bool {
+			return x.State == kiosk.StateFaceResult && !x.Busy && x.Face.Attempt > prev
+		})
+	}
 	face = time.Since(start) - read
 	if !res.Face.Matched {
 		s.tb.Fatalf("face attempt %d not matched; decisions: %s", res.Face.Attempt, s.faces.summary())
