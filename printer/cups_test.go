@@ -3,7 +3,6 @@ package printer
 import (
 	"context"
 	"errors"
-	"image"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,8 +65,8 @@ func TestRealCUPS(t *testing.T) {
 			// which keeps the glyphs but not their Unicode text: pdftotext cannot read
 			// it back. What came out is checked as a scanner and an eye see it: both
 			// codes read back, and the page is the rendered receipt, pixel for pixel.
-			img := rasterise(t, pdf, 300)
-			if gotQR, gotBars := decode(t, img); gotQR != r.VerifyURL || gotBars != r.Reference {
+			img := cupstest.Rasterise(t, pdf, 300)
+			if gotQR, gotBars := cupstest.Decode(t, img); gotQR != r.VerifyURL || gotBars != r.Reference {
 				t.Errorf("printed codes read %q and %q, want %q and %q", gotQR, gotBars, r.VerifyURL, r.Reference)
 			}
 			// The same receipt for another application differs more than the
@@ -79,7 +78,7 @@ func TestRealCUPS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			same, differ := inkDiff(img, rasterise(t, want, 300)), inkDiff(img, rasterise(t, other, 300))
+			same, differ := cupstest.InkDiff(img, cupstest.Rasterise(t, want, 300)), cupstest.InkDiff(img, cupstest.Rasterise(t, other, 300))
 			t.Logf("printed page's ink differs from the receipt's in %.2f%%, from another application's in %.2f%%", 100*same, 100*differ)
 			if same > 0.01 || differ < 0.05 {
 				t.Errorf("the printed page differs from the receipt in %.2f%% of its ink, want < 1%% (another receipt: %.2f%%, want > 5%%)", 100*same, 100*differ)
@@ -151,60 +150,4 @@ func TestCUPSHarnessFailsInCI(t *testing.T) {
 			t.Errorf("CI=%q: no reason given:\n%s", ci, out)
 		}
 	}
-}
-
-// inkDiff compares two pages by their ink: each is cropped to its dark pixels' bounding
-// box (the printed page is the receipt placed on a larger sheet), and the result is
-// the share of dark pixels in either with no dark pixel within one pixel in the other
-// (so that two rasterisers' anti-aliasing is no difference), or 1 if the boxes differ
-// in size.
-func inkDiff(a, b image.Image) float64 {
-	ba, bb := inkBox(a), inkBox(b)
-	if ba.Empty() || bb.Empty() || abs(ba.Dx()-bb.Dx()) > 3 || abs(ba.Dy()-bb.Dy()) > 3 {
-		return 1
-	}
-	w, h := min(ba.Dx(), bb.Dx()), min(ba.Dy(), bb.Dy())
-	near := func(img image.Image, o image.Point, x, y int) bool {
-		for dy := -1; dy <= 1; dy++ {
-			for dx := -1; dx <= 1; dx++ {
-				if darkAt(img, o.X+x+dx, o.Y+y+dy) {
-					return true
-				}
-			}
-		}
-		return false
-	}
-	differ, ink := 0, 0
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			da, db := darkAt(a, ba.Min.X+x, ba.Min.Y+y), darkAt(b, bb.Min.X+x, bb.Min.Y+y)
-			if da || db {
-				ink++
-			}
-			if da && !near(b, bb.Min, x, y) || db && !near(a, ba.Min, x, y) {
-				differ++
-			}
-		}
-	}
-	return float64(differ) / float64(ink)
-}
-
-func inkBox(img image.Image) image.Rectangle {
-	r := image.Rectangle{}
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if darkAt(img, x, y) {
-				r = r.Union(image.Rect(x, y, x+1, y+1))
-			}
-		}
-	}
-	return r
-}
-
-func abs(n int) int {
-	if n < 0 {
-		return -n
-	}
-	return n
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/draw"
-	"image/png"
 	"math"
 	"os"
 	"os/exec"
@@ -18,13 +17,11 @@ import (
 	"time"
 
 	"github.com/boombuler/barcode/code128"
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/oned"
-	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/printer/cupstest"
 )
 
 func translator(t testing.TB) *i18n.Translator {
@@ -329,65 +326,6 @@ func TestReceiptHasNoPersonalData(t *testing.T) {
 	}
 }
 
-// rasterise renders page 1 of a PDF to a PNG at dpi with pdftoppm.
-func rasterise(t *testing.T, pdf []byte, dpi int) image.Image {
-	t.Helper()
-	if _, err := exec.LookPath("pdftoppm"); err != nil {
-		t.Skip("pdftoppm not installed (poppler-utils): raster check skipped")
-	}
-	dir := t.TempDir()
-	in := filepath.Join(dir, "r.pdf")
-	if err := os.WriteFile(in, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if out, err := exec.Command("pdftoppm", "-png", "-r", fmt.Sprint(dpi), "-singlefile", in, filepath.Join(dir, "r")).CombinedOutput(); err != nil {
-		t.Fatalf("pdftoppm: %v: %s", err, out)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, "r.png"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := os.Getenv("PRINTER_SAMPLES_DIR"); d != "" {
-		name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".png"
-		if err := os.WriteFile(filepath.Join(d, name), data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return img
-}
-
-func darkAt(img image.Image, x, y int) bool {
-	r, g, b, _ := img.At(x, y).RGBA()
-	return (r+g+b)/3 < 0x8000
-}
-
-// decode reads the page's QR code and Code 128 barcode as a phone and the counter's
-// scanner would: from the raster, with a barcode decoder that knows nothing of how
-// they were drawn.
-func decode(t *testing.T, img image.Image) (qrText, barText string) {
-	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hints := map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true}
-	if res, err := qrcode.NewQRCodeReader().Decode(bmp, hints); err != nil {
-		t.Errorf("no QR code read: %v", err)
-	} else {
-		qrText = res.GetText()
-	}
-	if res, err := oned.NewCode128Reader().Decode(bmp, hints); err != nil {
-		t.Errorf("no Code 128 barcode read: %v", err)
-	} else {
-		barText = res.GetText()
-	}
-	return qrText, barText
-}
-
 // The printed codes, read back from a 300 dpi raster: the QR code opens the
 // verification URL (or, with no base configured, holds the reference) and the
 // barcode is the reference. Bars are whole printer dots wide.
@@ -415,11 +353,11 @@ func TestRasterCodesRead(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				img := rasterise(t, pdf, dpi)
+				img := cupstest.Rasterise(t, pdf, dpi)
 				if got, want := img.Bounds().Dx(), int(math.Round(pageWidth/25.4*dpi)); got < want-2 || got > want+2 {
 					t.Errorf("raster is %d px wide, want %d (80 mm at %d dpi)", got, want, dpi)
 				}
-				gotQR, gotBars := decode(t, img)
+				gotQR, gotBars := cupstest.Decode(t, img)
 				if gotQR != tc.wantQR {
 					t.Errorf("QR code reads %q, want %q", gotQR, tc.wantQR)
 				}
@@ -457,7 +395,7 @@ func TestCodesForTheScreen(t *testing.T) {
 		}
 		draw.Draw(page, qrImg.Bounds().Add(image.Pt(40, 40)), qrImg, image.Point{}, draw.Src)
 		draw.Draw(page, barsImg.Bounds().Add(image.Pt(40, 300)), barsImg, image.Point{}, draw.Src)
-		gotQR, gotBars := decode(t, page)
+		gotQR, gotBars := cupstest.Decode(t, page)
 		if gotQR != tc.wantQR || gotBars != r.Reference {
 			t.Errorf("%s: screen codes read %q and %q, want %q and %q", tc.name, gotQR, gotBars, tc.wantQR, r.Reference)
 		}
@@ -551,14 +489,14 @@ func TestDemoMark(t *testing.T) {
 				if got := strings.Count(squash(pdftotext(t, pdf)), mark); demo && got != 2 || !demo && got != 0 {
 					t.Errorf("demo mark %q appears %d times", mark, got)
 				}
-				img := rasterise(t, pdf, dpi)
+				img := cupstest.Rasterise(t, pdf, dpi)
 				px := func(mm float64) int { return int(mm / 25.4 * dpi) }
 				// A band is a row just inside the margin that is dark across nearly
 				// all of the printable width.
 				band := func(y int) bool {
 					dark := 0
 					for x := px(margin); x < px(pageWidth-margin); x++ {
-						if darkAt(img, x, y) {
+						if cupstest.DarkAt(img, x, y) {
 							dark++
 						}
 					}

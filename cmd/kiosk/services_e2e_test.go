@@ -10,13 +10,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"image"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/macau-dsi/kiosk/assets"
 	"github.com/macau-dsi/kiosk/config"
+	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/printer"
 	"github.com/macau-dsi/kiosk/printer/cupstest"
 )
 
@@ -106,11 +110,12 @@ func TestServicesEndToEnd(t *testing.T) {
 			pdf := cups.WaitPDF(printed, 10*time.Second)
 			b, err := os.ReadFile(pdf)
 			if err != nil || !bytes.HasPrefix(b, []byte("%PDF-")) {
-				t.Errorf("cups-pdf output %s: %d bytes, %v; want a PDF", pdf, len(b), err)
+				t.Fatalf("cups-pdf output %s: %d bytes, %v; want a PDF", pdf, len(b), err)
 			}
 			if err := os.Remove(pdf); err != nil { // the next row waits for its own
 				t.Fatal(err)
 			}
+			checkPrinted(t, b, *r)
 
 			// The outbox delivers it; the back office then holds exactly this one
 			// application, and one paid order for a paid service (none for a free one).
@@ -160,4 +165,41 @@ func TestServicesEndToEnd(t *testing.T) {
 		})
 	}
 	t.Logf("whole table %v", time.Since(start).Round(time.Millisecond))
+}
+
+// checkPrinted reads the page that came out of cups-pdf as a scanner and an eye would:
+// its QR code opens the receipt's verification URL and its barcode is the reference,
+// and its ink is the receipt the done screen shows (collection date included), not
+// the same receipt without the date.
+func checkPrinted(t *testing.T, pdf []byte, r kiosk.Receipt) {
+	t.Helper()
+	words, err := i18n.NewTranslator(assets.Translations())
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(r kiosk.Receipt) image.Image {
+		b, err := (printer.Renderer{Words: words}).Render(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cupstest.Rasterise(t, b, 300)
+	}
+	page := cupstest.Rasterise(t, pdf, 300)
+	if qr, bars := cupstest.Decode(t, page); qr != r.VerifyURL || bars != r.Reference {
+		t.Errorf("the printed codes read %q and %q, want %q and %q", qr, bars, r.VerifyURL, r.Reference)
+	}
+	same := cupstest.InkDiff(page, render(r))
+	if same > 0.01 {
+		t.Errorf("the printed page differs from the receipt in %.2f%% of its ink, want < 1%%", 100*same)
+	}
+	if r.CollectFrom.IsZero() {
+		return
+	}
+	undated := r
+	undated.CollectFrom = kiosk.Date{}
+	differ := cupstest.InkDiff(page, render(undated))
+	t.Logf("printed page's ink differs from the receipt's in %.2f%%, from the same receipt without the date in %.2f%%", 100*same, 100*differ)
+	if differ < 2*same || differ < 0.005 {
+		t.Errorf("the printed page is as close to the receipt without its collection date (%.2f%%) as to the receipt (%.2f%%)", 100*differ, 100*same)
+	}
 }
