@@ -564,3 +564,23 @@ func TestServerFaultNotKept(t *testing.T) {
 		t.Fatalf("%d applications, want 1", n)
 	}
 }
+
+// TestCollectFromNotADate: an answer whose collection date is not a date still means
+// the application was received (a failed delivery would be resent for ever and get the
+// same answer): the kiosk takes it without a date, and the resident is told by SMS.
+func TestCollectFromNotADate(t *testing.T) {
+	h := newHarness(t)
+	c := h.client()
+	h.setFault(func(w http.ResponseWriter, r *http.Request, _ http.Handler) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusCreated)
+		fmt.Fprintf(w, `{"reference":%q,"status":"received","received_at":"2026-11-28T02:00:00Z","collect_from":"2026-02-30"}`, testRef)
+	})
+	ans, err := c.Submit(context.Background(), testRef, app(h, testRef, kiosk.ServicePassport, cardDemo, passportFee))
+	if err != nil || !ans.CollectFrom.IsZero() {
+		t.Fatalf("Submit = %+v, %v; want received, with no date", ans, err)
+	}
+	h.mu.Lock()
+	h.exchanges = nil // the answer is out of contract on purpose
+	h.mu.Unlock()
+}
