@@ -40,9 +40,9 @@ func (u *UI) checkData(s kiosk.Snapshot) fyne.CanvasObject {
 	u.backAction(s)
 	u.continueAction(s, "check.correct")
 	build := func(wide bool) fyne.CanvasObject {
-		var ks, vs []*widget.Label // each layout its own labels: one parent each
+		var ks, vs []*textLabel // each layout its own labels: one parent each
 		for _, p := range pairs {
-			k, v := widget.NewLabel(p[0]), widget.NewLabel(p[1])
+			k, v := newTextLabel(p[0]), newTextLabel(p[1])
 			k.TextStyle, v.TextStyle = fyne.TextStyle{Bold: true}, fyne.TextStyle{Bold: true}
 			ks, vs = append(ks, k), append(vs, v)
 		}

@@ -81,6 +81,8 @@ func (r *kioskRun) sees(text string) {
 	found := false
 	walk(r.w.Canvas().Content(), func(o fyne.CanvasObject) {
 		switch x := o.(type) {
+		case *textLabel:
+			found = found || strings.Contains(x.Words, text)
 		case *widget.Label:
 			found = found || strings.Contains(x.Text, text)
 		case *canvas.Text:
@@ -430,7 +432,10 @@ func TestEndSaysWhatIsKept(t *testing.T) {
 				}
 				var m strings.Builder // the labels' whole texts (wrapped lines are one)
 				walkShown(w.Canvas().Content(), func(o fyne.CanvasObject) {
-					if l, ok := o.(*widget.Label); ok {
+					switch l := o.(type) {
+					case *textLabel:
+						m.WriteString(l.Words + "\n")
+					case *widget.Label:
 						m.WriteString(l.Text + "\n")
 					}
 				})

@@ -51,7 +51,7 @@ func layoutProblems(c fyne.CanvasObject, win fyne.Size) []string {
 			}
 		}
 		switch v := o.(type) {
-		case *widget.Label, *widget.Button:
+		case *widget.Label, *textLabel, *widget.Button:
 			// A button with no words of its own is a touch area under what it
 			// shows (our big buttons, the form's field boxes, the staff gesture).
 			if b, ok := v.(*widget.Button); ok && b.Text == "" && b.Icon == nil {
@@ -84,6 +84,8 @@ func describe(o fyne.CanvasObject) string {
 	switch v := o.(type) {
 	case *widget.Label:
 		return fmt.Sprintf("label %q", v.Text)
+	case *textLabel:
+		return fmt.Sprintf("label %q", v.Words)
 	case *widget.Button:
 		return fmt.Sprintf("button %q", v.Text)
 	}

@@ -352,7 +352,7 @@ func (u *UI) keypadLabels(s kiosk.Snapshot) keypadLabels {
 
 // warning is a line in the error colour with an icon, for what must not be missed.
 func warning(text string) fyne.CanvasObject {
-	l := widget.NewLabel(text)
+	l := newTextLabel(text)
 	l.Importance = widget.DangerImportance
 	l.Wrapping = fyne.TextWrapWord
 	l.TextStyle = fyne.TextStyle{Bold: true}
@@ -392,7 +392,7 @@ func (u *UI) menu(s kiosk.Snapshot) fyne.CanvasObject {
 		if sv.Eligible {
 			side = subheading(fee)
 		} else {
-			reason := widget.NewLabel(u.t(s, "menu.not_available") + "\n" + u.t(s, string(sv.Reason)))
+			reason := newTextLabel(u.t(s, "menu.not_available") + "\n" + u.t(s, string(sv.Reason)))
 			reason.Wrapping = fyne.TextWrapWord
 			reason.Importance = widget.LowImportance
 			side = reason
@@ -435,7 +435,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		if f.Error != "" && firstErr < 0 {
 			firstErr = i
 		}
-		label := widget.NewLabel(u.t(s, string(kiosk.FieldKey(f.Name))))
+		label := newTextLabel(u.t(s, string(kiosk.FieldKey(f.Name))))
 		label.TextStyle = fyne.TextStyle{Bold: true}
 		label.Wrapping = fyne.TextWrapWord // a long label must not widen the form past the keypad
 		var input fyne.CanvasObject
@@ -460,7 +460,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 			if f.Kind == kiosk.FieldPassword {
 				shown = dots(f.Length, max(f.MaxLen, f.Length))
 			} else {
-				t := widget.NewLabel(f.Value)
+				t := newTextLabel(f.Value)
 				t.SizeName = theme.SizeNameSubHeadingText
 				t.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
 				shown = t
@@ -475,7 +475,7 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 			input = container.NewStack(touch(tap), container.NewPadded(shown))
 		case kiosk.FieldText:
 			// An address or a name: our own keyboard (checkdata.go).
-			t := widget.NewLabel(f.Value)
+			t := newTextLabel(f.Value)
 			t.Truncation = fyne.TextTruncateEllipsis
 			imp := widget.LowImportance
 			if f.Name == focus {
@@ -640,24 +640,24 @@ func (u *UI) rerender() {
 
 func (u *UI) summary(s kiosk.Snapshot) fyne.CanvasObject {
 	head := []fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
-	var keys, vals []*widget.Label
+	var keys, vals []*textLabel
 	if s.Summary != nil {
 		for _, line := range s.Summary.Lines {
-			k := widget.NewLabel(u.t(s, string(line.Label)))
+			k := newTextLabel(u.t(s, string(line.Label)))
 			k.TextStyle = fyne.TextStyle{Bold: true}
 			v := line.Value
 			if line.ValueIsKey {
 				v = u.t(s, v)
 			}
-			keys, vals = append(keys, k), append(vals, widget.NewLabel(v))
+			keys, vals = append(keys, k), append(vals, newTextLabel(v))
 		}
-		fee := widget.NewLabel(u.t(s, "summary.fee"))
+		fee := newTextLabel(u.t(s, "summary.fee"))
 		fee.TextStyle = fyne.TextStyle{Bold: true}
 		amount := u.t(s, "menu.free")
 		if s.Summary.Fee > 0 {
 			amount = u.tr.Money(s.Language, s.Summary.Fee)
 		}
-		feeV := widget.NewLabel(amount)
+		feeV := newTextLabel(amount)
 		feeV.SizeName = theme.SizeNameSubHeadingText
 		feeV.TextStyle = fyne.TextStyle{Bold: true}
 		keys, vals = append(keys, fee), append(vals, feeV)

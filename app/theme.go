@@ -24,13 +24,38 @@ const minTouch float32 = 96
 type kioskTheme struct {
 	large    bool
 	contrast bool
-	font     fyne.Resource // nil: the bundled CJK font
+	font     fyne.Resource // nil: the bundled fonts
 }
 
 // cjkFont is the bundled Droid Sans Fallback. Fyne tries the theme font first and then
 // its own Noto Sans for any glyph the first one lacks; Droid has no Latin letters, so
 // Chinese comes from Droid and Latin, digits and accents from Noto, on every machine.
 var cjkFont = fyne.NewStaticResource(assets.CJKFontName, assets.CJKFont())
+
+// chineseFont is the bundled WenQuanYi Micro Hei: Droid Sans Fallback's Chinese with
+// Droid Sans's Latin and digits in one face. It draws every text that has Chinese in
+// it (marked hanStyle), so digits have the weight of the Chinese around them: with
+// Droid first, digits came from Noto, and in bold text from Noto Bold beside Droid's
+// Chinese, which has no bold. Text without Chinese keeps Droid first and Noto's Latin
+// with its bold.
+var chineseFont = fyne.NewStaticResource(assets.ChineseFontName, assets.ChineseFont())
+
+// hanTab marks a text style as Chinese text (hanStyle). Fyne chooses a font by text
+// style alone, and a theme per language is no way out: every theme change makes Fyne
+// parse its fonts again and keep the old faces (a theme per session's language grew
+// the heap by 6.9 GB over 100 sessions in TestMemoryFlatOver100Sessions). The tab
+// width is the one field of a style that our texts never use: they have no tabs.
+const hanTab = 7
+
+// hanStyle is st marked for the Chinese face when text has Chinese in it.
+func hanStyle(text string, st fyne.TextStyle) fyne.TextStyle {
+	if hasHan(text) {
+		st.TabWidth = hanTab
+	} else if st.TabWidth == hanTab {
+		st.TabWidth = 0
+	}
+	return st
+}
 
 func newTheme(large, contrast bool, font fyne.Resource) *kioskTheme {
 	return &kioskTheme{large: large, contrast: contrast, font: font}
@@ -155,6 +180,9 @@ func (k *kioskTheme) Font(s fyne.TextStyle) fyne.Resource {
 	// italic Noto for Latin, so Latin keeps its weight and Chinese still renders.
 	if k.font != nil {
 		return k.font
+	}
+	if s.TabWidth == hanTab {
+		return chineseFont
 	}
 	return cjkFont
 }

@@ -212,7 +212,7 @@ func (u *UI) fitsOneRow(groups ...[]fyne.CanvasObject) bool {
 }
 
 func (u *UI) topBar(s kiosk.Snapshot) fyne.CanvasObject {
-	title := widget.NewLabel(u.t(s, "app.title"))
+	title := newTextLabel(u.t(s, "app.title"))
 	title.TextStyle = fyne.TextStyle{Bold: true}
 	title.Truncation = fyne.TextTruncateEllipsis
 	items := []fyne.CanvasObject{}
@@ -289,7 +289,7 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 	var timer []fyne.CanvasObject
 	// The take-card screen waits for the card, not for the resident: no countdown.
 	if s.TimerOn && s.State != kiosk.StateTakeCard {
-		lbl := widget.NewLabel("")
+		lbl := newTextLabel("")
 		lbl.TextStyle = fyne.TextStyle{Bold: true}
 		lbl.Wrapping = fyne.TextWrapWord
 		bar := newMeter(200, 16)

@@ -50,8 +50,8 @@ func touchW(o fyne.CanvasObject, w float32) fyne.CanvasObject {
 }
 
 // heading is a large wrapped title.
-func heading(text string) *widget.Label {
-	l := widget.NewLabel(text)
+func heading(text string) *textLabel {
+	l := newTextLabel(text)
 	l.SizeName = theme.SizeNameHeadingText
 	l.TextStyle = fyne.TextStyle{Bold: true}
 	l.Alignment = fyne.TextAlignCenter
@@ -59,16 +59,16 @@ func heading(text string) *widget.Label {
 	return l
 }
 
-func subheading(text string) *widget.Label {
-	l := widget.NewLabel(text)
+func subheading(text string) *textLabel {
+	l := newTextLabel(text)
 	l.SizeName = theme.SizeNameSubHeadingText
 	l.Alignment = fyne.TextAlignCenter
 	l.Wrapping = fyne.TextWrapWord
 	return l
 }
 
-func body(text string) *widget.Label {
-	l := widget.NewLabel(text)
+func body(text string) *textLabel {
+	l := newTextLabel(text)
 	l.Alignment = fyne.TextAlignCenter
 	l.Wrapping = fyne.TextWrapWord
 	return l
@@ -163,7 +163,7 @@ func bigButtonOpt(text string, imp widget.Importance, tapped func(), disabled bo
 	}
 	txt := canvas.NewText(text, col)
 	txt.TextSize = theme.Size(theme.SizeNameSubHeadingText)
-	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.TextStyle = hanStyle(text, fyne.TextStyle{Bold: true})
 	txt.Alignment = fyne.TextAlignCenter
 	return container.NewStack(b, container.NewCenter(container.NewPadded(txt)))
 }
@@ -289,7 +289,7 @@ func chromeButton(text string, icon fyne.Resource, imp widget.Importance, w floa
 	b.Importance = imp
 	txt := canvas.NewText(text, buttonTextColour(imp))
 	txt.TextSize = chromeText
-	txt.TextStyle = fyne.TextStyle{Bold: imp == widget.HighImportance}
+	txt.TextStyle = hanStyle(text, fyne.TextStyle{Bold: imp == widget.HighImportance})
 	row := []fyne.CanvasObject{txt}
 	if icon != nil {
 		img := canvas.NewImageFromResource(icon)
@@ -308,7 +308,7 @@ func barButton(text string, imp widget.Importance, tapped func()) fyne.CanvasObj
 	b.Importance = imp
 	txt := canvas.NewText(text, buttonTextColour(imp))
 	txt.TextSize = 32
-	txt.TextStyle = fyne.TextStyle{Bold: true}
+	txt.TextStyle = hanStyle(text, fyne.TextStyle{Bold: true})
 	txt.Alignment = fyne.TextAlignCenter
 	return container.NewStack(b, container.NewCenter(container.New(layout.NewCustomPaddedLayout(0, 0, 20, 20), txt)))
 }
@@ -327,7 +327,7 @@ type pager struct {
 	page        *int
 	controls    fyne.CanvasObject
 	prev, next  *widget.Button
-	label       *widget.Label
+	label       *textLabel
 	pageText    func(page, pages int) string
 	pages       int // from the last layout (tests read it)
 	// want is an item to bring into view at the first layout (a field with an error,
@@ -366,7 +366,7 @@ func newPagerAt(w float32, page *int, want int, onPage func(from, to int), top b
 	})
 	p.next.Icon = theme.NavigateNextIcon()
 	p.next.IconPlacement = widget.ButtonIconTrailingText
-	p.label = widget.NewLabel("")
+	p.label = newTextLabel("")
 	p.label.Alignment = fyne.TextAlignCenter
 	p.label.TextStyle = fyne.TextStyle{Bold: true}
 	// "Page 1 of 2" between the buttons; it gives way (…) before they do when a keypad
@@ -515,7 +515,7 @@ type pairRow struct {
 }
 
 // newPairRows makes one pairRow container per pair; labels[i] goes with values[i].
-func newPairRows(labels, values []*widget.Label) []fyne.CanvasObject {
+func newPairRows(labels, values []*textLabel) []fyne.CanvasObject {
 	var lw float32
 	for _, l := range labels {
 		lw = max(lw, naturalWidth(l))
@@ -529,7 +529,7 @@ func newPairRows(labels, values []*widget.Label) []fyne.CanvasObject {
 }
 
 // naturalWidth is how wide a label is on one line, in the current theme.
-func naturalWidth(l *widget.Label) float32 {
+func naturalWidth(l *textLabel) float32 {
 	size := theme.Size(theme.SizeNameText)
 	if l.SizeName != "" {
 		size = theme.Size(l.SizeName)

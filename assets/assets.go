@@ -1,4 +1,4 @@
-// Package assets embeds the files the kiosk ships with: the CJK font and the
+// Package assets embeds the files the kiosk ships with: the CJK fonts and the
 // translation files. Embedding means a kiosk, a CI runner or a demo laptop renders
 // 中文 and finds every string without anything installed beside the binary.
 package assets
@@ -15,11 +15,23 @@ const CJKFontName = "DroidSansFallbackFull.ttf"
 //go:embed fonts/DroidSansFallbackFull.ttf
 var cjkFont []byte
 
+// ChineseFontName is the bundled font of Chinese sessions (WenQuanYi Micro Hei, Apache-2.0
+// or GPL-3+ with the font exception; see fonts/PROVENANCE.md): Chinese, Latin and digits
+// drawn as one family, so "18 歲" and "剩餘45秒" have digits of the Chinese weight.
+const ChineseFontName = "wqy-microhei.ttf"
+
+//go:embed fonts/wqy-microhei.ttf
+var chineseFont []byte
+
 //go:embed i18n/*.json
 var i18nFS embed.FS
 
 // CJKFont returns the bundled CJK font. The slice is shared: do not modify it.
 func CJKFont() []byte { return cjkFont }
+
+// ChineseFont returns the bundled font of Chinese sessions. The slice is shared: do
+// not modify it.
+func ChineseFont() []byte { return chineseFont }
 
 // Translations returns the translation files, one per language, named <language>.json
 // (zh-Hant.json, pt.json, en.json) at the root of the returned file system.
