@@ -259,3 +259,32 @@ func TestHeldUp(t *testing.T) {
 type setClock struct{ now time.Time }
 
 func (c *setClock) Now() time.Time { return c.now }
+
+// BenchmarkQRDecode: the cost of one decode at the kiosk camera's 1280×720, with a
+// phone held up and with none (the cost of every decode while the resident looks
+// for the app): the scanner's DecodesPerSecond bounds their sum per second.
+func BenchmarkQRDecode(b *testing.B) {
+	t := &testing.T{}
+	quad := []image.Point{{420, 40}, {840, 20}, {860, 700}, {440, 680}}
+	for _, c := range []struct {
+		name  string
+		frame func() gocv.Mat
+	}{
+		{"phone", func() gocv.Mat { return phoneFrame(t, eidPayload, 1280, 720, quad, 3, 1) }},
+		{"no code", func() gocv.Mat { return photoBackground(t, 1280, 720) }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			f := c.frame()
+			defer f.Close()
+			d := NewQRDecoder()
+			defer d.Close()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				text, _ := d.Decode(f)
+				if (c.name == "phone") != (text == eidPayload) {
+					b.Fatalf("decoded %q", text)
+				}
+			}
+		})
+	}
+}
