@@ -42,6 +42,8 @@ func FuzzReplies(f *testing.F) {
 	f.Add(uint8(0), true, []byte(`{"passport":{"expiry":"31/01/2030"}}`))
 	f.Add(uint8(0), true, []byte(`{"reference":"261127-ABCD2345-7","status":"pending","method":"qr","amount":9000,"qr_payload":"wallet://pay?o=1"}`))
 	f.Add(uint8(0), true, []byte(`{"one_account":{"password_locked_until":"not a time"}}`))
+	f.Add(uint8(0), false, []byte(`{"subject":"0123456789abcdef0123456789abcdef","verified_at":"2026-11-27T10:00:00Z","holder":{"names":{"primary":"HO"},"sex":"F","birth_date":"1979-04-18","residency":"permanent","nationality":"CHN","card_issue_date":"2022-08-10"},"photo":{"format":"jpeg","data":"/9j/2Q=="}}`))
+	f.Add(uint8(9), true, []byte(`{"type":"x","title":"Gone","status":410,"code":"qr-expired"}`))
 	const subject = "SUBJECT-0123456789abcdef"
 	f.Fuzz(func(t *testing.T, si uint8, problem bool, body []byte) {
 		status := fuzzStatuses[int(si)%len(fuzzStatuses)]
@@ -81,5 +83,19 @@ func FuzzReplies(f *testing.F) {
 		_, err = c.PaymentOrder(ctx, "261127-ABCD2345-7")
 		check("payment order", err)
 		check("health", c.Health(ctx))
+		// The eID check: an identity only from a 2xx and with a usable photo; the
+		// code (a bearer credential) never in an error.
+		const code = "DSI1.L.FUZZCODE"
+		id, err := c.VerifyEID(ctx, code)
+		switch {
+		case err == nil && (status < 200 || status > 299):
+			t.Fatalf("eID: status %d accepted", status)
+		case err == nil && (id == nil || len(id.Holder.Photo.Data) == 0 || len(id.Holder.Photo.Data) > MaxReferencePhoto):
+			t.Fatalf("eID: identity without a usable photo: %+v", id)
+		case err != nil && status >= 500 && !errors.Is(err, kiosk.ErrBackOfficeUnavailable):
+			t.Fatalf("eID: a %d must be 'unavailable': %v", status, err)
+		case err != nil && !bytes.Contains(body, []byte(code)) && strings.Contains(err.Error(), code):
+			t.Fatalf("eID: the code leaked into the error: %v", err)
+		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"gocv.io/x/gocv"
 
@@ -287,4 +288,37 @@ func BenchmarkQRDecode(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzQRDecode: whatever a camera (or a driver fault) hands over, from a few bytes to
+// a frame of any shape and pixel type, the decoder never crashes; a frame that fails
+// validation never reaches OpenCV's detector; text it returns is UTF-8 and at most
+// MaxQRText long.
+func FuzzQRDecode(f *testing.F) {
+	f.Add(uint16(640), uint16(480), uint8(0), []byte{0, 255, 0, 255})
+	f.Add(uint16(10), uint16(10), uint8(1), []byte("DSI1.L."))
+	f.Add(uint16(64), uint16(48), uint8(2), []byte{})
+	types := []gocv.MatType{gocv.MatTypeCV8UC3, gocv.MatTypeCV8UC1, gocv.MatTypeCV8UC4, gocv.MatTypeCV32FC1, gocv.MatTypeCV16UC3}
+	d := NewQRDecoder()
+	f.Fuzz(func(t *testing.T, w, h uint16, ti uint8, px []byte) {
+		cols, rows := int(w%1400)+1, int(h%1100)+1
+		m := gocv.NewMatWithSize(rows, cols, types[int(ti)%len(types)])
+		defer m.Close()
+		if len(px) > 0 {
+			// Fill the frame with the fuzzed bytes, repeated.
+			data, err := m.DataPtrUint8()
+			if err == nil {
+				for i := range data {
+					data[i] = px[i%len(px)]
+				}
+			}
+		}
+		text, err := d.Decode(m)
+		if err := ValidateFrame(m); err != nil && text != "" {
+			t.Fatalf("an invalid frame decoded to %q", text)
+		}
+		if err == nil && (len(text) == 0 || len(text) > MaxQRText || !utf8.ValidString(text)) {
+			t.Fatalf("decoded %d bytes %q", len(text), text)
+		}
+	})
 }

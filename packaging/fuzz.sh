@@ -4,7 +4,7 @@
 # Each target: go test -run '^$' -fuzz '^Target$' -fuzztime Ns; a crash fails the run
 # and go test writes the input to the package's testdata/fuzz/Target/ (commit it with
 # the fix: it then runs as a regression test in every `go test`).
-# The whole run stays under 3 minutes on two cores: 15 targets of 4 s, plus building
+# The whole run stays under 3 minutes on two cores: 16 targets of 4 s, plus building
 # the instrumented test binaries (facematch's cgo takes about a minute the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +28,7 @@ TARGETS=(
   "./cardio/lds FuzzATR"                 # ATR historical bytes, EF.ATR/INFO
   "./backoffice FuzzReplies"             # back-office answers: resident, payment order, problem+json
   "./facematch FuzzInspectImage"         # chip photo header checks before OpenCV
+  "./facematch FuzzQRDecode"             # camera frames before the QR detector (eID start)
 )
 
 start=$(date +%s)
