@@ -50,11 +50,23 @@ const (
 	ReasonEIDCamera      MsgKey = "reason.eid_camera"       // the camera failed
 	ReasonEIDFaceCounter MsgKey = "reason.eid_face_counter" // face not matched: no PIN without a card
 	ReasonEIDFaceBroken  MsgKey = "reason.eid_face_broken"  // the face check failed to run: no PIN without a card
+	// FaceFailNoMatchEID: the face did not match the back office's photo (there is
+	// no card photo in an eID session).
+	FaceFailNoMatchEID MsgKey = "face_fail.no_match_eid"
 )
 
 // EIDReasons lists them (translation tests).
 var EIDReasons = []MsgKey{ReasonEIDReplayed, ReasonEIDExpired, ReasonEIDInvalid, ReasonEIDUnavailable,
-	ReasonEIDNoCode, ReasonEIDCamera, ReasonEIDFaceCounter, ReasonEIDFaceBroken}
+	ReasonEIDNoCode, ReasonEIDCamera, ReasonEIDFaceCounter, ReasonEIDFaceBroken, FaceFailNoMatchEID}
+
+// eidFaceFailure: the words of a failed face attempt in an eID session, where the
+// photo is the back office's, not the card's.
+func eidFaceFailure(k MsgKey) MsgKey {
+	if k == FaceFailNoMatch {
+		return FaceFailNoMatchEID
+	}
+	return k
+}
 
 // Errors an EIDVerifier gives, by what the resident is told. Adapters wrap them; an
 // error that wraps none (nor ErrBackOfficeUnavailable) is told as "cannot be checked".

@@ -155,8 +155,8 @@ func TestEIDSessionEnds(t *testing.T) {
 		h.QR.Show(h.EID.Issue(eidSubject, rec))
 		for i := 1; i <= 3; i++ {
 			r := h.WaitState(kiosk.StateFaceResult)
-			if !r.Face.NoPIN {
-				t.Errorf("attempt %d: the face result does not say there is no PIN", i)
+			if !r.Face.NoPIN || r.Face.Failure != kiosk.FaceFailNoMatchEID {
+				t.Errorf("attempt %d: no PIN %t, failure %q; want no PIN, %q", i, r.Face.NoPIN, r.Face.Failure, kiosk.FaceFailNoMatchEID)
 			}
 			h.Press(kiosk.EvContinue)
 		}

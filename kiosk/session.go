@@ -559,6 +559,9 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.face.Matched = d.Live && d.Match
 		m.face.AttemptsLeft = m.cfg.FaceAttempts - m.faceAttempt
 		m.face.Failure = FaceFailure(d)
+		if m.eid {
+			m.face.Failure = eidFaceFailure(m.face.Failure)
+		}
 		if m.face.Matched {
 			m.verifiedBy = "face"
 			if m.eid {
