@@ -23,8 +23,11 @@ import (
 const demoEIDResident = "52468013"
 
 // demoHoldUp is how long the phone stays in front of the camera: long enough for the
-// scanner (5 decodes a second), short enough to be gone before the face step's gate.
-const demoHoldUp = 2 * time.Second
+// scanner (5 decodes a second: the first frame is decoded at once), short enough to be
+// gone soon after the face step starts, as a resident lowers the phone (the still
+// picture's frames repeat exactly, which the injected-video checks count against a
+// face attempt).
+const demoHoldUp = 1200 * time.Millisecond
 
 // eidCode asks the demo's back office for a fresh eID code of the demo's eID
 // resident, valid for validFor.
