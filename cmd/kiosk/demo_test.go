@@ -165,6 +165,18 @@ func (s *demoSession) insertToMenu(insert func()) (menu kiosk.Snapshot, read, fa
 	s.wait("state reading", waitScreen, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateReading })
 	s.wait("state face", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateFace })
 	read = time.Since(start)
+	s.faceMatched()
+	face = time.Since(start) - read
+	s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+	menu = s.wait("the service menu", waitScreen, func(x kiosk.Snapshot) bool {
+		return x.State == kiosk.StateServiceMenu && !x.Busy && len(x.Services) > 0
+	})
+	return menu, read, face
+}
+
+// faceMatched waits for the face step's matched result.
+func (s *demoSession) faceMatched() kiosk.Snapshot {
+	s.tb.Helper()
 	res := s.waitState(kiosk.StateFaceResult, waitDevice)
 	// The recording plays in real time: on a busy machine the frames of its blink or
 	// turn can be dropped, and the attempt fails as a resident's would. The resident
@@ -177,15 +189,10 @@ func (s *demoSession) insertToMenu(insert func()) (menu kiosk.Snapshot, read, fa
 			return x.State == kiosk.StateFaceResult && !x.Busy && x.Face.Attempt > prev
 		})
 	}
-	face = time.Since(start) - read
 	if !res.Face.Matched {
 		s.tb.Fatalf("face attempt %d not matched; decisions: %s", res.Face.Attempt, s.faces.summary())
 	}
-	s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
-	menu = s.wait("the service menu", waitScreen, func(x kiosk.Snapshot) bool {
-		return x.State == kiosk.StateServiceMenu && !x.Busy && len(x.Services) > 0
-	})
-	return menu, read, face
+	return res
 }
 
 // fill answers a form's fields: the first option, a Macau mobile number, a PIN-like
