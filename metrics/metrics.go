@@ -272,10 +272,13 @@ func (m *Metrics) setOutcome(o string) {
 	}
 }
 
-// inSession: a resident's card is in (or being asked back) on these screens.
+// inSession: a resident's card is in (or being asked back) on these screens, or the
+// resident's eID was verified. Showing an eID code that is refused, like reading the
+// insert-card screen and leaving, is not a session.
 func inSession(s kiosk.State) bool {
 	switch s {
-	case kiosk.StateAttract, kiosk.StateInsertCard, kiosk.StateOutOfService, "":
+	case kiosk.StateAttract, kiosk.StateInsertCard, kiosk.StateOutOfService, "",
+		kiosk.StateEIDScan, kiosk.StateEIDCheck, kiosk.StateEIDProblem:
 		return false
 	}
 	return true
