@@ -50,6 +50,11 @@ func crashKiosk(phase string) int {
 			go func() { // childTB's Fatalf ends this goroutine
 				defer close(played)
 				s.waitState(kiosk.StateAttract, waitScreen)
+				if phase == "eid" { // TestEIDInTheDemoWindow (demo_eid_test.go)
+					s.eidByBannerToMenu(demo)
+					fmt.Println("MENU")
+					return
+				}
 				if phase != "pay" {
 					fmt.Println("UP")
 					return

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	kioskapp "github.com/macau-dsi/kiosk/app"
 	"github.com/macau-dsi/kiosk/facematch"
 )
 
@@ -59,6 +60,9 @@ func (h *demoHands) holdUp(code string, d time.Duration) error {
 	}
 	return h.heldUp.Show(pic, d)
 }
+
+// The DEMO banner shows the button because the demo's hands can do it.
+var _ kioskapp.DemoEID = (*demoHands)(nil)
 
 // ShowEID is the banner's button (app.DemoEID).
 func (h *demoHands) ShowEID() {

@@ -11,10 +11,16 @@ package main
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	kioskapp "github.com/macau-dsi/kiosk/app"
+	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
+	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -124,4 +130,66 @@ func TestEIDStartEndToEnd(t *testing.T) {
 	if p.Message != kiosk.ReasonEIDReplayed {
 		t.Fatalf("replayed code refused with %q, want %q", p.Message, kiosk.ReasonEIDReplayed)
 	}
+}
+
+// eidByBannerToMenu plays the eID start in the real demo window as a tester does:
+// "use my eID" on the insert-card screen, the DEMO banner's phone button (the demo
+// controls' ShowEID, what the button calls), the face step, the menu.
+func (s *demoSession) eidByBannerToMenu(demo kioskapp.DemoControls) {
+	s.tb.Helper()
+	phone, ok := demo.(kioskapp.DemoEID)
+	if !ok {
+		s.tb.Fatalf("the demo controls %T have no eID button", demo)
+	}
+	s.eidScan()
+	phone.ShowEID()
+	s.wait("the face step", waitDevice, func(x kiosk.Snapshot) bool { return x.State == kiosk.StateFace })
+	s.faceMatched()
+	s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+	menu := s.wait("the service menu", waitScreen, func(x kiosk.Snapshot) bool {
+		return x.State == kiosk.StateServiceMenu && !x.Busy && len(x.Services) > 0
+	})
+	if menu.Holder == nil || menu.Holder.NameChinese != "何嘉敏" {
+		s.tb.Fatalf("the menu greets %+v, want the eID resident", menu.Holder)
+	}
+}
+
+// TestEIDInTheDemoWindow: `kiosk run --demo --windowed` (the Fyne window under Xvfb,
+// the emulated card's pcscd, the reference back office as its child, the recorded
+// camera) starts with the eID through the DEMO banner's phone button and reaches the
+// menu of the back office's eID resident.
+func TestEIDInTheDemoWindow(t *testing.T) {
+	if testing.Short() {
+		t.Skip("the real demo process")
+	}
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: the demo card needs pcscd with the vpcd driver: %v", err)
+	}
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("skipping: Xvfb is not installed (packaging/setup-debian.sh installs it)")
+	}
+	useBackOfficeBinary(t)
+	start := time.Now()
+	dir := t.TempDir()
+	display, stopX, err := startXvfb(xvfb, filepath.Join(dir, "xvfb.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stopX()
+	env := append(os.Environ(), "DISPLAY="+display, "LIBGL_ALWAYS_SOFTWARE=1",
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"KIOSK_MODELS_DIR="+config.DefaultModelsDir())
+	k := startCrashChild(t, env, "eid", filepath.Join(dir, "kiosk.log"))
+	k.expect("MENU", 10*time.Minute) // the start may wait for another test's pcscd
+	k.stdin.Close()
+	select {
+	case <-k.exited:
+	case <-time.After(time.Minute):
+		t.Fatalf("the kiosk did not quit within a minute:\n%s", tailFile(k.log, 30))
+	}
+	if log := tailFile(k.log, 400); strings.Contains(log, "DSI1.") {
+		t.Errorf("the kiosk's log holds an eID code:\n%s", log)
+	}
+	t.Logf("demo window: eID start to the menu in %v (with the process's start)", time.Since(start).Round(time.Millisecond))
 }
