@@ -62,6 +62,8 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 		return u.menu(s)
 	case kiosk.StateCheckData:
 		return u.checkData(s)
+	case kiosk.StatePhoto, kiosk.StatePhotoReview:
+		return u.photoScreen(s)
 	case kiosk.StateServiceForm:
 		return u.form(s)
 	case kiosk.StateSummary:

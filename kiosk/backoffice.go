@@ -46,6 +46,8 @@ type ApplicationMessage struct {
 	// Verified says how the resident proved who they are: "face" or "pin" with the
 	// card, "eid" with the eID code and the face against the back office's photo.
 	Verified string `json:"verified"`
+	// Photo is the document photo of a renewal, passport or travel permit.
+	Photo *ApplicationPhoto `json:"photo,omitempty"`
 	// AuditHead ("row:mac") is the kiosk's audit chain head when the message was
 	// queued; the back office keeps it so the kiosk's log can be checked against a
 	// copy held outside the kiosk. Set by the Deliverer, not part of the payload.

@@ -33,7 +33,7 @@ const (
 // States lists every state, in path order, for tests and for the UI's screen registry.
 var States = []State{
 	StateAttract, StateInsertCard, StateEIDScan, StateEIDCheck, StateEIDProblem, StateReading, StateCardProblem, StateFace,
-	StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StateServiceForm, StateSummary,
+	StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview, StateServiceForm, StateSummary,
 	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
 	StateStaffPIN, StateStaff,
 }
@@ -155,6 +155,8 @@ type Event struct {
 	Payment      PaymentOrder
 	Staff        *StaffView
 	Err          error
+	Photo        *NewPhoto // EvPhotoTaken
+	MyPhoto      bool      // EvServicesLoaded: the back office has a My Photo on file
 
 	// gen is the session generation an asynchronous result belongs to. Results of a
 	// session that has ended (card pulled, timeout) are dropped by the machine.
@@ -291,6 +293,7 @@ type Snapshot struct {
 
 	Payment *PaymentView // the payment screen
 	Data    *DataView    // the data check: what the card says
+	Photo   *PhotoView   // the photo step (live and review)
 
 	StaffPIN *StaffPINView // the staff PIN screen
 	Staff    *StaffView    // the staff screens

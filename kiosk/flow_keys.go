@@ -60,6 +60,7 @@ func AllMsgKeys() []MsgKey {
 	}
 	add(MsgPaymentDeclined, MsgPaymentExpired, MsgPaymentCancelled, MsgPaymentUnavailable, ReasonPaymentUnavailable,
 		ReasonPaidRefunded, ReasonPaidRefundPending)
+	add(photoKeys()...)
 	for _, r := range Transitions {
 		add(r.Message)
 	}

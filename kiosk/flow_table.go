@@ -123,20 +123,20 @@ const (
 // reader: pulling it ends and wipes the session.
 var cardStates = []State{
 	StateReading, StateCardProblem, StateFace, StateFaceResult, StatePIN,
-	StateServiceMenu, StateCheckData, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
+	StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
 	StateTakeCard, StateCounter,
 }
 
 // cancelStates are the screens with an "end" button that sends the resident to take
 // their card.
 var cancelStates = []State{
-	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData,
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
 // timeoutToTakeCard are the screens whose timeout ends the session while the card is in.
 var timeoutToTakeCard = []State{
-	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData,
+	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
 }
 
@@ -176,6 +176,7 @@ func rules(groups ...[]Rule) []Rule {
 // Transitions is the session flow.
 var Transitions = rules(
 	eidRules(), // first: in an eID session its rows win over the card's
+	photoRules(),
 	[]Rule{
 		{From: StateAttract, On: EvStart, To: StateInsertCard, Do: []Action{ActSetLanguage}},
 		{From: StateAttract, On: EvCardInserted, To: StateReading},
@@ -307,6 +308,7 @@ var OnEnter = map[State][]Action{
 	StateEIDScan:      {ActStartEIDScan},
 	StateEIDCheck:     {ActStartEIDCheck},
 	StateFace:         {ActStartFace},
+	StatePhoto:        {ActStartPhoto},
 	StatePIN:          {ActQueryPINTries},
 	StateServiceMenu:  {ActLoadServices},
 	StatePayment:      {ActPaymentEnter},
@@ -339,6 +341,7 @@ var activity = map[EventKind]bool{
 	EvPINSubmit: true, EvChooseService: true, EvFormInput: true, EvConfirm: true,
 	EvAnotherService: true, EvChoosePayment: true, EvCancelPayment: true,
 	EvStaffPage: true, EvStaffAction: true, EvStaffInput: true, EvDataWrong: true,
+	EvRetakePhoto: true, EvUseMyPhoto: true,
 }
 
 // GuardFunc answers a guard for the machine's current session and event.

@@ -34,6 +34,9 @@ type MachineConfig struct {
 
 	// Time limits of device and back-office work (defaults 30s, 90s, 15s, 10s, 20s).
 	ReadTimeout, FaceTimeout, PINTimeout, LookupTimeout, SubmitTimeout time.Duration
+	// PhotoTimeout bounds one try of the photo step (default 45s): past it the try is
+	// used up without a photo.
+	PhotoTimeout time.Duration
 	// PaymentTimeout bounds one payment try (default 5m): past it the order is
 	// cancelled. PaymentPoll is how often a pending order is asked about (default 2s).
 	PaymentTimeout, PaymentPoll time.Duration
@@ -58,6 +61,7 @@ func (c *MachineConfig) defaults() error {
 	setDur(&c.PINTimeout, 15*time.Second)
 	setDur(&c.LookupTimeout, 10*time.Second)
 	setDur(&c.SubmitTimeout, 20*time.Second)
+	setDur(&c.PhotoTimeout, 45*time.Second)
 	setDur(&c.PaymentTimeout, 5*time.Minute)
 	setDur(&c.PaymentPoll, 2*time.Second)
 	setDur(&c.DeliverTimeout, 5*time.Second)
@@ -100,6 +104,7 @@ func (c *MachineConfig) defaults() error {
 type Deps struct {
 	Card       CardReader
 	Face       FaceVerifier
+	Photo      PortraitCamera // nil: no photo step (the application goes without a photo)
 	Store      Store
 	BackOffice BackOffice
 	Printer    Printer
@@ -173,10 +178,11 @@ type Machine struct {
 	receipt     *Receipt
 	pay         *PaymentView
 	held        *heldApplication // saved awaiting payment; settled when the session ends
-	staff       staffState       // survives the resident's wipe: the lock must
-	endNotice   MsgKey           // the take-card screen's word on what was submitted (EndNotice)
-	eid         bool             // the session started with the eID: no card in the reader
-	eidCode     string           // the scanned code, until the back office is asked
+	photo       photoState
+	staff       staffState // survives the resident's wipe: the lock must
+	endNotice   MsgKey     // the take-card screen's word on what was submitted (EndNotice)
+	eid         bool       // the session started with the eID: no card in the reader
+	eidCode     string     // the scanned code, until the back office is asked
 	eidView     EIDView
 }
 
@@ -329,6 +335,7 @@ func (m *Machine) drain() {
 		select {
 		case ev := <-m.events:
 			ev.Read.Wipe()
+			ev.Photo.Wipe()
 		default:
 			return
 		}
@@ -377,6 +384,9 @@ func (m *Machine) handle(ev Event) {
 		if ev.Read != nil && ev.Read != m.read {
 			ev.Read.Wipe()
 		}
+		if ev.Photo != nil && ev.Photo != m.photo.taken {
+			ev.Photo.Wipe()
+		}
 	}()
 	if ev.gen != 0 && ev.gen != m.gen {
 		// Result of work for a session that has ended. The application's own audit
@@ -400,7 +410,7 @@ func (m *Machine) handle(ev Event) {
 		m.publish()
 		return
 	}
-	if activity[ev.Kind] || (ev.Kind == EvFaceProgress && ev.Face.Guidance != GuideNoFace && ev.Face.Guidance != "") {
+	if activity[ev.Kind] || ((ev.Kind == EvFaceProgress || ev.Kind == EvPhotoProgress) && ev.Face.Guidance != GuideNoFace && ev.Face.Guidance != "") {
 		m.touch(now)
 	}
 	r, ok := Match(Transitions, m.state, ev.Kind, func(g Guard) bool { return m.guard(g, ev) })
@@ -472,6 +482,8 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 			ev.Payment.Status.Final() && ev.Payment.Status != PayPaid
 	case GuardEligibleChecked:
 		return m.guard(GuardEligible, ev) && ChecksData(ev.Service)
+	case GuardPhotoStep, GuardPhotoTaken, GuardPhotoTryLeft, GuardMyPhotoOnFile:
+		return m.photoGuard(g)
 	case GuardStaffCard:
 		// An expired staff card opens nothing: staff leave with their card.
 		return m.deps.Staff != nil && ev.Read != nil && ev.Read.Holder.StaffID != "" &&
@@ -545,6 +557,8 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		}
 	case ActStartFace:
 		m.startFace(now)
+	case ActStartPhoto, ActPhotoProgress, ActPhotoTaken, ActPhotoError, ActAcceptPhoto, ActUseMyPhoto:
+		m.photoDo(now, a, ev)
 	case ActFaceProgress:
 		fv := m.face
 		fv.Guidance, fv.Challenge, fv.ChallengeRemaining = ev.Face.Guidance, ev.Face.Challenge, ev.Face.Remaining
@@ -610,6 +624,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActServicesLoaded:
 		m.busy = false
 		m.services = ev.ServiceViews
+		m.photo.myPhoto = ev.MyPhoto
 		var ok []string
 		for _, s := range m.services {
 			if s.Eligible {
@@ -620,6 +635,10 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActChooseService:
 		m.service = ev.Service
 		m.form, m.formErrs, m.summary = map[string]string{}, nil, nil
+		// A photo is taken for one application: the tries start again with the next.
+		myPhoto := m.photo.myPhoto
+		m.photo.wipe()
+		m.photo.myPhoto = myPhoto
 		m.audit(now, "resident", "service.choose", "service="+string(ev.Service))
 	case ActFormInput:
 		for _, f := range FormFor(m.service) {
@@ -635,6 +654,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActBuildSummary:
 		m.formErrs = nil
 		m.summary = buildSummary(m.service, m.form, m.cfg.Fees[m.service])
+		m.summary.Lines = append(m.summary.Lines, m.photoSummary()...)
 	case ActSubmit:
 		m.startSubmit(now)
 	case ActSubmitted:
@@ -707,6 +727,7 @@ func (m *Machine) wipe() {
 	m.settleHeld()
 	m.subject, m.verifiedBy, m.reference, m.receipt, m.pay = "", "", "", nil, nil
 	m.progress, m.face, m.faceAttempt = ReadProgress{}, FaceView{}, 0
+	m.photo.wipe()
 	m.pinTries, m.services, m.pending = -1, nil, nil
 	// m.eid survives the wipe (the counter screen wipes on entry and must still know
 	// there is no card to take): it says how the session started, nothing personal.
@@ -769,6 +790,7 @@ func (m *Machine) goOp(timeout time.Duration, f func(ctx context.Context, post f
 		select {
 		case <-cancelled:
 			ev.Read.Wipe()
+			ev.Photo.Wipe()
 			return
 		default:
 		}
@@ -776,8 +798,10 @@ func (m *Machine) goOp(timeout time.Duration, f func(ctx context.Context, post f
 		case m.events <- ev:
 		case <-cancelled:
 			ev.Read.Wipe()
+			ev.Photo.Wipe()
 		case <-m.done:
 			ev.Read.Wipe()
+			ev.Photo.Wipe()
 		}
 	}
 	m.opWG.Add(1)
@@ -955,7 +979,7 @@ func (m *Machine) startLoadServices(now time.Time) {
 				}
 			}
 		}
-		post(Event{Kind: EvServicesLoaded, ServiceViews: views})
+		post(Event{Kind: EvServicesLoaded, ServiceViews: views, MyPhoto: err == nil && rec.MyPhoto})
 	})
 }
 
@@ -1016,7 +1040,7 @@ func (m *Machine) prepare(now time.Time) (prepared, error) {
 	msg := ApplicationMessage{
 		Reference: ref, Service: m.service, Subject: m.subject, KioskID: m.cfg.KioskID,
 		Language: m.lang, Fee: m.cfg.Fees[m.service], Form: form, Sealed: sealed,
-		CreatedAt: now.UTC().Format(time.RFC3339), Verified: m.verifiedBy,
+		CreatedAt: now.UTC().Format(time.RFC3339), Verified: m.verifiedBy, Photo: m.applicationPhoto(),
 	}
 	payload, err := json.Marshal(msg)
 	if err != nil {
@@ -1199,6 +1223,10 @@ func (m *Machine) build(now time.Time) Snapshot {
 			sv.Lines = append([]SummaryLine(nil), sv.Lines...)
 			s.Summary = &sv
 		}
+	case StatePhoto, StatePhotoReview:
+		s.Service = m.service
+		s.Photo = m.photoView()
+		s.Face.Frame = m.photo.frame
 	case StateCheckData:
 		s.Service = m.service
 		if m.read != nil {

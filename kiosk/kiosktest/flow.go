@@ -126,6 +126,15 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		kiosk.StateServiceForm: with(kiosk.StateServiceForm, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service, s.Form = holder, kiosk.ServicePassport, form
 		}),
+		kiosk.StatePhoto: with(kiosk.StatePhoto, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service = holder, kiosk.ServiceIDRenewal
+			s.Photo = &kiosk.PhotoView{Try: 2, MaxTries: kiosk.MaxPhotoTries, Guidance: kiosk.GuidePlainBackground, MyPhoto: true, TriesLeft: kiosk.MaxPhotoTries - 2}
+		}),
+		kiosk.StatePhotoReview: with(kiosk.StatePhotoReview, func(s *kiosk.Snapshot) {
+			s.Holder, s.Service = holder, kiosk.ServiceIDRenewal
+			s.Photo = &kiosk.PhotoView{Try: 2, MaxTries: kiosk.MaxPhotoTries, Guidance: kiosk.GuideOK, MyPhoto: true, TriesLeft: kiosk.MaxPhotoTries - 2,
+				JPEG: append([]byte(nil), SamplePhoto...)}
+		}),
 		kiosk.StateSummary: with(kiosk.StateSummary, func(s *kiosk.Snapshot) {
 			s.Holder, s.Service = holder, kiosk.ServicePassport
 			s.Summary = &kiosk.SummaryView{Service: kiosk.ServicePassport, Fee: kiosk.DefaultFees[kiosk.ServicePassport], Lines: []kiosk.SummaryLine{

@@ -41,6 +41,7 @@ type Harness struct {
 	Clock      *Clock
 	Card       *Card
 	Face       *Face
+	Photo      *Photos // nil: no photo step (set before Start)
 	Store      *Store
 	BackOffice *BackOffice
 	Printer    *Printer
@@ -115,7 +116,7 @@ func (h *Harness) Start() *Harness {
 	deps := kiosk.Deps{
 		Card: h.Card, Face: h.Face, Store: store, BackOffice: h.BackOffice,
 		Printer: h.Printer, Clock: h.Clock, Rand: Rand(1), Subjects: Subjects{}, Sealer: sealer, Payments: h.Payments, Outbox: h.Outbox,
-		Staff: staff, StaffAuth: StaffPIN{ID: DefaultStaffID, PIN: DefaultStaffPIN},
+		Staff: staff, StaffAuth: StaffPIN{ID: DefaultStaffID, PIN: DefaultStaffPIN}, Photo: h.photoPort(),
 		OnError: func(err error) {
 			h.mu.Lock()
 			h.errs = append(h.errs, err)
@@ -146,6 +147,14 @@ func (h *Harness) Start() *Harness {
 	h.T.Cleanup(h.Stop)
 	h.WaitState(kiosk.StateAttract)
 	return h
+}
+
+// photoPort is the photo camera the machine gets: none unless Photo is set.
+func (h *Harness) photoPort() kiosk.PortraitCamera {
+	if h.Photo == nil {
+		return nil
+	}
+	return h.Photo
 }
 
 // NewSealer makes a back-office key pair and a real sealer to its public key.
