@@ -243,9 +243,26 @@ func (s *paySession) chooseService(service kiosk.ServiceID) kiosk.Snapshot {
 	})
 	if next.State == stateCheckData {
 		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+		next = s.wait("the photo step or the form", func(x kiosk.Snapshot) bool {
+			return (x.State == kiosk.StatePhoto || x.State == kiosk.StateServiceForm) && !x.Busy
+		})
+	}
+	if next.State == kiosk.StatePhoto {
+		usePhotoOnFile(s.tb, next, s.m.Post)
 		next = s.idle(kiosk.StateServiceForm)
 	}
 	return next
+}
+
+// usePhotoOnFile answers the photo step with the My Photo on file: the recorded
+// camera shows the portrait on its original flag backdrop, which the portrait checks
+// rightly refuse (facematch's tests take real photos from plain-background images).
+func usePhotoOnFile(tb testing.TB, photo kiosk.Snapshot, post func(kiosk.Event)) {
+	tb.Helper()
+	if photo.Photo == nil || !photo.Photo.MyPhoto {
+		tb.Fatalf("photo step without a My Photo on file: %+v", photo.Photo)
+	}
+	post(kiosk.Event{Kind: kiosk.EvUseMyPhoto})
 }
 
 // fillForm answers a form's fields: the first option, a Macau mobile number, a

@@ -234,6 +234,12 @@ func (s *demoSession) confirm(service kiosk.ServiceID) kiosk.Snapshot {
 	})
 	if form.State == stateCheckData { // the card's data, for the resident to confirm
 		s.m.Post(kiosk.Event{Kind: kiosk.EvContinue})
+		form = s.wait("the photo step or the form", waitScreen, func(x kiosk.Snapshot) bool {
+			return (x.State == kiosk.StatePhoto || x.State == kiosk.StateServiceForm) && !x.Busy
+		})
+	}
+	if form.State == kiosk.StatePhoto {
+		usePhotoOnFile(s.tb, form, s.m.Post)
 		form = s.waitState(kiosk.StateServiceForm, waitScreen)
 	}
 	if form.Service != service || len(form.Form) == 0 {

@@ -173,7 +173,7 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 	// application, for the collection date on its receipt).
 	deliverer := &kiosk.Deliverer{Queue: db, BackOffice: bo, OnError: onError}
 	devs.deps = kiosk.Deps{
-		Card: card, Face: faceVerifier, Store: db, BackOffice: bo, Payments: link.pay,
+		Card: card, Face: faceVerifier, Photo: face, Store: db, BackOffice: bo, Payments: link.pay,
 		Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects,
 		Sealer: sealer, OnError: onError,
 	}

@@ -182,9 +182,10 @@ var addedResidentColumns = [][2]string{
 	{"photo_format", "TEXT"},
 }
 
-// addedApplicationColumns came with the collection date: a database made before it
-// gets the column (NULL: no date known for the applications it already holds).
-var addedApplicationColumns = [][2]string{{"collect_from", "TEXT"}}
+// addedApplicationColumns came with the collection date (NULL: no date known for
+// the applications a database already held) and with the kiosk's new photo (issue 11
+// §2): where the document photo comes from and, taken at the kiosk, its JPEG.
+var addedApplicationColumns = [][2]string{{"collect_from", "TEXT"}, {"photo_source", "TEXT"}, {"photo", "BLOB"}}
 
 // addColumns adds to table the columns it lacks.
 func addColumns(db *sql.DB, table string, cols [][2]string) error {

@@ -1,6 +1,7 @@
 package office
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/pbkdf2"
@@ -10,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"image/jpeg"
 	"math/big"
 	"net/http"
 	"time"
@@ -170,6 +172,10 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 				return err
 			}
 		}
+		photoSource, photo, err := checkPhoto(ctx, tx, a)
+		if err != nil {
+			return err
+		}
 		form, err := json.Marshal(a.Form)
 		if err != nil {
 			return err
@@ -187,10 +193,10 @@ func (o *Office) submitApplication(ctx context.Context, q *request) (int, any, e
 		if from != "" {
 			fromCol = from
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, sealed, created_at, received_at, status, anchor_seq, anchor_mac, collect_from)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO applications(reference, subject, service, kiosk_id, language, fee, verified, form, sealed, created_at, received_at, status, anchor_seq, anchor_mac, collect_from, photo_source, photo)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			a.Reference, a.Subject, string(a.Service), a.KioskID, string(a.Language), a.Fee, a.Verified, string(form), sealed, a.CreatedAt, ts(q.now),
-			backoffice.ApplicationReceived, a.AuditAnchor.Seq, a.AuditAnchor.MAC, fromCol); err != nil {
+			backoffice.ApplicationReceived, a.AuditAnchor.Seq, a.AuditAnchor.MAC, fromCol, photoSource, photo); err != nil {
 			return err
 		}
 		// The anchor is kept per kiosk; a head that goes backwards means rows were
@@ -801,4 +807,35 @@ func (o *Office) verifyEIDLogin(ctx context.Context, q *request) (int, any, erro
 		return 0, nil, err
 	}
 	return http.StatusOK, out, nil
+}
+
+// checkPhoto decides an application's document photo: a JPEG taken at the kiosk, or
+// the My Photo on file, which the resident may choose only when there is one. A
+// service that prints no photo carries none.
+func checkPhoto(ctx context.Context, tx *sql.Tx, a backoffice.ApplicationSubmission) (source, jpegData any, err error) {
+	p := a.Photo
+	if p == nil {
+		return nil, nil, nil
+	}
+	if !kiosk.NeedsPhoto(a.Service) {
+		return nil, nil, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "this service takes no photo")
+	}
+	switch p.Source {
+	case kiosk.PhotoSourceKiosk:
+		cfg, err := jpeg.DecodeConfig(bytes.NewReader(p.JPEG))
+		if err != nil || cfg.Width < 240 || cfg.Height*35 < cfg.Width*44 || cfg.Height*35 > cfg.Width*46 {
+			return nil, nil, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "the photo is not a 35:45 JPEG at least 240 pixels wide")
+		}
+		return p.Source, p.JPEG, nil
+	case kiosk.PhotoSourceMyPhoto:
+		var on int
+		if err := tx.QueryRowContext(ctx, `SELECT my_photo FROM residents WHERE subject = ?`, a.Subject).Scan(&on); err != nil {
+			return nil, nil, err
+		}
+		if on != 1 {
+			return nil, nil, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "no My Photo on file for this resident")
+		}
+		return p.Source, nil, nil
+	}
+	return nil, nil, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "unknown photo source")
 }

@@ -76,8 +76,9 @@ func (q *request) decode(v any) error {
 
 type handler func(ctx context.Context, q *request) (int, any, error)
 
-// maxRequest caps a request body.
-const maxRequest = 64 << 10
+// maxRequest caps a request body: an application with a new photo (a 420×540 JPEG,
+// about 45 kB, base64 in JSON) is the largest.
+const maxRequest = 256 << 10
 
 // writeTimeout bounds one write, whether or not the kiosk still waits for it.
 const writeTimeout = 20 * time.Second

@@ -152,13 +152,15 @@ var Scenarios = map[string]Scenario{
 	"18642097": {Label: "non-permanent, travel permit expires in 3 months", Residency: backoffice.NonPermanent,
 		PermitIn: months(3), Account: backoffice.AccountNone},
 	// The demo's travel-permit card (profiles/travel-permit.yaml): the same rules as
-	// 18642097, on a card whose PIN works and whose signer is valid.
-	"15263748": {Label: "non-permanent, travel permit expires in 5 months", Residency: backoffice.NonPermanent,
-		PermitIn: months(5), Account: backoffice.AccountNone},
+	// 18642097, on a card whose PIN works and whose signer is valid. The demo's cards
+	// have a My Photo on file: the demo's recorded camera shows the portrait on its
+	// original flag backdrop, which the new-photo step's checks rightly refuse.
+	"15263748": {Label: "non-permanent, travel permit expires in 5 months, My Photo on file", Residency: backoffice.NonPermanent,
+		PermitIn: months(5), MyPhoto: true, Account: backoffice.AccountNone},
 	// The demo's renewal card (profiles/renewal.yaml): the card itself is due; the
 	// passport is not.
-	"16273849": {Label: "permanent, ID card due for renewal, passport not due", Residency: backoffice.Permanent,
-		PassportIn: months(30), Account: backoffice.AccountNone},
+	"16273849": {Label: "permanent, ID card due for renewal, passport not due, My Photo on file", Residency: backoffice.Permanent,
+		PassportIn: months(30), MyPhoto: true, Account: backoffice.AccountNone},
 	"10293847": {Label: "non-permanent, travel permit expired 2 months ago, counter only", Residency: backoffice.NonPermanent,
 		PermitIn: months(-2), Account: backoffice.AccountNone, CounterOnly: true},
 	"13579246": {Label: "pending ID renewal", Residency: backoffice.Permanent,
