@@ -41,6 +41,23 @@ func savedApplication(t *testing.T, h *kiosktest.Harness) (kiosk.ApplicationMess
 	return msg, string(apps[0].Payload)
 }
 
+// applyWithPhoto goes on from the photo step to the done screen (renewal form,
+// summary with the photo line want, payment) and returns the saved application.
+func applyWithPhoto(t *testing.T, h *kiosktest.Harness, want kiosk.MsgKey) (kiosk.ApplicationMessage, string) {
+	t.Helper()
+	h.WaitState(kiosk.StateServiceForm)
+	h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
+	h.Press(kiosk.EvContinue)
+	sum := h.WaitState(kiosk.StateSummary)
+	if !slices.Contains(sum.Summary.Lines, kiosk.SummaryLine{Label: kiosk.SummaryPhoto, Value: string(want), ValueIsKey: true}) {
+		t.Errorf("summary lines %+v", sum.Summary.Lines)
+	}
+	h.Press(kiosk.EvConfirm)
+	h.Pay(kiosk.PaymentQR)
+	h.WaitState(kiosk.StateDone)
+	return savedApplication(t, h)
+}
+
 func photoAudit(h *kiosktest.Harness) []string {
 	var out []string
 	for _, e := range h.Store.Events() {
@@ -68,17 +85,7 @@ func TestNewPhotoGoesWithTheApplication(t *testing.T) {
 		t.Fatalf("review %+v message %q", s.Photo, s.Message)
 	}
 	h.Press(kiosk.EvContinue)
-	h.WaitState(kiosk.StateServiceForm)
-	h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
-	h.Press(kiosk.EvContinue)
-	sum := h.WaitState(kiosk.StateSummary)
-	if !slices.Contains(sum.Summary.Lines, kiosk.SummaryLine{Label: kiosk.SummaryPhoto, Value: string(kiosk.SummaryPhotoKiosk), ValueIsKey: true}) {
-		t.Errorf("summary lines %+v", sum.Summary.Lines)
-	}
-	h.Press(kiosk.EvConfirm)
-	h.Pay(kiosk.PaymentQR)
-	h.WaitState(kiosk.StateDone)
-	msg, _ := savedApplication(t, h)
+	msg, _ := applyWithPhoto(t, h, kiosk.SummaryPhotoKiosk)
 	if msg.Photo == nil || msg.Photo.Source != kiosk.PhotoSourceKiosk || !bytes.Equal(msg.Photo.JPEG, kiosktest.SamplePhoto) {
 		t.Fatalf("application photo %+v", msg.Photo)
 	}
@@ -146,17 +153,7 @@ func TestMyPhotoInsteadOfANewOne(t *testing.T) {
 				t.Fatalf("My Photo not offered: %+v", s.Photo)
 			}
 			h.Press(kiosk.EvUseMyPhoto)
-			h.WaitState(kiosk.StateServiceForm)
-			h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
-			h.Press(kiosk.EvContinue)
-			sum := h.WaitState(kiosk.StateSummary)
-			if !slices.Contains(sum.Summary.Lines, kiosk.SummaryLine{Label: kiosk.SummaryPhoto, Value: string(kiosk.SummaryPhotoMyPhoto), ValueIsKey: true}) {
-				t.Errorf("summary lines %+v", sum.Summary.Lines)
-			}
-			h.Press(kiosk.EvConfirm)
-			h.Pay(kiosk.PaymentQR)
-			h.WaitState(kiosk.StateDone)
-			msg, raw := savedApplication(t, h)
+			msg, raw := applyWithPhoto(t, h, kiosk.SummaryPhotoMyPhoto)
 			if msg.Photo == nil || msg.Photo.Source != kiosk.PhotoSourceMyPhoto || msg.Photo.JPEG != nil || strings.Contains(raw, "jpeg") {
 				t.Errorf("application photo %+v", msg.Photo)
 			}
