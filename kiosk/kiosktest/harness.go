@@ -37,11 +37,13 @@ var Start = time.Date(2026, 5, 14, 10, 0, 0, 0, kiosk.MacauTime)
 
 // Harness runs a real kiosk.Machine on fakes and records every snapshot.
 type Harness struct {
-	T          testing.TB
-	Clock      *Clock
-	Card       *Card
-	Face       *Face
-	Photo      *Photos // nil: no photo step (set before Start)
+	T     testing.TB
+	Clock *Clock
+	Card  *Card
+	Face  *Face
+	Photo *Photos // nil: no photo step (set before Start)
+	// PhotoPort, if set before Start, is the photo camera instead of Photo (a real one).
+	PhotoPort  kiosk.PortraitCamera
 	Store      *Store
 	BackOffice *BackOffice
 	Printer    *Printer
@@ -151,6 +153,9 @@ func (h *Harness) Start() *Harness {
 
 // photoPort is the photo camera the machine gets: none unless Photo is set.
 func (h *Harness) photoPort() kiosk.PortraitCamera {
+	if h.PhotoPort != nil {
+		return h.PhotoPort
+	}
 	if h.Photo == nil {
 		return nil
 	}
