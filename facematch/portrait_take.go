@@ -12,7 +12,7 @@ import (
 // one is taken: a single lucky frame between two blinks is not a photo.
 const portraitStable = 3
 
-// GuideNotSamePerson is the guidance when the face in front of the camera is not the
+// guideNotSamePerson is the guidance when the face in front of the camera is not the
 // verified resident's: another person has stepped in.
 const guideNotSamePerson = kiosk.GuideOnePerson
 
