@@ -2,7 +2,6 @@ package kiosk_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -28,19 +27,6 @@ func toPhoto(t *testing.T, ph *kiosktest.Photos, rec *kiosk.ResidentRecord, svc 
 	return h
 }
 
-func savedApplication(t *testing.T, h *kiosktest.Harness) (kiosk.ApplicationMessage, string) {
-	t.Helper()
-	apps := h.Store.Applications()
-	if len(apps) != 1 {
-		t.Fatalf("%d applications", len(apps))
-	}
-	var msg kiosk.ApplicationMessage
-	if err := json.Unmarshal(apps[0].Payload, &msg); err != nil {
-		t.Fatal(err)
-	}
-	return msg, string(apps[0].Payload)
-}
-
 // applyWithPhoto goes on from the photo step to the done screen (renewal form,
 // summary with the photo line want, payment) and returns the saved application.
 func applyWithPhoto(t *testing.T, h *kiosktest.Harness, want kiosk.MsgKey) (kiosk.ApplicationMessage, string) {
@@ -55,7 +41,7 @@ func applyWithPhoto(t *testing.T, h *kiosktest.Harness, want kiosk.MsgKey) (kios
 	h.Press(kiosk.EvConfirm)
 	h.Pay(kiosk.PaymentQR)
 	h.WaitState(kiosk.StateDone)
-	return savedApplication(t, h)
+	return h.OnlyApplication()
 }
 
 func photoAudit(h *kiosktest.Harness) []string {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"image/jpeg"
 	"os"
@@ -84,14 +83,7 @@ func TestPhotoStepWithTheRealChecker(t *testing.T) {
 	h.Press(kiosk.EvConfirm)
 	h.Pay(kiosk.PaymentQR)
 	h.WaitState(kiosk.StateDone)
-	apps := h.Store.Applications()
-	if len(apps) != 1 {
-		t.Fatalf("%d applications", len(apps))
-	}
-	var msg kiosk.ApplicationMessage
-	if err := json.Unmarshal(apps[0].Payload, &msg); err != nil {
-		t.Fatal(err)
-	}
+	msg, _ := h.OnlyApplication()
 	if msg.Photo == nil || msg.Photo.Source != kiosk.PhotoSourceKiosk || !bytes.Equal(msg.Photo.JPEG, shown) {
 		t.Errorf("the application's photo is not the crop the resident accepted")
 	}

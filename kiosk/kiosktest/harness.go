@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ecdh"
 	"crypto/rand"
+	"encoding/json"
 	"sync"
 	"testing"
 	"time"
@@ -343,4 +344,19 @@ func (h *Harness) TypePIN(pin string) {
 	for _, r := range pin {
 		h.Post(kiosk.Event{Kind: kiosk.EvPINDigit, Value: string(r)})
 	}
+}
+
+// OnlyApplication decodes the one application the session saved (the test fails if
+// there is not exactly one) and returns it with its raw payload.
+func (h *Harness) OnlyApplication() (kiosk.ApplicationMessage, string) {
+	h.T.Helper()
+	apps := h.Store.Applications()
+	if len(apps) != 1 {
+		h.T.Fatalf("%d applications, want 1", len(apps))
+	}
+	var msg kiosk.ApplicationMessage
+	if err := json.Unmarshal(apps[0].Payload, &msg); err != nil {
+		h.T.Fatal(err)
+	}
+	return msg, string(apps[0].Payload)
 }
