@@ -276,10 +276,13 @@ func (m *Machine) staffLoad(page string) {
 }
 
 func (m *Machine) staffData(ev Event) {
-	m.busy = false
 	if ev.Staff == nil || ev.Value != m.staff.view.Page {
+		// The answer for a page already left (staff tapped on while it loaded): the
+		// current page's own load is still on its way, so the screen stays busy
+		// rather than show that page with no data.
 		return
 	}
+	m.busy = false
 	v := &m.staff.view
 	if ev.Err != nil {
 		v.Result, v.Detail = MsgStaffFailed, errText(ev.Err)
