@@ -515,13 +515,18 @@ func (u *UI) form(s kiosk.Snapshot) fyne.CanvasObject {
 		if padBox == nil {
 			return
 		}
-		if focusAt >= from && focusAt < to {
+		if focusAt+1 >= from && focusAt+1 < to { // item 0 is the title
 			padBox.Objects[0].Show()
 		} else {
 			padBox.Objects[0].Hide()
 		}
 	}
-	left := u.pagedAt(s, "form", 1000, want, onPage, true, []fyne.CanvasObject{title}, fields...)
+	if want >= 0 {
+		want++ // item 0 is the title
+	}
+	// The title is the first page's first item, not a head on every page: at large
+	// text on the small panel the first question needs its height.
+	left := u.pagedAt(s, "form", 1000, want, onPage, true, nil, append([]fyne.CanvasObject{title}, fields...)...)
 	if pad == nil {
 		return left
 	}
@@ -766,8 +771,10 @@ func (u *UI) done(s kiosk.Snapshot) fyne.CanvasObject {
 	if s.Notice != "" {
 		left = append(left, warning(u.t(s, string(s.Notice))))
 	}
-	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
-	u.continueAction(s, "done.finish")
+	// 310 wide, not 380: with the timer they fit one row on the 1280 panel, and the
+	// receipt keeps the height a second row would take.
+	u.action(u.t(s, "done.another"), widget.MediumImportance, 310, kiosk.Event{Kind: kiosk.EvAnotherService})
+	u.action(u.t(s, "done.finish"), widget.HighImportance, 310, kiosk.Event{Kind: kiosk.EvContinue})
 	qrSize := 420
 	if s.LargeText {
 		qrSize = 280 // the words need the room; 280 px still scans from arm's length

@@ -41,7 +41,8 @@ type UI struct {
 	themeKey  [2]bool
 	shown     kiosk.Snapshot // structural part of the snapshot on screen
 	haveShown bool
-	force     bool // rebuild the same screen (presentation-only change): keeps focus and typed digits
+	force     bool      // rebuild the same screen (presentation-only change): keeps focus and typed digits
+	builtFor  fyne.Size // the window's size when the screen on show was built (bottomBar's rows)
 	lastSeq   uint64
 	live      []func(kiosk.Snapshot)
 	actions   []fyne.CanvasObject // bottom-bar buttons of the screen being built
@@ -103,11 +104,23 @@ func (u *UI) Render(s kiosk.Snapshot) {
 	force := u.force
 	u.force = false
 	if k := [2]bool{s.LargeText, s.HighContrast}; !u.themeSet || k != u.themeKey {
-		u.app.Settings().SetTheme(newTheme(s.LargeText, s.HighContrast, u.font))
+		// Setting a theme makes Fyne drop its font faces and parse the fonts again
+		// (some 40 MB each, and its shaper keeps the old ones for a while): a theme
+		// equal to the one in force is not set again (a new UI in the same app).
+		th := newTheme(s.LargeText, s.HighContrast, u.font)
+		if cur, ok := u.app.Settings().Theme().(*kioskTheme); !ok || *cur != *th {
+			u.app.Settings().SetTheme(th)
+		}
 		u.themeKey, u.themeSet = k, true
 		force = true // sizes changed: rebuild so layouts pick them up
 	}
 	st := structural(s)
+	// The bottom bar chose one row or two for the window's width: a window that
+	// changed size since (the kiosk's going full screen after its first frame, or
+	// another panel) gets the screen built again at the next snapshot.
+	if size := u.win.Canvas().Size(); size != u.builtFor {
+		u.builtFor, force = size, true
+	}
 	if u.haveShown && !force && reflect.DeepEqual(st, u.shown) {
 		for _, f := range u.live {
 			f(s)
@@ -327,7 +340,7 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 		})
 		icon := widget.NewIcon(theme.HistoryIcon())
 		// Fixed widths: the seconds change every second and must not move the bar.
-		timer = append(timer, container.New(minSize{48, 48}, icon), container.New(minSize{330, 0}, lbl), slot)
+		timer = append(timer, container.New(minSize{48, 48}, icon), container.New(minSize{260, 0}, lbl), slot)
 	}
 	right = append(right, u.actions...)
 	if len(timer) > 0 && len(left)+len(right) > 0 && !u.fitsOneRow(left, timer, right) {

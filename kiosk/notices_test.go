@@ -108,6 +108,16 @@ func TestFaceResultSaysWhy(t *testing.T) {
 	}
 }
 
+// endAndStartAgain ends the session with End, takes the card and starts the next one.
+func endAndStartAgain(h *kiosktest.Harness) {
+	h.Press(kiosk.EvCancel)
+	h.WaitState(kiosk.StateTakeCard)
+	h.Card.Remove()
+	h.WaitState(kiosk.StateAttract)
+	h.Press(kiosk.EvStart)
+	h.WaitState(kiosk.StateInsertCard)
+}
+
 // TestSnapshotCountsSubmitted: the snapshot says how many applications the session
 // already submitted, so that End's confirmation can say they are kept; none before
 // the first, one on the menu after "another service", and none in the next session.
@@ -116,12 +126,7 @@ func TestSnapshotCountsSubmitted(t *testing.T) {
 	if s := driveTo(t, h, kiosk.StateSummary); s.Submitted != 0 {
 		t.Fatalf("before any application: Submitted = %d", s.Submitted)
 	}
-	h.Press(kiosk.EvCancel)
-	h.WaitState(kiosk.StateTakeCard)
-	h.Card.Remove()
-	h.WaitState(kiosk.StateAttract)
-	h.Press(kiosk.EvStart)
-	h.WaitState(kiosk.StateInsertCard)
+	endAndStartAgain(h)
 	if s := driveTo(t, h, kiosk.StateDone); s.Submitted != 1 {
 		t.Fatalf("on the receipt: Submitted = %d, want 1", s.Submitted)
 	}
@@ -129,12 +134,7 @@ func TestSnapshotCountsSubmitted(t *testing.T) {
 	if s := h.WaitIdle(kiosk.StateServiceMenu); s.Submitted != 1 {
 		t.Errorf("on the menu after an application: Submitted = %d, want 1", s.Submitted)
 	}
-	h.Press(kiosk.EvCancel)
-	h.WaitState(kiosk.StateTakeCard)
-	h.Card.Remove()
-	h.WaitState(kiosk.StateAttract)
-	h.Press(kiosk.EvStart)
-	h.WaitState(kiosk.StateInsertCard)
+	endAndStartAgain(h)
 	h.Card.Insert()
 	if s := h.WaitState(kiosk.StateFaceResult); s.Submitted != 0 {
 		t.Errorf("the next session starts with Submitted = %d", s.Submitted)
