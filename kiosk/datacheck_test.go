@@ -37,7 +37,7 @@ func TestDataCheckBeforeADocument(t *testing.T) {
 	h2 := kiosktest.NewHarness(t).Start()
 	h2.ToMenu()
 	h2.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
-	h2.WaitState(kiosk.StateServiceForm)
+	h2.WaitState(kiosk.StateOAPhone)
 }
 
 func TestRenewalChangesOnlyWhatItMay(t *testing.T) {

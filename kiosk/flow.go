@@ -28,6 +28,16 @@ const (
 	StateCounter      State = "counter"        // "please go to the counter" with a reason
 	StateStaffPIN     State = "staff_pin"      // staff mode: the staff PIN (staff card or hidden gesture)
 	StateStaff        State = "staff"          // staff mode: health, counts, audit, maintenance, face, export, restart
+
+	// One Account and eID binding (oneaccount.go).
+	StateOAPhone    State = "one_account_phone"    // the mobile number for the SMS code
+	StateOACode     State = "one_account_code"     // the SMS code, on the keypad; resend after a cooldown
+	StateOAEmail    State = "one_account_email"    // optional e-mail
+	StateOATerms    State = "one_account_terms"    // the terms, paged; accepted to go on
+	StateOAPassword State = "one_account_password" // the optional service password, explained
+	StateOAOpening  State = "one_account_opening"  // the back office opens the account (busy)
+	StateOABind     State = "one_account_bind"     // the binding QR with its countdown, polled
+	StateOADone     State = "one_account_done"     // account open, eID bound
 )
 
 // States lists every state, in path order, for tests and for the UI's screen registry.
@@ -36,6 +46,7 @@ var States = []State{
 	StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview, StateServiceForm, StateSummary,
 	StatePayment, StateSubmitting, StateDone, StateTakeCard, StateOutOfService, StateCounter,
 	StateStaffPIN, StateStaff,
+	StateOAPhone, StateOACode, StateOAEmail, StateOATerms, StateOAPassword, StateOAOpening, StateOABind, StateOADone,
 }
 
 // Language is a screen language. The UI loads its translation file by this code.
@@ -134,6 +145,20 @@ const (
 	EvPaymentError    EventKind = "payment_error"     // Event.Err: the payment could not start or be asked
 	EvSubmitted       EventKind = "submitted"         // Event.Reference (and Event.Reason: printer warning)
 	EvSubmitFailed    EventKind = "submit_failed"     // Event.Err
+
+	// One Account (oneaccount.go). The resident's:
+	EvResendCode  EventKind = "resend_code"  // "send the code again"
+	EvTermsPage   EventKind = "terms_page"   // Event.Value "next" or "prev"
+	EvAcceptTerms EventKind = "accept_terms" // Event.Value "yes" or "no"
+	// The back office's answers (the machine's own work posts these).
+	EvOTPSent       EventKind = "otp_sent"        // a code was sent
+	EvOTPSendFailed EventKind = "otp_send_failed" // Event.Err
+	EvOTPVerified   EventKind = "otp_verified"    // the code was right
+	EvOTPFailed     EventKind = "otp_failed"      // Event.Err: wrong, expired, locked, unreachable
+	EvAccountOpened EventKind = "account_opened"  //
+	EvAccountFailed EventKind = "account_failed"  // Event.Err
+	EvBindingUpdate EventKind = "binding_update"  // the binding as it stands (new QR, bound)
+	EvBindingFailed EventKind = "binding_failed"  // Event.Err
 )
 
 // Event is one thing that happened. Only the fields its Kind names are set.
@@ -166,6 +191,8 @@ type Event struct {
 	subject string
 	// receipt travels with a submission's result to the done screen.
 	receipt *Receipt
+	// oa carries the One Account service's results (oneaccount.go).
+	oa *oaResult
 	// barrier is closed by the machine when it handles the event (see Machine.Sync).
 	barrier chan struct{}
 }
@@ -300,6 +327,8 @@ type Snapshot struct {
 
 	Reference string   // the receipt reference on the done screen
 	Receipt   *Receipt // what the done screen shows besides the reference (as printed)
+
+	OneAccount *OneAccountView // the One Account screens
 }
 
 // PaymentView is the payment screen: the amount, the ways to pay, and once the

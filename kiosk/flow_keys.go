@@ -48,6 +48,7 @@ func AllMsgKeys() []MsgKey {
 		ReasonPINUnavailable, ReasonSubmitFailed, ReasonReaderLost, ReasonMaintenance, ReasonFaceUnavailable,
 		FormRequired, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch, FormChoiceInvalid)
 	add(EligibilityReasons...)
+	add(OneAccountMsgKeys()...)
 	add(MsgEndedNothingSubmitted, MsgEndedSubmitted, MsgTimedOutNothingSubmitted, MsgTimedOutSubmitted)
 	add(FaceFailures...)
 	add(EIDReasons...)

@@ -30,6 +30,20 @@ const (
 	GuardStaffByCard      Guard = "staff_by_card"     // staff mode was opened with a staff card (it must be taken out)
 	GuardMaintenance      Guard = "maintenance"       // staff switched maintenance on
 	GuardEligibleChecked  Guard = "eligible_checked"  // Event.Service is eligible and starts with the data check
+
+	// One Account (oneaccount.go).
+	GuardOneAccountOpen Guard = "one_account_open" // Event.Service is One Account, eligible, and this kiosk reaches the service
+	GuardOneAccountBind Guard = "one_account_bind" // ... and the resident has an account whose eID is not bound: bind only
+	GuardPhoneValid     Guard = "phone_valid"      // a Macau mobile number was typed
+	GuardCodeComplete   Guard = "code_complete"    // a code was sent and all its digits typed
+	GuardResendAllowed  Guard = "resend_allowed"   // the resend cooldown is over
+	GuardEmailValid     Guard = "email_valid"      // no e-mail, or one that looks like one
+	GuardTermsAccepted  Guard = "terms_accepted"   // the resident accepted the terms
+	GuardPasswordValid  Guard = "password_valid"   // no service password, or a good one typed twice
+	GuardAccountExists  Guard = "account_exists"   // Event.Err: the resident had an account already
+	GuardCodeAgain      Guard = "code_again"       // Event.Err: the verified code is no longer good
+	GuardBound          Guard = "bound"            // Event: the binding is bound
+	GuardBindRetry      Guard = "bind_retry"       // the binding failed in a way trying again may fix
 )
 
 // Action names one effect of a transition. Entry actions of the target state (see
@@ -85,6 +99,30 @@ const (
 	ActSubmitFailed   Action = "submit_failed" //
 	ActMaintenance    Action = "maintenance"   // remember maintenance on/off (Event.Kind)
 	ActReader         Action = "reader"        // remember reader lost/returned (Event.Kind)
+
+	// One Account (oneaccount.go).
+	ActOAStart          Action = "oa_start"           // a new One Account session
+	ActOABindOnly       Action = "oa_bind_only"       // the resident has an account: binding only
+	ActOAInput          Action = "oa_input"           // Event.Field, Event.Value on the current step
+	ActOAPhoneError     Action = "oa_phone_error"     //
+	ActOASendCode       Action = "oa_send_code"       // have the back office send an SMS code
+	ActOACodeSent       Action = "oa_code_sent"       //
+	ActOASendFailed     Action = "oa_send_failed"     //
+	ActOACodeShort      Action = "oa_code_short"      //
+	ActOAVerify         Action = "oa_verify"          // check the typed code with the back office
+	ActOAVerified       Action = "oa_verified"        //
+	ActOAVerifyFailed   Action = "oa_verify_failed"   // wrong, expired, locked, unreachable
+	ActOAEmailError     Action = "oa_email_error"     //
+	ActOATermsPage      Action = "oa_terms_page"      //
+	ActOAAcceptTerms    Action = "oa_accept_terms"    //
+	ActOATermsNotice    Action = "oa_terms_notice"    // "accept the terms to go on"
+	ActOAPasswordErrors Action = "oa_password_errors" //
+	ActOAOpen           Action = "oa_open"            // seal the password, open the account
+	ActOAOpened         Action = "oa_opened"          // audited
+	ActOAOpenFailed     Action = "oa_open_failed"     //
+	ActOABindStart      Action = "oa_bind_start"      // binding QR, polled, renewed when it lapses
+	ActOABindUpdate     Action = "oa_bind_update"     // bound: audited
+	ActOABindFailed     Action = "oa_bind_failed"     //
 )
 
 // Rule is one row of the transition table. To == "" keeps the state (no entry actions,
@@ -125,6 +163,7 @@ var cardStates = []State{
 	StateReading, StateCardProblem, StateFace, StateFaceResult, StatePIN,
 	StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview, StateServiceForm, StateSummary, StatePayment, StateSubmitting, StateDone,
 	StateTakeCard, StateCounter,
+	StateOAPhone, StateOACode, StateOAEmail, StateOATerms, StateOAPassword, StateOAOpening, StateOABind, StateOADone,
 }
 
 // cancelStates are the screens with an "end" button that sends the resident to take
@@ -132,12 +171,14 @@ var cardStates = []State{
 var cancelStates = []State{
 	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
+	StateOAPhone, StateOACode, StateOAEmail, StateOATerms, StateOAPassword, StateOABind, StateOADone,
 }
 
 // timeoutToTakeCard are the screens whose timeout ends the session while the card is in.
 var timeoutToTakeCard = []State{
 	StateCardProblem, StateFace, StateFaceResult, StatePIN, StateServiceMenu, StateCheckData, StatePhoto, StatePhotoReview,
 	StateServiceForm, StateSummary, StatePayment, StateDone, StateCounter,
+	StateOAPhone, StateOACode, StateOAEmail, StateOATerms, StateOAPassword, StateOABind, StateOADone,
 }
 
 // staffLeaves are the ways out of the staff screens for each of kinds.
@@ -210,6 +251,8 @@ var Transitions = rules(
 		{From: StatePIN, On: EvPINError, To: StateCounter, Message: ReasonPINUnavailable},
 
 		{From: StateServiceMenu, On: EvServicesLoaded, Do: []Action{ActServicesLoaded}},
+		{From: StateServiceMenu, On: EvChooseService, If: GuardOneAccountBind, To: StateOABind, Do: []Action{ActChooseService, ActOABindOnly}},
+		{From: StateServiceMenu, On: EvChooseService, If: GuardOneAccountOpen, To: StateOAPhone, Do: []Action{ActChooseService, ActOAStart}},
 		{From: StateServiceMenu, On: EvChooseService, If: GuardEligibleChecked, To: StateCheckData, Do: []Action{ActChooseService}},
 		{From: StateServiceMenu, On: EvChooseService, If: GuardEligible, To: StateServiceForm, Do: []Action{ActChooseService}},
 
@@ -247,6 +290,57 @@ var Transitions = rules(
 		{From: StateDone, On: EvAnotherService, To: StateServiceMenu},
 
 		{From: StateCounter, On: EvContinue, To: StateTakeCard},
+
+		// One Account for the verified resident: mobile number and SMS code, e-mail,
+		// terms, service password; the back office opens it; then the eID binding QR.
+		{From: StateOAPhone, On: EvFormInput, Do: []Action{ActOAInput}},
+		{From: StateOAPhone, On: EvContinue, If: GuardPhoneValid, Do: []Action{ActOASendCode}},
+		{From: StateOAPhone, On: EvContinue, Do: []Action{ActOAPhoneError}},
+		{From: StateOAPhone, On: EvOTPSent, To: StateOACode, Do: []Action{ActOACodeSent}},
+		{From: StateOAPhone, On: EvOTPSendFailed, Do: []Action{ActOASendFailed}},
+		{From: StateOAPhone, On: EvBack, To: StateServiceMenu},
+
+		{From: StateOACode, On: EvFormInput, Do: []Action{ActOAInput}},
+		{From: StateOACode, On: EvContinue, If: GuardCodeComplete, Do: []Action{ActOAVerify}},
+		{From: StateOACode, On: EvContinue, Do: []Action{ActOACodeShort}},
+		{From: StateOACode, On: EvOTPVerified, To: StateOAEmail, Do: []Action{ActOAVerified}},
+		{From: StateOACode, On: EvOTPFailed, Do: []Action{ActOAVerifyFailed}},
+		{From: StateOACode, On: EvResendCode, If: GuardResendAllowed, Do: []Action{ActOASendCode}},
+		{From: StateOACode, On: EvOTPSent, Do: []Action{ActOACodeSent}},
+		{From: StateOACode, On: EvOTPSendFailed, Do: []Action{ActOASendFailed}},
+		{From: StateOACode, On: EvBack, To: StateOAPhone},
+
+		// The code is verified: from here Back does not return to it.
+		{From: StateOAEmail, On: EvFormInput, Do: []Action{ActOAInput}},
+		{From: StateOAEmail, On: EvContinue, If: GuardEmailValid, To: StateOATerms},
+		{From: StateOAEmail, On: EvContinue, Do: []Action{ActOAEmailError}},
+
+		{From: StateOATerms, On: EvTermsPage, Do: []Action{ActOATermsPage}},
+		{From: StateOATerms, On: EvAcceptTerms, Do: []Action{ActOAAcceptTerms}},
+		{From: StateOATerms, On: EvContinue, If: GuardTermsAccepted, To: StateOAPassword},
+		{From: StateOATerms, On: EvContinue, Do: []Action{ActOATermsNotice}},
+		{From: StateOATerms, On: EvBack, To: StateOAEmail},
+
+		{From: StateOAPassword, On: EvFormInput, Do: []Action{ActOAInput}},
+		{From: StateOAPassword, On: EvContinue, If: GuardPasswordValid, To: StateOAOpening, Do: []Action{ActOAOpen}},
+		{From: StateOAPassword, On: EvContinue, Do: []Action{ActOAPasswordErrors}},
+		{From: StateOAPassword, On: EvBack, To: StateOATerms},
+
+		// Not opened is said so on the password step; an account that exists already
+		// (opened by an earlier try that timed out) goes on to the binding.
+		{From: StateOAOpening, On: EvAccountOpened, To: StateOABind, Do: []Action{ActOAOpened}},
+		{From: StateOAOpening, On: EvAccountFailed, If: GuardAccountExists, To: StateOABind, Do: []Action{ActOAOpenFailed}},
+		{From: StateOAOpening, On: EvAccountFailed, If: GuardCodeAgain, To: StateOAPhone, Do: []Action{ActOAOpenFailed}},
+		{From: StateOAOpening, On: EvAccountFailed, To: StateOAPassword, Do: []Action{ActOAOpenFailed}},
+
+		{From: StateOABind, On: EvBindingUpdate, If: GuardBound, To: StateOADone, Do: []Action{ActOABindUpdate}},
+		{From: StateOABind, On: EvBindingUpdate, Do: []Action{ActOABindUpdate}},
+		{From: StateOABind, On: EvBindingFailed, Do: []Action{ActOABindFailed}},
+		{From: StateOABind, On: EvContinue, If: GuardBindRetry, To: StateOABind},
+		{From: StateOABind, On: EvContinue, To: StateTakeCard, Do: []Action{ActAuditEnd}},
+
+		{From: StateOADone, On: EvContinue, To: StateTakeCard},
+		{From: StateOADone, On: EvAnotherService, To: StateServiceMenu},
 
 		// Staff mode. The hidden gesture works where no resident is being served.
 		{From: StateAttract, On: EvStaffGesture, If: GuardStaffAvailable, To: StateStaffPIN, Do: []Action{ActStaffEnter}},
@@ -317,6 +411,7 @@ var OnEnter = map[State][]Action{
 	StateOutOfService: {ActWipe},
 	StateCardProblem:  {ActWipe},
 	StateCounter:      {ActWipe},
+	StateOABind:       {ActOABindStart},
 }
 
 // isStaffState: the staff screens (their timer is StaffIdle).
@@ -327,7 +422,7 @@ func isStaffState(s State) bool { return s == StateStaffPIN || s == StateStaff }
 // limit; the attract and out-of-service screens wait forever.
 func Timed(s State) bool {
 	switch s {
-	case StateAttract, StateOutOfService, StateReading, StateSubmitting, StateEIDCheck:
+	case StateAttract, StateOutOfService, StateReading, StateSubmitting, StateEIDCheck, StateOAOpening:
 		return false
 	}
 	return true
@@ -342,6 +437,7 @@ var activity = map[EventKind]bool{
 	EvAnotherService: true, EvChoosePayment: true, EvCancelPayment: true,
 	EvStaffPage: true, EvStaffAction: true, EvStaffInput: true, EvDataWrong: true,
 	EvRetakePhoto: true, EvUseMyPhoto: true,
+	EvResendCode: true, EvTermsPage: true, EvAcceptTerms: true,
 }
 
 // GuardFunc answers a guard for the machine's current session and event.

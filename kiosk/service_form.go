@@ -65,13 +65,8 @@ func FormFor(s ServiceID) []FieldSpec {
 		}
 	case ServicePassport, ServiceTravelPermit:
 		return []FieldSpec{office, phone}
-	case ServiceOneAccount:
-		return []FieldSpec{
-			phone,
-			{Name: FieldServicePassword, Kind: FieldPassword, MaxLen: servicePasswordSize},
-			{Name: FieldPasswordConfirm, Kind: FieldPassword, MaxLen: servicePasswordSize},
-		}
 	}
+	// One Account has no form: its steps are states of their own (oneaccount.go).
 	return nil
 }
 
@@ -129,18 +124,6 @@ func ValidateForm(s ServiceID, values map[string]string) map[string]MsgKey {
 			if !validMacauPhone(v) {
 				problems[f.Name] = FormPhoneInvalid
 			}
-		case FieldServicePassword:
-			switch {
-			case len(v) != servicePasswordSize || !allDigits(v):
-				problems[f.Name] = FormPasswordLength
-			case weakPassword(v):
-				problems[f.Name] = FormPasswordWeak
-			}
-		}
-	}
-	if pw := values[FieldServicePassword]; s == ServiceOneAccount && pw != "" && problems[FieldServicePassword] == "" {
-		if values[FieldPasswordConfirm] != pw {
-			problems[FieldPasswordConfirm] = FormPasswordMismatch
 		}
 	}
 	if len(problems) == 0 {

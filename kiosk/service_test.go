@@ -247,13 +247,6 @@ func TestValidateForm(t *testing.T) {
 		{"permit bad phone", ServiceTravelPermit, map[string]string{FieldCollectionOffice: "office_islands", FieldPhoneNumber: "28123456"}, map[string]MsgKey{FieldPhoneNumber: FormPhoneInvalid}},
 		{"short phone", ServiceIDRenewal, map[string]string{FieldCollectionOffice: "office_central", FieldPhoneNumber: "6612345"}, map[string]MsgKey{FieldPhoneNumber: FormPhoneInvalid}},
 		{"unknown office", ServiceIDRenewal, map[string]string{FieldCollectionOffice: "moon", FieldPhoneNumber: "66123456"}, map[string]MsgKey{FieldCollectionOffice: FormChoiceInvalid}},
-		{"one account without password", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456"}, nil},
-		{"one account with password", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "3971", FieldPasswordConfirm: "3971"}, nil},
-		{"one account mismatch", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "3971", FieldPasswordConfirm: "3972"}, map[string]MsgKey{FieldPasswordConfirm: FormPasswordMismatch}},
-		{"one account short password", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "397", FieldPasswordConfirm: "397"}, map[string]MsgKey{FieldServicePassword: FormPasswordLength}},
-		{"one account weak 0000", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "0000", FieldPasswordConfirm: "0000"}, map[string]MsgKey{FieldServicePassword: FormPasswordWeak}},
-		{"one account weak 1234", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "1234", FieldPasswordConfirm: "1234"}, map[string]MsgKey{FieldServicePassword: FormPasswordWeak}},
-		{"one account weak 6543", ServiceOneAccount, map[string]string{FieldPhoneNumber: "66123456", FieldServicePassword: "6543", FieldPasswordConfirm: "6543"}, map[string]MsgKey{FieldServicePassword: FormPasswordWeak}},
 	}
 	for _, c := range cases {
 		got := ValidateForm(c.svc, c.vals)

@@ -44,6 +44,8 @@ type MachineConfig struct {
 	// printed (default 5s): past it the receipt says the collection date comes by SMS
 	// and the outbox delivers later.
 	DeliverTimeout time.Duration
+	// BindingPoll is how often an eID binding is asked about while its QR is shown (default 2s).
+	BindingPoll time.Duration
 	// VerifyURLBase is the verification address printed in the receipt's QR code.
 	VerifyURLBase string
 }
@@ -65,6 +67,7 @@ func (c *MachineConfig) defaults() error {
 	setDur(&c.PaymentTimeout, 5*time.Minute)
 	setDur(&c.PaymentPoll, 2*time.Second)
 	setDur(&c.DeliverTimeout, 5*time.Second)
+	setDur(&c.BindingPoll, 2*time.Second)
 	setDur(&c.TickEvery, time.Second)
 	if c.DefaultLanguage == "" {
 		c.DefaultLanguage = LangZhHant
@@ -118,6 +121,9 @@ type Deps struct {
 	EID       EIDVerifier
 	QR        QRScanner
 	StaffAuth StaffAuth // nil: staff enter with a staff card only
+	// OneAccounts is the back office's One Account and eID service; nil: the service
+	// is not offered here (the menu says why).
+	OneAccounts OneAccounts
 	// OnError hears failures that do not change the flow (an audit row that could not
 	// be written, a stale result dropped with an error). Messages carry no personal data.
 	OnError func(error)
@@ -184,6 +190,8 @@ type Machine struct {
 	eid         bool       // the session started with the eID: no card in the reader
 	eidCode     string     // the scanned code, until the back office is asked
 	eidView     EIDView
+	oa          *oaSession       // the One Account steps (oneaccount.go)
+	oaStatus    OneAccountStatus // the resident's One Account, from the menu's lookup
 }
 
 var _ Flow = (*Machine)(nil)
@@ -236,7 +244,7 @@ func NewMachine(cfg MachineConfig, deps Deps) (*Machine, error) {
 // Post queues an event for the machine. It blocks only while the queue is full and
 // returns at once after Run has ended.
 func (m *Machine) Post(ev Event) {
-	ev.gen, ev.subject, ev.barrier, ev.receipt = 0, "", nil, nil // only the machine's own work sets these
+	ev.gen, ev.subject, ev.barrier, ev.receipt, ev.oa = 0, "", nil, nil, nil // only the machine's own work sets these
 	select {
 	case m.events <- ev:
 	case <-m.done:
@@ -398,6 +406,9 @@ func (m *Machine) handle(ev Event) {
 		}
 		return
 	}
+	if oaResults[ev.Kind] && ev.oa == nil {
+		return // a back-office answer that did not come from the machine's own work
+	}
 	if ev.Kind == evBarrier {
 		if ev.barrier != nil {
 			close(ev.barrier)
@@ -500,6 +511,9 @@ func (m *Machine) guard(g Guard, ev Event) bool {
 		reader := m.readerOK || ev.Kind == EvReaderReturned
 		maint := m.maintenance && ev.Kind != EvMaintenanceOff
 		return reader && !maint
+	}
+	if ok, known := m.oneAccountGuard(g, ev); known {
+		return ok
 	}
 	m.report(fmt.Errorf("session: unknown guard %q", g))
 	return false
@@ -625,6 +639,9 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 		m.busy = false
 		m.services = ev.ServiceViews
 		m.photo.myPhoto = ev.MyPhoto
+		if ev.oa != nil {
+			m.oaStatus = ev.oa.account
+		}
 		var ok []string
 		for _, s := range m.services {
 			if s.Eligible {
@@ -701,7 +718,7 @@ func (m *Machine) doFrom(now time.Time, a Action, ev Event, prev State) {
 	case ActReader:
 		m.readerOK = ev.Kind != EvReaderLost
 	default:
-		if !m.eidDo(a, ev) {
+		if !m.eidDo(a, ev) && !m.doOneAccount(now, a, ev) {
 			m.report(fmt.Errorf("session: unknown action %q", a))
 		}
 	}
@@ -732,6 +749,8 @@ func (m *Machine) wipe() {
 	// m.eid survives the wipe (the counter screen wipes on entry and must still know
 	// there is no card to take): it says how the session started, nothing personal.
 	m.eidCode, m.eidView = "", EIDView{}
+	m.oa.wipe()
+	m.oa, m.oaStatus = nil, OneAccountStatus{}
 	m.busy = false
 }
 
@@ -966,20 +985,23 @@ func (m *Machine) startLoadServices(now time.Time) {
 	methods := m.deps.Payments.Methods()
 	subject := m.subject
 	bo := m.deps.BackOffice
+	oneAccounts := m.deps.OneAccounts != nil
 	m.goOp(m.cfg.LookupTimeout, func(ctx context.Context, post func(Event)) {
 		rec, err := bo.Lookup(ctx, subject)
 		el.Record, el.RecordErr = rec, err
 		el.Record.Pending = append(el.Record.Pending, pending...)
 		views := ServiceViews(el, fees)
-		if len(methods) == 0 {
-			// No way to take money here: a paid service cannot be completed.
-			for i := range views {
-				if views[i].Eligible && views[i].Fee > 0 {
-					views[i].Eligible, views[i].Reason = false, ReasonPaymentUnavailable
-				}
+		for i := range views {
+			switch {
+			case len(methods) == 0 && views[i].Eligible && views[i].Fee > 0:
+				// No way to take money here: a paid service cannot be completed.
+				views[i].Eligible, views[i].Reason = false, ReasonPaymentUnavailable
+			case !oneAccounts && views[i].Eligible && views[i].ID == ServiceOneAccount:
+				views[i].Eligible, views[i].Reason = false, ReasonOneAccountOffline
 			}
 		}
-		post(Event{Kind: EvServicesLoaded, ServiceViews: views, MyPhoto: err == nil && rec.MyPhoto})
+		post(Event{Kind: EvServicesLoaded, ServiceViews: views, MyPhoto: err == nil && rec.MyPhoto,
+			oa: &oaResult{account: rec.OneAccount}})
 	})
 }
 
@@ -1252,6 +1274,9 @@ func (m *Machine) build(now time.Time) Snapshot {
 			pv.Methods = append([]PaymentMethod(nil), pv.Methods...)
 			s.Payment = &pv
 		}
+	case StateOAPhone, StateOACode, StateOAEmail, StateOATerms, StateOAPassword, StateOAOpening, StateOABind, StateOADone:
+		s.Service = m.service
+		s.OneAccount = m.oneAccountView(now)
 	case StateDone:
 		s.Service = m.service
 		s.Reference = m.reference

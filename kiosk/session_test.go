@@ -2,7 +2,6 @@ package kiosk_test
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
-	"github.com/macau-dsi/kiosk/sealbox"
 )
 
 const doc = "1234567(8)"
@@ -41,7 +39,6 @@ func TestHappyPathPerService(t *testing.T) {
 		{kiosk.ServicePassport, kiosk.ResidentRecord{Nationality: "CHN", Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 12, Day: 1}}},
 			[]string{kiosk.FieldCollectionOffice, "office_islands", kiosk.FieldPhoneNumber, "6612 3456"}},
 		{kiosk.ServiceTravelPermit, kiosk.ResidentRecord{Nationality: "CHN"}, []string{kiosk.FieldCollectionOffice, "office_areia_preta", kiosk.FieldPhoneNumber, "68889999"}},
-		{kiosk.ServiceOneAccount, kiosk.ResidentRecord{}, []string{kiosk.FieldPhoneNumber, "62223333", kiosk.FieldServicePassword, "3971", kiosk.FieldPasswordConfirm, "3971"}},
 	}
 	for _, c := range cases {
 		t.Run(string(c.service), func(t *testing.T) {
@@ -154,19 +151,7 @@ func TestHappyPathPerService(t *testing.T) {
 			if _, ok := msg.Form[kiosk.FieldServicePassword]; ok {
 				t.Error("payload's form carries the service password")
 			}
-			if c.service == kiosk.ServiceOneAccount {
-				ct, err := base64.StdEncoding.DecodeString(msg.Sealed[kiosk.FieldServicePassword])
-				if err != nil {
-					t.Fatalf("sealed password: %v", err)
-				}
-				pw, err := sealbox.Open(h.SealKey, ct, ref)
-				if err != nil || string(pw) != "3971" {
-					t.Errorf("the back office opens %q, %v", pw, err)
-				}
-				if _, err := sealbox.Open(h.SealKey, ct, "260514-OTHER"); err == nil {
-					t.Error("a sealed password opens for another application")
-				}
-			} else if len(msg.Sealed) != 0 {
+			if len(msg.Sealed) != 0 {
 				t.Errorf("sealed fields for %s: %v", c.service, msg.Sealed)
 			}
 			noPersonalData(t, "payload", string(a.Payload))
@@ -426,8 +411,8 @@ func driveTo(t *testing.T, h *kiosktest.Harness, s kiosk.State) kiosk.Snapshot {
 	}
 	toSummary := func() {
 		toMenu()
-		h.Choose(kiosk.ServiceOneAccount)
-		h.Fill(kiosk.FieldPhoneNumber, "66123456", kiosk.FieldServicePassword, "3971", kiosk.FieldPasswordConfirm, "3971")
+		h.Choose(kiosk.ServiceIDRenewal)
+		h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
 		h.Press(kiosk.EvContinue)
 		h.WaitState(kiosk.StateSummary)
 	}
@@ -466,9 +451,11 @@ func driveTo(t *testing.T, h *kiosktest.Harness, s kiosk.State) kiosk.Snapshot {
 		h.Printer.Gate.Hold()
 		toSummary()
 		h.Press(kiosk.EvConfirm)
+		h.Pay(kiosk.PaymentQR)
 	case kiosk.StateDone:
 		toSummary()
 		h.Press(kiosk.EvConfirm)
+		h.Pay(kiosk.PaymentQR)
 	case kiosk.StateTakeCard:
 		toMenu()
 		h.Press(kiosk.EvCancel)
@@ -493,7 +480,7 @@ func assertBlank(t *testing.T, s kiosk.Snapshot) {
 	t.Helper()
 	if s.Holder != nil || s.Services != nil || s.Form != nil || s.Summary != nil || s.Reference != "" ||
 		s.Service != "" || s.Face != (kiosk.FaceView{}) || s.PINLength != 0 || s.PINTriesLeft != -1 ||
-		s.Progress != 0 || s.ProgressStep != "" || s.Busy {
+		s.Progress != 0 || s.ProgressStep != "" || s.Busy || s.OneAccount != nil {
 		t.Errorf("snapshot after the session holds data: %+v", s)
 	}
 	if s.Language != kiosk.LangZhHant || s.LargeText || s.HighContrast {
@@ -715,6 +702,8 @@ func TestIneligibleServices(t *testing.T) {
 
 func TestAnotherServiceAndFailures(t *testing.T) {
 	h := kiosktest.NewHarness(t)
+	h.BackOffice.Set(h.Subject(doc), kiosk.ResidentRecord{Nationality: kiosk.ChineseNationality,
+		Passport: &kiosk.TravelDocument{Expiry: kiosk.Date{Year: 2026, Month: 12, Day: 1}}})
 	h.Printer.Err = kiosk.ErrNoPrinter
 	h.Start()
 	done := driveTo(t, h, kiosk.StateDone)
@@ -723,13 +712,13 @@ func TestAnotherServiceAndFailures(t *testing.T) {
 	}
 	h.Press(kiosk.EvAnotherService)
 	menu := h.WaitIdle(kiosk.StateServiceMenu)
-	i := slices.IndexFunc(menu.Services, func(v kiosk.ServiceView) bool { return v.ID == kiosk.ServiceOneAccount })
+	i := slices.IndexFunc(menu.Services, func(v kiosk.ServiceView) bool { return v.ID == kiosk.ServiceIDRenewal })
 	if menu.Services[i].Eligible || menu.Services[i].Reason != kiosk.ReasonApplicationPending {
 		t.Errorf("the service just applied for is offered again: %+v", menu.Services[i])
 	}
 	// A store failure sends the resident to the counter, with nothing queued.
 	h.Store.SaveErr = errors.New("disk full")
-	h.Choose(kiosk.ServiceIDRenewal)
+	h.Choose(kiosk.ServicePassport)
 	h.Fill(kiosk.FieldCollectionOffice, "office_central", kiosk.FieldPhoneNumber, "66123456")
 	h.Press(kiosk.EvContinue)
 	h.WaitState(kiosk.StateSummary)
@@ -929,7 +918,7 @@ func TestCardPulledWhileSubmitting(t *testing.T) {
 	if row == nil || receipt == nil {
 		t.Fatalf("audit rows for the application %+v and its receipt %+v: want both", row, receipt)
 	}
-	if row.Subject != h.Subject(doc) || !strings.Contains(row.Detail, "service=one-account") {
+	if row.Subject != h.Subject(doc) || !strings.Contains(row.Detail, "service=id-renewal") {
 		t.Errorf("audit row %+v", row)
 	}
 	if receipt.Subject != h.Subject(doc) || !strings.Contains(receipt.Detail, "receipt=not_shown") {

@@ -53,6 +53,8 @@ type Harness struct {
 	// EID and QR, if set before Start, give the kiosk the eID start.
 	EID *EID
 	QR  *QR
+	// OneAccounts is the back office's One Account side; nil before Start: none.
+	OneAccounts *OneAccountOffice
 	// StorePort, if set before Start, replaces the fake Store (a real database).
 	StorePort kiosk.Store
 	// Outbox, if set before Start, delivers each saved application at once.
@@ -84,18 +86,20 @@ const DefaultPIN = "246813"
 func NewHarness(t testing.TB) *Harness {
 	t.Helper()
 	read := Resident("1234567(8)", Day(1990, 5, 10), Day(2020, 1, 15), Day(2026, 9, 30))
+	clock := NewClock(Start)
 	return &Harness{
-		T:          t,
-		Clock:      NewClock(Start),
-		Card:       NewCard(read, DefaultPIN, 3),
-		Face:       NewFace(Match),
-		Store:      NewStore(),
-		BackOffice: NewBackOffice(),
-		Printer:    &Printer{},
-		Payments:   NewPayments(),
-		Staff:      NewStaffDesk(),
+		T:           t,
+		Clock:       clock,
+		OneAccounts: NewOneAccountOffice(clock),
+		Card:        NewCard(read, DefaultPIN, 3),
+		Face:        NewFace(Match),
+		Store:       NewStore(),
+		BackOffice:  NewBackOffice(),
+		Printer:     &Printer{},
+		Payments:    NewPayments(),
+		Staff:       NewStaffDesk(),
 		Config: kiosk.MachineConfig{KioskID: "test-kiosk", ScreenTimeout: 60 * time.Second, MoreTimeGrace: 20 * time.Second, TickEvery: -1,
-			PaymentPoll: 5 * time.Millisecond},
+			PaymentPoll: 5 * time.Millisecond, BindingPoll: 5 * time.Millisecond},
 		wake: make(chan struct{}, 1),
 	}
 }
@@ -128,6 +132,9 @@ func (h *Harness) Start() *Harness {
 	}
 	if h.EID != nil && h.QR != nil {
 		deps.EID, deps.QR = h.EID, h.QR
+	}
+	if h.OneAccounts != nil {
+		deps.OneAccounts = h.OneAccounts
 	}
 	m, err := kiosk.NewMachine(h.Config, deps)
 	if err != nil {
