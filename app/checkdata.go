@@ -83,34 +83,49 @@ func sexKey(s string) string {
 // here (the kiosk has no Chinese input method; a Chinese address is a counter task).
 // It posts the whole new value, as the flow expects.
 func (u *UI) textKeyboard(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject {
-	rows := [][]string{
+	return u.keyboard(s, f, true, fyne.NewSize(76, 72), [][]string{
 		{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
 		{"Q", "W", "E", "R", "T", "Y", "U", "I", "O", "P"},
 		{"A", "S", "D", "F", "G", "H", "J", "K", "L", "Ç"},
 		{"Z", "X", "C", "V", "B", "N", "M", ",", ".", "/"},
 		{"Á", "É", "Í", "Ó", "Ú", "Ã", "Õ", "Â", "Ê", "º"},
-	}
+	})
+}
+
+// keyboard is our own keyboard with the given rows of keys (a key may type more than
+// one character), each at least key in size. With space, a last row has space, delete
+// and clear; without, delete and clear end the last given row.
+func (u *UI) keyboard(s kiosk.Snapshot, f kiosk.FieldView, space bool, key fyne.Size, rows [][]string) fyne.CanvasObject {
 	set := func(v string) { u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: v}) }
-	var lines []fyne.CanvasObject
+	var keyRows [][]fyne.CanvasObject
 	for _, r := range rows {
 		var keys []fyne.CanvasObject
 		for _, k := range r {
 			k := k
-			keys = append(keys, container.New(minSize{76, 72}, touchButton(k, widget.MediumImportance, func() {
+			keys = append(keys, container.New(minSize{key.Width, key.Height}, touchButton(k, widget.MediumImportance, func() {
 				if f.MaxLen == 0 || len([]rune(f.Value)) < f.MaxLen {
 					set(f.Value + k)
 				}
 			})))
 		}
-		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
+		keyRows = append(keyRows, keys)
 	}
-	space := touchButton(u.t(s, "keyboard.space"), widget.MediumImportance, func() { set(f.Value + " ") })
 	del := touchButton(u.t(s, "keypad.delete"), widget.MediumImportance, func() {
 		if r := []rune(f.Value); len(r) > 0 {
 			set(string(r[:len(r)-1]))
 		}
 	})
 	clearKey := touchButton(u.t(s, "keypad.clear"), widget.MediumImportance, func() { set("") })
-	lines = append(lines, container.NewGridWithColumns(3, touch(space), touch(del), touch(clearKey)))
+	if space {
+		spaceKey := touchButton(u.t(s, "keyboard.space"), widget.MediumImportance, func() { set(f.Value + " ") })
+		keyRows = append(keyRows, []fyne.CanvasObject{touch(spaceKey), touch(del), touch(clearKey)})
+	} else {
+		n := len(keyRows) - 1
+		keyRows[n] = append(keyRows[n], touch(del), touch(clearKey))
+	}
+	var lines []fyne.CanvasObject
+	for _, keys := range keyRows {
+		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
+	}
 	return container.NewVBox(lines...)
 }

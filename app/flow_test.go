@@ -236,12 +236,6 @@ func TestHappyPathPerService(t *testing.T) {
 		{kiosk.ServiceIDRenewal, fillOfficeAndPhone, "MOP 90.00"},
 		{kiosk.ServicePassport, fillOfficeAndPhone, "MOP 300.00"},
 		{kiosk.ServiceTravelPermit, fillOfficeAndPhone, "MOP 360.00"},
-		{kiosk.ServiceOneAccount, func(r *kioskRun) {
-			r.tapKeys(strings.Split("66123456", "")...)
-			// The keypad moves on to the password once the number is complete.
-			r.tapKeys("2", "5", "8", "0")
-			r.tapKeys("2", "5", "8", "0")
-		}, "Free"},
 	} {
 		t.Run(string(tc.service), func(t *testing.T) {
 			setup := passportDue
@@ -491,9 +485,26 @@ func TestCardPulledAtEachStep(t *testing.T) {
 		{"service_menu", func(r *kioskRun) { r.toMenu() }},
 		{"service_form", func(r *kioskRun) {
 			r.toMenu()
-			r.tap("One Account and eID")
+			r.tap("Identity card renewal")
 			r.untilForm()
+			r.tap("Central office")
 			r.tapKeys(strings.Split("66123456", "")...)
+		}},
+		{"one_account_password", func(r *kioskRun) {
+			r.toMenu()
+			r.tap("One Account and eID")
+			r.until(kiosk.StateOAPhone)
+			r.tapKeys(strings.Split("66123456", "")...)
+			r.tap("Send the code")
+			r.until(kiosk.StateOACode)
+			_, code := r.h.OneAccounts.LastCode()
+			r.tapKeys(strings.Split(code, "")...)
+			r.tap("Check the code")
+			r.until(kiosk.StateOAEmail)
+			r.tap("Continue")
+			r.until(kiosk.StateOATerms)
+			r.tapKeys("Next page", "Next page", "Next page", "I have read and accept the terms", "Continue")
+			r.until(kiosk.StateOAPassword)
 			r.tapKeys("2", "5")
 		}},
 		{"summary", func(r *kioskRun) {

@@ -168,7 +168,8 @@ var templateVar = regexp.MustCompile(`\{\{\s*\.([A-Za-z]+)\s*\}\}`)
 // Every key renders in every language, plural keys for the counts the screens use.
 func TestEveryKeyRenders(t *testing.T) {
 	tr := loadTranslator(t)
-	data := map[string]any{"Seconds": 42, "Name": "陳大文", "Attempt": 2, "Max": 3, "Amount": "120.00", "Percent": 50, "Method": "QR", "ID": "S1234", "Time": "10:15", "Rows": 42, "Problem": "row 3", "Min": "0.30", "Page": 1, "Pages": 2, "Date": "28 May 2026", "Office": "Central office", "Left": 4}
+	data := map[string]any{"Seconds": 42, "Name": "陳大文", "Attempt": 2, "Max": 3, "Amount": "120.00", "Percent": 50, "Method": "QR", "ID": "S1234", "Time": "10:15", "Rows": 42, "Problem": "row 3", "Min": "0.30", "Page": 1, "Pages": 2, "Date": "28 May 2026", "Office": "Central office", "Left": 4,
+		"Minutes": 60, "Phone": "62223333", "Code": "123456"}
 	for _, k := range tr.Keys(kiosk.LangEN) {
 		for _, l := range kiosk.Languages {
 			for _, n := range []int{0, 1, 2, 3, 5} {

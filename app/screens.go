@@ -90,6 +90,9 @@ func (u *UI) screen(s kiosk.Snapshot) fyne.CanvasObject {
 		u.continueAction(s, "chrome.continue")
 		return u.message(s, iconCounter.in(fg()), string(s.Message), "counter.hint")
 	}
+	if o := u.oneAccountScreen(s); o != nil {
+		return o
+	}
 	// A state this build does not know: say "go to the counter" rather than nothing.
 	return u.message(s, iconCounter.in(fg()), "counter.hint", "")
 }

@@ -57,6 +57,8 @@ type UI struct {
 	pages map[string]*int
 	// confirmEnd: the resident touched End and is being asked to confirm.
 	confirmEnd bool
+	// demoSMS is the demo's simulated SMS code on the banner (oneaccount.go).
+	demoSMS string
 	// speaker plays the spoken prompts and the timer's warning (sound.go); nil: silent.
 	speaker Speaker
 
@@ -148,7 +150,7 @@ func (u *UI) wipeLocal() {
 		}
 		delete(u.password, k)
 	}
-	u.focus, u.focusSet, u.confirmEnd = "", false, false
+	u.focus, u.focusSet, u.confirmEnd, u.demoSMS = "", false, false, ""
 	u.pages = nil
 	u.facePics.clear()
 }
@@ -162,6 +164,7 @@ func structural(s kiosk.Snapshot) kiosk.Snapshot {
 	s.Face.Frame = nil
 	s.Face.ChallengeRemaining = 0
 	s.EID = nil // only the eID scan's camera frame
+	s.OneAccount = oneAccountStructural(s.OneAccount)
 	return s
 }
 
@@ -277,7 +280,7 @@ func (u *UI) demoBanner(s kiosk.Snapshot) fyne.CanvasObject {
 		out := touchButton(u.t(s, "demo.remove_card"), widget.MediumImportance, u.demo.RemoveCard)
 		row = append(append(row, touch(in), touch(out)), u.demoEIDButton(s)...)
 	}
-	return coloured(demoOrange, u.withDemoPayments(s, container.NewPadded(container.NewHBox(row...))))
+	return coloured(demoOrange, u.withDemoOneAccount(s, u.withDemoPayments(s, container.NewPadded(container.NewHBox(row...)))))
 }
 
 // warnBefore is how long before the "need more time?" question the bar warns, on
@@ -365,7 +368,7 @@ func hasCancel(st kiosk.State) bool {
 		kiosk.StateServiceMenu, kiosk.StateServiceForm, kiosk.StateSummary:
 		return true
 	}
-	return false
+	return oneAccountEnds(st)
 }
 
 // confirmsEnd: where End asks first. On the insert-card screen nothing has started

@@ -234,16 +234,18 @@ type OTPVerification struct {
 	Verified    bool   `json:"verified"`
 }
 
-// OneAccountRequest opens a One Account. ServicePassword is optional and travels only
-// in this synchronous call: the kiosk never stores it.
+// OneAccountRequest opens a One Account. The service password is optional and
+// travels only in this synchronous call, sealed to the back office's key (base64 of
+// sealbox's ciphertext, context the challenge id): the kiosk never stores it.
 type OneAccountRequest struct {
-	Subject         string         `json:"subject"`
-	Phone           string         `json:"phone"`
-	OTPChallengeID  string         `json:"otp_challenge_id"`
-	KioskID         string         `json:"kiosk_id"`
-	Language        kiosk.Language `json:"language"`
-	TermsAccepted   bool           `json:"terms_accepted"`
-	ServicePassword string         `json:"service_password,omitempty"`
+	Subject               string         `json:"subject"`
+	Phone                 string         `json:"phone"`
+	OTPChallengeID        string         `json:"otp_challenge_id"`
+	KioskID               string         `json:"kiosk_id"`
+	Language              kiosk.Language `json:"language"`
+	TermsAccepted         bool           `json:"terms_accepted"`
+	Email                 string         `json:"email,omitempty"`
+	SealedServicePassword string         `json:"sealed_service_password,omitempty"`
 }
 
 // OneAccount is an opened account.

@@ -40,6 +40,7 @@ const (
 	GuardEmailValid     Guard = "email_valid"      // no e-mail, or one that looks like one
 	GuardTermsAccepted  Guard = "terms_accepted"   // the resident accepted the terms
 	GuardPasswordValid  Guard = "password_valid"   // no service password, or a good one typed twice
+	GuardNoPassword     Guard = "no_password"      // Event.Value: "continue without a password"
 	GuardAccountExists  Guard = "account_exists"   // Event.Err: the resident had an account already
 	GuardCodeAgain      Guard = "code_again"       // Event.Err: the verified code is no longer good
 	GuardBound          Guard = "bound"            // Event: the binding is bound
@@ -117,6 +118,7 @@ const (
 	ActOAAcceptTerms    Action = "oa_accept_terms"    //
 	ActOATermsNotice    Action = "oa_terms_notice"    // "accept the terms to go on"
 	ActOAPasswordErrors Action = "oa_password_errors" //
+	ActOANoPassword     Action = "oa_no_password"     // forget what was typed: no service password
 	ActOAOpen           Action = "oa_open"            // seal the password, open the account
 	ActOAOpened         Action = "oa_opened"          // audited
 	ActOAOpenFailed     Action = "oa_open_failed"     //
@@ -322,6 +324,7 @@ var Transitions = rules(
 		{From: StateOATerms, On: EvBack, To: StateOAEmail},
 
 		{From: StateOAPassword, On: EvFormInput, Do: []Action{ActOAInput}},
+		{From: StateOAPassword, On: EvContinue, If: GuardNoPassword, To: StateOAOpening, Do: []Action{ActOANoPassword, ActOAOpen}},
 		{From: StateOAPassword, On: EvContinue, If: GuardPasswordValid, To: StateOAOpening, Do: []Action{ActOAOpen}},
 		{From: StateOAPassword, On: EvContinue, Do: []Action{ActOAPasswordErrors}},
 		{From: StateOAPassword, On: EvBack, To: StateOATerms},

@@ -113,7 +113,7 @@ const (
 	EmailMaxLen = 100
 	// OneAccountTermsPages: the terms are paged (no scrolling on a kiosk); the text
 	// is "one_account.terms.page<N>" in each language.
-	OneAccountTermsPages = 3
+	OneAccountTermsPages = 4
 	// BindingQRs: how many binding QRs are shown (each lives as long as the back
 	// office says, 2 min for the reference one) before the kiosk gives up.
 	BindingQRs = 4
@@ -149,7 +149,8 @@ func OneAccountMsgKeys() []MsgKey {
 	ks := []MsgKey{MsgOACodeSent, MsgOACodeResent, MsgOACodeWrong, MsgOACodeExpired, MsgOACodeLocked, MsgOACodeShort,
 		MsgOACodeAgain, MsgOARateLimited, MsgOAUnavailable, MsgOAEmailInvalid, MsgOATermsNotAccepted, MsgOAAccountExists,
 		MsgOAAccountNotOpened, MsgOABindAlreadyBound, MsgOABindNotScanned, MsgOABindUnavailable, MsgOABindNoAccount,
-		ReasonOneAccountOffline, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch}
+		ReasonOneAccountOffline, FormPhoneInvalid, FormPasswordLength, FormPasswordWeak, FormPasswordMismatch,
+		FieldKey(FieldServicePassword), FieldKey(FieldPasswordConfirm)}
 	for i := 1; i <= OneAccountTermsPages; i++ {
 		ks = append(ks, TermsPageKey(i))
 	}
@@ -158,6 +159,9 @@ func OneAccountMsgKeys() []MsgKey {
 
 // TermsPageKey is the text key of page n (1-based) of the One Account terms.
 func TermsPageKey(n int) MsgKey { return MsgKey(fmt.Sprintf("one_account.terms.page%d", n)) }
+
+// NoPassword is EvContinue's Value for "continue without a service password".
+const NoPassword = "no_password"
 
 // Field names of the One Account steps (EvFormInput.Field).
 const (
@@ -351,6 +355,8 @@ func (m *Machine) oneAccountGuard(g Guard, ev Event) (ok, known bool) {
 		}
 		a, b := ServicePasswordProblems(m.oa.pw, m.oa.confirm)
 		return a == "" && b == "", true
+	case GuardNoPassword:
+		return ev.Value == NoPassword && m.oa != nil, true
 	case GuardAccountExists:
 		return errors.Is(ev.Err, ErrAccountExists), true
 	case GuardCodeAgain:
@@ -458,6 +464,10 @@ func (m *Machine) doOneAccount(now time.Time, a Action, ev Event) bool {
 		}
 	case ActOATermsNotice:
 		m.notice = MsgOATermsNotAccepted
+	case ActOANoPassword:
+		clear(m.oa.pw)
+		clear(m.oa.confirm)
+		m.oa.pw, m.oa.confirm, m.oa.pwErr, m.oa.confirmErr = nil, nil, "", ""
 	case ActOAPasswordErrors:
 		m.oa.pwErr, m.oa.confirmErr = ServicePasswordProblems(m.oa.pw, m.oa.confirm)
 	case ActOAOpen:

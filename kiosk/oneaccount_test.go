@@ -250,7 +250,9 @@ func TestOneAccountCodeProblems(t *testing.T) {
 			typeCode(h, "000000") // the last try
 		}, kiosk.MsgOACodeLocked, true},
 		{"back office unreachable", func(h *kiosktest.Harness, code string) {
-			h.OneAccounts.Fault(func(o *kiosktest.OneAccountOffice) { o.VerifyErr = fmt.Errorf("dial: %w", kiosk.ErrBackOfficeUnavailable) })
+			h.OneAccounts.Fault(func(o *kiosktest.OneAccountOffice) {
+				o.VerifyErr = fmt.Errorf("dial: %w", kiosk.ErrBackOfficeUnavailable)
+			})
 			typeCode(h, code)
 		}, kiosk.MsgOAUnavailable, false},
 	}
@@ -314,7 +316,9 @@ func TestOneAccountSendFails(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(string(c.want), func(t *testing.T) {
-			h := oaHarness(t, func(h *kiosktest.Harness) { h.OneAccounts.Fault(func(o *kiosktest.OneAccountOffice) { o.SendErr = c.err }) })
+			h := oaHarness(t, func(h *kiosktest.Harness) {
+				h.OneAccounts.Fault(func(o *kiosktest.OneAccountOffice) { o.SendErr = c.err })
+			})
 			h.ToMenu()
 			h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
 			h.WaitIdle(kiosk.StateOAPhone)

@@ -58,7 +58,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			db.Close()
 			return nil, err
 		}
-		return &office.Office{DB: db, Key: key}, nil
+		return &office.Office{DB: db, Key: key}, nil // the testers' side opens no sealed password
 	}
 	root.AddCommand(serveCmd(&dir), listCmd(open), appCmd(open), payCmd(open), smsCmd(open))
 	return root
@@ -109,13 +109,17 @@ func serveCmd(dir *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			sealKey, err := office.LoadOrCreateSealKey(*dir)
+			if err != nil {
+				return fmt.Errorf("seal key: %w", err)
+			}
 			db, err := office.OpenDB(*dir)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
 			logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
-			o := &office.Office{DB: db, Key: key, AllowUnpaid: allowUnpaid, Log: logger}
+			o := &office.Office{DB: db, Key: key, SealKey: sealKey, AllowUnpaid: allowUnpaid, Log: logger}
 			if subjectKey != "" {
 				h, err := seed.LoadHasher(subjectKey)
 				if err != nil {
@@ -144,8 +148,8 @@ func serveCmd(dir *string) *cobra.Command {
 				return err
 			}
 			srv := office.NewHTTPServer(h, tlsConf, log.New(cmd.ErrOrStderr(), "", 0))
-			fmt.Fprintf(out, "listening on https://%s (kiosk certificate %s, key %s, CA %s)\n", ln.Addr(),
-				filepath.Join(*dir, pki.KioskCert), filepath.Join(*dir, pki.KioskKey), filepath.Join(*dir, pki.CACert))
+			fmt.Fprintf(out, "listening on https://%s (kiosk certificate %s, key %s, CA %s, seal key %s)\n", ln.Addr(),
+				filepath.Join(*dir, pki.KioskCert), filepath.Join(*dir, pki.KioskKey), filepath.Join(*dir, pki.CACert), filepath.Join(*dir, office.SealPubKeyFile))
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			errc := make(chan error, 1)

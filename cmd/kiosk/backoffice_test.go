@@ -27,11 +27,13 @@ import (
 	_ "github.com/mattn/go-sqlite3"
 
 	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/backoffice"
 	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/i18n"
 	"github.com/macau-dsi/kiosk/kiosk"
 	"github.com/macau-dsi/kiosk/kiosk/kiosktest"
 	"github.com/macau-dsi/kiosk/printer"
+	"github.com/macau-dsi/kiosk/sealbox"
 	"github.com/macau-dsi/kiosk/store"
 )
 
@@ -115,6 +117,7 @@ func productionConfig(tb testing.TB, bo *demoBackOffice, keyFile, dbDir string) 
 	cfg.BackOffice.CertFile = filepath.Join(bo.dir, "kiosk.crt")
 	cfg.BackOffice.KeyFile = filepath.Join(bo.dir, "kiosk.key")
 	cfg.BackOffice.CAFile = filepath.Join(bo.dir, "ca.crt")
+	cfg.BackOffice.SealKeyFile = filepath.Join(bo.dir, "seal.pub")
 	cfg.BackOffice.Timeout = 5 * time.Second
 	for _, p := range cfg.Validate() {
 		if strings.HasPrefix(p.Key, "backoffice.") || strings.HasPrefix(p.Key, "payment.") || strings.HasPrefix(p.Key, "kiosk.") {
@@ -152,7 +155,15 @@ func startPaySession(tb testing.TB, cfg config.Config, doc string, wrap func(kio
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sealer, _ := kiosktest.NewSealer(tb)
+	// Passwords are sealed to the back office's own key, as the kiosk is configured.
+	sealer, err := sealbox.LoadSealer(cfg.BackOffice.SealKeyFile)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var oneAccounts kiosk.OneAccounts
+	if link.client != nil {
+		oneAccounts = backoffice.NewOneAccounts(link.client)
+	}
 	// The receipt printer as configured (a CUPS queue: the real adapter), else a fake.
 	var receipts kiosk.Printer = &kiosktest.Printer{}
 	if cfg.Printer.Queue != "" {
@@ -171,7 +182,7 @@ func startPaySession(tb testing.TB, cfg config.Config, doc string, wrap func(kio
 	s.m, err = kiosk.NewMachine(kiosk.MachineConfig{KioskID: cfg.Kiosk.ID, TickEvery: -1, PaymentPoll: 20 * time.Millisecond, PaymentTimeout: paymentTimeout},
 		kiosk.Deps{Card: s.card, Face: kiosktest.NewFace(kiosktest.Match), Store: st, BackOffice: link.bo, Payments: link.pay,
 			Printer: receipts, Clock: kiosk.SystemClock{}, Rand: rand.Reader, Subjects: subjects, Sealer: sealer,
-			OnError: func(err error) { tb.Logf("session: %v", err) }})
+			OneAccounts: oneAccounts, OnError: func(err error) { tb.Logf("session: %v", err) }})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -161,6 +162,7 @@ func (d *demoBackOffice) configure(cfg *config.Config) {
 	cfg.BackOffice.CertFile = filepath.Join(d.dir, "kiosk.crt")
 	cfg.BackOffice.KeyFile = filepath.Join(d.dir, "kiosk.key")
 	cfg.BackOffice.CAFile = filepath.Join(d.dir, "ca.crt")
+	cfg.BackOffice.SealKeyFile = filepath.Join(d.dir, "seal.pub") // the public half of its seal key
 	cfg.Payment.QR = true
 	cfg.Payment.Terminal = config.TerminalSimulated
 }
@@ -258,3 +260,34 @@ func (h *demoHands) WalletExpire()          { h.wallet("expire") }
 func (h *demoHands) CardApprove()           { h.card(payterm.ActApprove) }
 func (h *demoHands) CardDecline()           { h.card(payterm.ActDecline) }
 func (h *demoHands) CardFailAfterApproval() { h.card(payterm.ActFailAfterApproval) }
+
+// smsLine is `kiosk-backoffice sms last`'s answer: "code 123456 to ••••3333, ...".
+var smsLine = regexp.MustCompile(`^code ([0-9]+) `)
+
+// LastSMS is the resident's phone: the newest code the demo back office's simulated
+// SMS gateway sent, for the DEMO banner only (never logged).
+func (h *demoHands) LastSMS() (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := h.bo.tool(ctx, "sms", "last")
+	if err != nil {
+		return "", errors.New("demo: no SMS code") // the tool's output has the code: not in the error
+	}
+	m := smsLine.FindStringSubmatch(strings.TrimSpace(out))
+	if m == nil {
+		return "", errors.New("demo: unexpected answer from sms last")
+	}
+	return m[1], nil
+}
+
+// AppScan is the One Account app scanning the binding QR on screen: the reference
+// back office's own app side (`kiosk-backoffice app scan PAYLOAD`).
+func (h *demoHands) AppScan(qr string) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if _, err := h.bo.tool(ctx, "app", "scan", qr); err != nil {
+			slog.Warn("demo: app scan", "error", err)
+		}
+	}()
+}

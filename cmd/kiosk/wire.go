@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/macau-dsi/kiosk/assets"
+	"github.com/macau-dsi/kiosk/backoffice"
 	"github.com/macau-dsi/kiosk/cardio"
 	"github.com/macau-dsi/kiosk/cardio/lds"
 	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
@@ -157,15 +158,8 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		pc.Folder = filepath.Join(filepath.Dir(cfg.Store.Path), "receipts") // beside the demo database
 	}
 	receipts := printer.New(printerOptions(pc), words) // CUPS with a queue, a PDF folder, else kiosk.NoPrinter
-	sealKey := cfg.BackOffice.SealKeyFile
-	if o.demo {
-		// The demo is its own back office: its key pair lives beside the demo database.
-		sealKey = filepath.Join(filepath.Dir(cfg.Store.Path), "backoffice-seal.pub")
-		if err := ensureDemoSealKey(sealKey); err != nil {
-			return devs, err
-		}
-	}
-	sealer, err := sealbox.LoadSealer(sealKey)
+	// The demo's back office made its own seal key pair: configure pointed at it.
+	sealer, err := sealbox.LoadSealer(cfg.BackOffice.SealKeyFile)
 	if err != nil {
 		return devs, fmt.Errorf("%w (set backoffice.seal_key_file to the back office's public key)", err)
 	}
@@ -182,6 +176,9 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		// resident's record and reference photo: offline, the kiosk offers the card only.
 		devs.deps.EID, devs.deps.QR = link.client, qrScanner
 		devs.deps.Outbox = deliverer // without a back office, the receipt says "by SMS" at once
+		// One Account needs the back office there and then (code, account, binding):
+		// without backoffice.url the menu says it cannot be done here.
+		devs.deps.OneAccounts = backoffice.NewOneAccounts(link.client)
 	}
 	if err := wireStaff(ctx, &devs.deps, db, cfg); err != nil {
 		return devs, err
@@ -202,25 +199,6 @@ func hardware(ctx context.Context, cfg config.Config, o runOptions) (devs device
 		}
 	}
 	return devs, nil
-}
-
-// ensureDemoSealKey makes the demo back office's key pair once: the public key at
-// pubPath, the private key beside it (0600) for whoever plays the back office.
-func ensureDemoSealKey(pubPath string) error {
-	if _, err := os.Stat(pubPath); err == nil {
-		return nil
-	}
-	priv, pub, err := sealbox.GenerateKeyPair()
-	if err != nil {
-		return fmt.Errorf("demo back-office key: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Dir(pubPath), 0o700); err != nil {
-		return fmt.Errorf("demo back-office key: %w", err)
-	}
-	if err := os.WriteFile(strings.TrimSuffix(pubPath, ".pub")+".key", priv, 0o600); err != nil {
-		return fmt.Errorf("demo back-office key: %w", err)
-	}
-	return os.WriteFile(pubPath, pub, 0o644)
 }
 
 // watchMaintenance posts the staff's maintenance switch to the session.

@@ -97,7 +97,7 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		{Name: kiosk.FieldCollectionOffice, Kind: kiosk.FieldChoice, Required: true, Options: kiosk.CollectionOffices, Value: kiosk.CollectionOffices[0]},
 		{Name: kiosk.FieldPhoneNumber, Kind: kiosk.FieldPhone, Required: true, Value: "6612", Length: 4, MaxLen: 8, Error: kiosk.FormPhoneInvalid},
 	}
-	return map[kiosk.State]kiosk.Snapshot{
+	out := map[kiosk.State]kiosk.Snapshot{
 		kiosk.StateAttract:    with(kiosk.StateAttract, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown = false, 0 }),
 		kiosk.StateInsertCard: with(kiosk.StateInsertCard, func(s *kiosk.Snapshot) { s.EIDOffered = true }),
 		kiosk.StateEIDScan:    with(kiosk.StateEIDScan, func(s *kiosk.Snapshot) { s.EID = &kiosk.EIDView{} }),
@@ -172,4 +172,8 @@ func Samples(lang kiosk.Language) map[kiosk.State]kiosk.Snapshot {
 		kiosk.StateOutOfService: with(kiosk.StateOutOfService, func(s *kiosk.Snapshot) { s.TimerOn, s.Countdown, s.Message = false, 0, kiosk.ReasonReaderLost }),
 		kiosk.StateCounter:      with(kiosk.StateCounter, func(s *kiosk.Snapshot) { s.Message, s.AskMoreTime = kiosk.ReasonPINBlocked, true }),
 	}
+	for st, s := range oneAccountSamples(with) {
+		out[st] = s
+	}
+	return out
 }

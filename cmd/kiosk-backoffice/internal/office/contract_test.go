@@ -197,13 +197,20 @@ func TestContractWalk(t *testing.T) {
 	if v, err := c.VerifyOTP(ctx, "otp-1-v2", ch.ChallengeID, sms.Code); err != nil || !v.Verified {
 		t.Fatalf("right code = %+v, %v", v, err)
 	}
-	acct, err := c.CreateOneAccount(ctx, "acct-0001", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN, ServicePassword: "3971"})
+	// A password sealed for another challenge does not open: nothing is opened.
+	if _, err := c.CreateOneAccount(ctx, "acct-wrong-seal", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID,
+		Language: kiosk.LangEN, SealedServicePassword: h.seal("3971", "another-challenge")}); problemCode(err) != backoffice.CodeInvalidRequest {
+		t.Fatalf("password sealed for another challenge: %v", err)
+	}
+	acct, err := c.CreateOneAccount(ctx, "acct-0001", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID,
+		Language: kiosk.LangEN, Email: "chan@example.mo", SealedServicePassword: h.seal("3971", ch.ChallengeID)})
 	if err != nil || acct.Status != backoffice.AccountActive || !acct.ServicePasswordSet {
 		t.Fatalf("account = %+v, %v", acct, err)
 	}
-	var hash string
-	if err := h.office.DB.QueryRow(`SELECT password_hash FROM residents WHERE subject = ?`, unb).Scan(&hash); err != nil || strings.Contains(hash, "3971") || !strings.HasPrefix(hash, "pbkdf2-sha256$") {
-		t.Fatalf("stored password = %q, %v", hash, err)
+	var hash, email string
+	if err := h.office.DB.QueryRow(`SELECT password_hash, account_email FROM residents WHERE subject = ?`, unb).Scan(&hash, &email); err != nil ||
+		strings.Contains(hash, "3971") || !strings.HasPrefix(hash, "pbkdf2-sha256$") || email != "chan@example.mo" {
+		t.Fatalf("stored password = %q, e-mail %q, %v", hash, email, err)
 	}
 	if _, err := c.CreateOneAccount(ctx, "acct-0002", backoffice.OneAccountRequest{Subject: unb, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN}); problemCode(err) != backoffice.CodeAccountExists {
 		t.Fatalf("second account: %v", err)

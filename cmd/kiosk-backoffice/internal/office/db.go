@@ -176,10 +176,12 @@ var addedOrderColumns = [][2]string{
 // addedResidentColumns came with the eID start: the identification record an eID
 // login answers (backoffice.EIDHolder as JSON) and the reference photo. A resident
 // seeded before them has none, and their eID login is refused until re-seeded.
+// The e-mail came with the One Account step that asks for it.
 var addedResidentColumns = [][2]string{
 	{"holder", "TEXT"},
 	{"photo", "BLOB"},
 	{"photo_format", "TEXT"},
+	{"account_email", "TEXT"},
 }
 
 // addedApplicationColumns came with the collection date (NULL: no date known for

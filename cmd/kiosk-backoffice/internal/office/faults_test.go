@@ -384,7 +384,7 @@ func TestNoPersonalDataInLogs(t *testing.T) {
 	}
 	sms, _ := h.office.LastOTP(ctx)
 	c.VerifyOTP(ctx, "otp-log-2", ch.ChallengeID, sms.Code)
-	c.CreateOneAccount(ctx, "acct-log-1", backoffice.OneAccountRequest{Subject: subject, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN, ServicePassword: "3971"})
+	c.CreateOneAccount(ctx, "acct-log-1", backoffice.OneAccountRequest{Subject: subject, Phone: testPhone, OTPChallengeID: ch.ChallengeID, Language: kiosk.LangEN, SealedServicePassword: h.seal("3971", ch.ChallengeID)})
 	mu.Lock()
 	defer mu.Unlock()
 	if clientLog.Len() == 0 || serverLog.Len() == 0 {

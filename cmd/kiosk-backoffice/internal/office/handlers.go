@@ -8,16 +8,19 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"image/jpeg"
 	"math/big"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/macau-dsi/kiosk/backoffice"
 	"github.com/macau-dsi/kiosk/kiosk"
+	"github.com/macau-dsi/kiosk/sealbox"
 )
 
 // Rules of the reference back office.
@@ -574,6 +577,34 @@ func hashPassword(pw string) (string, error) {
 	return fmt.Sprintf("pbkdf2-sha256$%d$%s$%s", pbkdf2Rounds, hex.EncodeToString(salt), hex.EncodeToString(k)), nil
 }
 
+// openPassword opens the sealed service password (bound to the challenge) with the
+// back office's key and hashes it; the clear digits live only in this call.
+func (o *Office) openPassword(r backoffice.OneAccountRequest) (sql.NullString, error) {
+	if r.SealedServicePassword == "" {
+		return sql.NullString{}, nil
+	}
+	if o.SealKey == nil {
+		return sql.NullString{}, problem(http.StatusServiceUnavailable, backoffice.CodeUnavailable, "this back office has no key to open sealed passwords")
+	}
+	ct, err := base64.StdEncoding.DecodeString(r.SealedServicePassword)
+	if err != nil {
+		return sql.NullString{}, problem(http.StatusBadRequest, backoffice.CodeInvalidRequest, "sealed_service_password is not base64")
+	}
+	pw, err := sealbox.Open(o.SealKey, ct, r.OTPChallengeID)
+	defer clear(pw)
+	if err != nil {
+		return sql.NullString{}, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "the sealed service password does not open for this challenge")
+	}
+	if len(pw) != 4 || strings.Trim(string(pw), "0123456789") != "" {
+		return sql.NullString{}, problem(http.StatusUnprocessableEntity, backoffice.CodeInvalidRequest, "the service password must be 4 digits")
+	}
+	h, err := hashPassword(string(pw))
+	if err != nil {
+		return sql.NullString{}, err
+	}
+	return sql.NullString{String: h, Valid: true}, nil
+}
+
 func (o *Office) createOneAccount(ctx context.Context, q *request) (int, any, error) {
 	var r backoffice.OneAccountRequest
 	if err := q.decode(&r); err != nil {
@@ -582,16 +613,12 @@ func (o *Office) createOneAccount(ctx context.Context, q *request) (int, any, er
 	if err := checkKiosk(q, r.KioskID); err != nil {
 		return 0, nil, err
 	}
-	var pwHash sql.NullString
-	if r.ServicePassword != "" {
-		h, err := hashPassword(r.ServicePassword)
-		if err != nil {
-			return 0, nil, err
-		}
-		pwHash = sql.NullString{String: h, Valid: true}
+	pwHash, err := o.openPassword(r)
+	if err != nil {
+		return 0, nil, err
 	}
 	var out backoffice.OneAccount
-	err := o.DB.withTx(ctx, func(tx *sql.Tx) error {
+	err = o.DB.withTx(ctx, func(tx *sql.Tx) error {
 		var status string
 		err := tx.QueryRowContext(ctx, `SELECT account_status FROM residents WHERE subject = ?`, r.Subject).Scan(&status)
 		if isNoRows(err) {
@@ -616,8 +643,8 @@ func (o *Office) createOneAccount(ctx context.Context, q *request) (int, any, er
 			return err
 		}
 		out = backoffice.OneAccount{AccountID: opaqueID(), Status: backoffice.AccountActive, CreatedAt: q.now, ServicePasswordSet: pwHash.Valid}
-		_, err = tx.ExecContext(ctx, `UPDATE residents SET account_status = ?, account_id = ?, account_phone = ?, account_kiosk = ?, account_created_at = ?, password_hash = ?, device_bound = 0
-			WHERE subject = ?`, backoffice.AccountActive, out.AccountID, r.Phone, r.KioskID, ts(q.now), pwHash, r.Subject)
+		_, err = tx.ExecContext(ctx, `UPDATE residents SET account_status = ?, account_id = ?, account_phone = ?, account_email = NULLIF(?, ''), account_kiosk = ?, account_created_at = ?, password_hash = ?, device_bound = 0
+			WHERE subject = ?`, backoffice.AccountActive, out.AccountID, r.Phone, r.Email, r.KioskID, ts(q.now), pwHash, r.Subject)
 		return err
 	})
 	if err != nil {

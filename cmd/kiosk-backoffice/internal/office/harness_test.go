@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"io"
 	"log"
@@ -27,6 +28,7 @@ import (
 	"github.com/macau-dsi/kiosk/cmd/kiosk-backoffice/internal/office"
 	"github.com/macau-dsi/kiosk/cmd/kiosk-backoffice/internal/pki"
 	"github.com/macau-dsi/kiosk/cmd/kiosk-backoffice/internal/seed"
+	"github.com/macau-dsi/kiosk/sealbox"
 )
 
 // contractFile is the document both sides are checked against: read from the
@@ -146,7 +148,11 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)}
-	o := &office.Office{DB: db, Key: key, Now: clk.Now}
+	sealKey, err := office.LoadOrCreateSealKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := &office.Office{DB: db, Key: key, SealKey: sealKey, Now: clk.Now}
 	if _, err := o.Seed(context.Background(), seed.Build(profiles, hasher, clk.Now())); err != nil {
 		t.Fatal(err)
 	}
@@ -324,4 +330,19 @@ func mustPool(t *testing.T, pemBytes []byte) *x509.CertPool {
 		t.Fatal("no certificate in PEM")
 	}
 	return p
+}
+
+// seal seals a service password to the back office's key for a challenge, as the
+// kiosk does (base64, as the contract carries it).
+func (h *harness) seal(pw, challengeID string) string {
+	h.t.Helper()
+	sealer, err := sealbox.LoadSealer(filepath.Join(h.dir, office.SealPubKeyFile))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ct, err := sealer.Seal([]byte(pw), challengeID)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return base64.StdEncoding.EncodeToString(ct)
 }

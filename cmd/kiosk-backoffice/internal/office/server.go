@@ -6,6 +6,7 @@ package office
 import (
 	"bytes"
 	"context"
+	"crypto/ecdh"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -32,7 +33,10 @@ import (
 type Office struct {
 	DB  *DB
 	Key ed25519.PrivateKey // signs QR payloads
-	Now func() time.Time
+	// SealKey opens the service passwords kiosks seal to the back office (its public
+	// half is what kiosks are configured with); nil: a sealed password is refused.
+	SealKey *ecdh.PrivateKey
+	Now     func() time.Time
 	// AllowUnpaid accepts a paid service's application without a paid order (for a
 	// kiosk whose payment step is not wired yet).
 	AllowUnpaid bool
