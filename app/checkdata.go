@@ -83,7 +83,7 @@ func sexKey(s string) string {
 // here (the kiosk has no Chinese input method; a Chinese address is a counter task).
 // It posts the whole new value, as the flow expects.
 func (u *UI) textKeyboard(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject {
-	return u.keyboard(s, f, true, fyne.NewSize(76, 72), [][]string{
+	return u.keyboard(s, f, editRowWithSpace, fyne.NewSize(76, 72), [][]string{
 		{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
 		{"Q", "W", "E", "R", "T", "Y", "U", "I", "O", "P"},
 		{"A", "S", "D", "F", "G", "H", "J", "K", "L", "Ç"},
@@ -92,10 +92,17 @@ func (u *UI) textKeyboard(s kiosk.Snapshot, f kiosk.FieldView) fyne.CanvasObject
 	})
 }
 
+// editKeys says where a keyboard's space, delete and clear keys go.
+type editKeys int
+
+const (
+	editRowWithSpace editKeys = iota // a last row: space, delete, clear
+	editNone                         // none: the screen puts delete and clear elsewhere (editButtons)
+)
+
 // keyboard is our own keyboard with the given rows of keys (a key may type more than
-// one character), each at least key in size. With space, a last row has space, delete
-// and clear; without, delete and clear end the last given row.
-func (u *UI) keyboard(s kiosk.Snapshot, f kiosk.FieldView, space bool, key fyne.Size, rows [][]string) fyne.CanvasObject {
+// one character), each at least key in size, and its edit keys as edit says.
+func (u *UI) keyboard(s kiosk.Snapshot, f kiosk.FieldView, edit editKeys, key fyne.Size, rows [][]string) fyne.CanvasObject {
 	set := func(v string) { u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: v}) }
 	var keyRows [][]fyne.CanvasObject
 	for _, r := range rows {
@@ -110,22 +117,25 @@ func (u *UI) keyboard(s kiosk.Snapshot, f kiosk.FieldView, space bool, key fyne.
 		}
 		keyRows = append(keyRows, keys)
 	}
-	del := touchButton(u.t(s, "keypad.delete"), widget.MediumImportance, func() {
-		if r := []rune(f.Value); len(r) > 0 {
-			set(string(r[:len(r)-1]))
-		}
-	})
-	clearKey := touchButton(u.t(s, "keypad.clear"), widget.MediumImportance, func() { set("") })
-	if space {
+	if edit == editRowWithSpace {
 		spaceKey := touchButton(u.t(s, "keyboard.space"), widget.MediumImportance, func() { set(f.Value + " ") })
-		keyRows = append(keyRows, []fyne.CanvasObject{touch(spaceKey), touch(del), touch(clearKey)})
-	} else {
-		n := len(keyRows) - 1
-		keyRows[n] = append(keyRows[n], touch(del), touch(clearKey))
+		keyRows = append(keyRows, append([]fyne.CanvasObject{touch(spaceKey)}, u.editButtons(s, f)...))
 	}
 	var lines []fyne.CanvasObject
 	for _, keys := range keyRows {
 		lines = append(lines, container.NewGridWithColumns(len(keys), keys...))
 	}
 	return container.NewVBox(lines...)
+}
+
+// editButtons are delete and clear for a typed field.
+func (u *UI) editButtons(s kiosk.Snapshot, f kiosk.FieldView) []fyne.CanvasObject {
+	set := func(v string) { u.post(kiosk.Event{Kind: kiosk.EvFormInput, Field: f.Name, Value: v}) }
+	del := touchButton(u.t(s, "keypad.delete"), widget.MediumImportance, func() {
+		if r := []rune(f.Value); len(r) > 0 {
+			set(string(r[:len(r)-1]))
+		}
+	})
+	clearKey := touchButton(u.t(s, "keypad.clear"), widget.MediumImportance, func() { set("") })
+	return []fyne.CanvasObject{touch(del), touch(clearKey)}
 }

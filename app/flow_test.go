@@ -503,7 +503,10 @@ func TestCardPulledAtEachStep(t *testing.T) {
 			r.until(kiosk.StateOAEmail)
 			r.tap("Continue")
 			r.until(kiosk.StateOATerms)
-			r.tapKeys("Next page", "Next page", "Next page", "I have read and accept the terms", "Continue")
+			for i := 1; i < kiosk.OneAccountTermsPages; i++ {
+				r.tap("Next page")
+			}
+			r.tapKeys("I have read and accept the terms", "Continue")
 			r.until(kiosk.StateOAPassword)
 			r.tapKeys("2", "5")
 		}},

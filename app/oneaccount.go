@@ -175,24 +175,27 @@ func minutesSeconds(d time.Duration) string {
 
 func (u *UI) oaEmail(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject {
 	f := kiosk.FieldView{Name: kiosk.FieldEmail, Kind: kiosk.FieldText, Value: v.Email, Length: len(v.Email), MaxLen: v.EmailMax}
-	left := []fyne.CanvasObject{body(u.t(s, "one_account.email_hint")), typedValue(v.Email)}
+	// The address, what it is for (or what is wrong with it) and its delete and clear
+	// keys on one row, the letters under it: the keyboard then fits every panel.
+	var about fyne.CanvasObject = body(u.t(s, "one_account.email_hint"))
 	if v.EmailError != "" {
-		left = append(left, warning(u.t(s, string(v.EmailError))))
+		about = warning(u.t(s, string(v.EmailError)))
 	}
-	left = u.problems(s, left)
+	edit := container.NewGridWithColumns(2, u.editButtons(s, f)...)
+	top := container.NewBorder(nil, nil, container.New(minSize{420, 0}, typedValue(v.Email)),
+		container.New(minSize{2*minTouch + 80, 0}, edit), about)
+	items := u.problems(s, []fyne.CanvasObject{top})
 	u.continueAction(s, "chrome.continue")
-	// An address is typed in lower case, with the characters addresses use (no space),
-	// in alphabetical order on nine columns of full-size keys: ten QWERTY columns of
-	// touch-size keys would leave no room for the words on a 1280 panel.
-	kb := u.keyboard(s, f, false, fyne.NewSize(minTouch, minTouch), [][]string{
-		{"a", "b", "c", "d", "e", "f", "g", "h", "i"},
-		{"j", "k", "l", "m", "n", "o", "p", "q", "r"},
-		{"s", "t", "u", "v", "w", "x", "y", "z", "@"},
-		{"1", "2", "3", "4", "5", "6", "7", "8", "9"},
-		{"0", ".", "-", "_", "+"},
-		{".com", ".mo", ".gov.mo"},
+	// Lower case, the characters addresses use (no space), in alphabetical order on
+	// ten columns of touch-size keys.
+	kb := u.keyboard(s, f, editNone, fyne.NewSize(minTouch, minTouch), [][]string{
+		{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"},
+		{"k", "l", "m", "n", "o", "p", "q", "r", "s", "t"},
+		{"u", "v", "w", "x", "y", "z", "@", ".", "-", "_"},
+		{"1", "2", "3", "4", "5", "6", "7", "8", "9", "0"},
 	})
-	return u.withKeypad(s, left, kb)
+	items = append(items, container.NewCenter(kb))
+	return u.step(s, container.New(topAligned{1400}, container.NewVBox(items...)))
 }
 
 func (u *UI) oaTerms(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject {
@@ -255,7 +258,11 @@ func (u *UI) oaPassword(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasOb
 	} else if v.PasswordLength >= v.PasswordDigits && v.PasswordError == "" {
 		focus = fields[1]
 	}
-	var entry []fyne.CanvasObject
+	// Each field with its error is one item; the explanation and "no password" are
+	// items too. At large text on the small panel they go on pages (the pager), the
+	// keypad showing only while the field it types is on screen, as on the forms.
+	items := []fyne.CanvasObject{explain}
+	focusAt := -1
 	for _, f := range fields {
 		f := f
 		label := widget.NewLabel(u.t(s, string(kiosk.FieldKey(f.Name))))
@@ -264,22 +271,43 @@ func (u *UI) oaPassword(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasOb
 		imp := widget.LowImportance
 		if f.Name == focus.Name {
 			imp = widget.MediumImportance
+			focusAt = len(items)
 		}
 		tap := touchButton("", imp, func() { u.focus, u.focusSet = f.Name, true; u.rerender() })
 		box := container.NewStack(touch(tap), container.NewPadded(dots(f.Length, max(f.MaxLen, f.Length))))
-		entry = append(entry, container.NewBorder(nil, nil, nil, container.New(minSize{260, 0}, box), label))
+		block := []fyne.CanvasObject{container.NewBorder(nil, nil, nil, container.New(minSize{260, 0}, box), label)}
 		if f.Error != "" {
-			entry = append(entry, warning(u.t(s, string(f.Error))))
+			block = append(block, warning(u.t(s, string(f.Error))))
 		}
+		items = append(items, container.NewVBox(block...))
 	}
 	none := touchButton(u.t(s, "one_account.no_password"), widget.MediumImportance, func() {
 		u.post(kiosk.Event{Kind: kiosk.EvContinue, Value: kiosk.NoPassword})
 	})
-	entry = append(u.problems(s, entry), touch(none))
+	items = append(u.problems(s, items), touch(none))
 	u.backAction(s)
 	u.continueAction(s, "one_account.open")
-	return u.step(s, container.NewBorder(explain, nil, nil, container.New(topAligned{}, u.fieldKeypad(s, focus)),
-		container.New(topAligned{1100}, container.NewVBox(entry...))))
+	var padBox *fyne.Container
+	onPage := func(from, to int) {
+		if padBox == nil {
+			return
+		}
+		if focusAt >= from && focusAt < to {
+			padBox.Objects[0].Show()
+		} else {
+			padBox.Objects[0].Hide()
+		}
+	}
+	// Nothing typed yet: the first page, with the explanation; else the field typed.
+	want := focusAt
+	if v.PasswordLength == 0 && v.ConfirmLength == 0 {
+		want = 0
+	}
+	left := u.pagedAt(s, "oa_password", 1100, want, onPage, true,
+		[]fyne.CanvasObject{heading(u.t(s, string(kiosk.ScreenKey(s.State))))}, items...)
+	pad := u.fieldKeypad(s, focus)
+	padBox = container.New(minSize{pad.MinSize().Width, 0}, container.New(topAligned{}, pad))
+	return container.NewBorder(nil, nil, nil, padBox, left)
 }
 
 func (u *UI) oaBind(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject {

@@ -34,18 +34,18 @@ func TestOneAccountOnTheScreens(t *testing.T) {
 	}
 	r.tap("Check the code")
 	r.until(kiosk.StateOAEmail)
-	r.tapKeys("c", "h", "a", "n", "@", "m", "a", "i", "l", ".gov.mo")
+	r.tapKeys("c", "h", "a", "n", "@", "m", "a", "i", "l", ".", "g", "o", "v", ".", "m", "o")
 	r.sees("chan@mail.gov.mo")
 	r.tap("Continue")
 	r.until(kiosk.StateOATerms)
-	r.sees("Page 1 of 4")
+	r.sees("Page 1 of 6")
 	if findButton(r.w.Canvas().Content(), "I have read and accept the terms") != nil {
 		t.Fatal("accept offered before the last page")
 	}
 	for i := 1; i < kiosk.OneAccountTermsPages; i++ {
 		r.tap("Next page")
 	}
-	r.sees("Page 4 of 4")
+	r.sees("Page 6 of 6")
 	r.tap("I have read and accept the terms")
 	r.tap("Continue")
 	r.until(kiosk.StateOAPassword)

@@ -113,7 +113,7 @@ const (
 	EmailMaxLen = 100
 	// OneAccountTermsPages: the terms are paged (no scrolling on a kiosk); the text
 	// is "one_account.terms.page<N>" in each language.
-	OneAccountTermsPages = 4
+	OneAccountTermsPages = 6
 	// BindingQRs: how many binding QRs are shown (each lives as long as the back
 	// office says, 2 min for the reference one) before the kiosk gives up.
 	BindingQRs = 4
