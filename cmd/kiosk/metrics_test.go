@@ -52,6 +52,9 @@ func startMonitoredKiosk(t *testing.T, printErr error) *monitoredKiosk {
 	cfg.Store.Path = filepath.Join(dir, "kiosk.db")
 	cfg.Store.SubjectKeyFile = filepath.Join(dir, "subject.key")
 	cfg.Metrics.Listen = "127.0.0.1:0"
+	// A fee-free renewal: the session reaches its receipt without a payment step (this
+	// kiosk takes no money). One Account, free as well, makes no application.
+	cfg.Services.Fees.IDRenewal = "0.00"
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db, err := store.Open(ctx, cfg.Store.Path, storeOptions(cfg))
@@ -114,8 +117,8 @@ func (k *monitoredKiosk) wait(st kiosk.State) kiosk.Snapshot {
 
 func (k *monitoredKiosk) press(kind kiosk.EventKind) { k.m.Post(kiosk.Event{Kind: kind}) }
 
-// sessions plays a resident who applies for One Account and takes the card, then one
-// who inserts the card and presses "end" on the service menu.
+// sessions plays a resident who applies for the (here fee-free) card renewal and
+// takes the card, then one who inserts the card and presses "end" on the service menu.
 func (k *monitoredKiosk) sessions() {
 	k.t.Helper()
 	toMenu := func() {
@@ -127,9 +130,11 @@ func (k *monitoredKiosk) sessions() {
 	k.m.Post(kiosk.Event{Kind: kiosk.EvStart, Language: kiosk.LangEN})
 	k.wait(kiosk.StateInsertCard)
 	toMenu()
-	k.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
+	k.m.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceIDRenewal})
+	k.wait(kiosk.StateCheckData)
+	k.press(kiosk.EvContinue)
 	k.wait(kiosk.StateServiceForm)
-	for _, kv := range [][2]string{{kiosk.FieldPhoneNumber, k.phone}, {kiosk.FieldServicePassword, "3971"}, {kiosk.FieldPasswordConfirm, "3971"}} {
+	for _, kv := range [][2]string{{kiosk.FieldCollectionOffice, kiosk.CollectionOffices[0]}, {kiosk.FieldPhoneNumber, k.phone}} {
 		k.m.Post(kiosk.Event{Kind: kiosk.EvFormInput, Field: kv[0], Value: kv[1]})
 	}
 	k.press(kiosk.EvContinue)

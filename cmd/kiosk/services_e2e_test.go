@@ -60,8 +60,7 @@ func TestServicesEndToEnd(t *testing.T) {
 			kiosk.ServiceIDRenewal: kiosk.ReasonRenewalNotDue, kiosk.ServiceTravelPermit: kiosk.ReasonTravelPermitPermanent}},
 		{kiosk.ServiceTravelPermit, "travel-permit.yaml", map[kiosk.ServiceID]kiosk.MsgKey{
 			kiosk.ServiceIDRenewal: kiosk.ReasonRenewalNotPermanent, kiosk.ServicePassport: kiosk.ReasonPassportNotPermanent}},
-		// Fee-free: no payment step, no order.
-		{kiosk.ServiceOneAccount, "demo.yaml", nil},
+		// One Account makes no application: TestOneAccountThroughReferenceBackOffice.
 	} {
 		t.Run(string(tc.service), func(t *testing.T) {
 			rowStart := time.Now()
@@ -139,12 +138,12 @@ func TestServicesEndToEnd(t *testing.T) {
 			defer c.Close()
 			// The back office's earliest collection date, on the done screen and on the
 			// receipt the printer got (the same Receipt): for a document, the date the
-			// back office holds; for One Account, nothing to collect.
+			// back office holds (One Account makes no application).
 			a, err := c.Application(ctx, ref)
 			if err != nil || a.Reference != ref || a.Status != "received" {
 				t.Errorf("the back office's application %s: %+v, %v", ref, a, err)
 			}
-			if got := r.CollectFrom; (tc.service == kiosk.ServiceOneAccount) != got.IsZero() || (!got.IsZero() && got.String() != a.CollectFrom) {
+			if got := r.CollectFrom; got.IsZero() || got.String() != a.CollectFrom {
 				t.Errorf("receipt's collection date %v, the back office's %q", got, a.CollectFrom)
 			}
 			o, err := c.PaymentOrder(ctx, ref)
