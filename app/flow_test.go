@@ -648,10 +648,19 @@ func (h *heard) said() []string {
 
 // Language, large text and high contrast can be changed from every screen.
 func TestSwitchesOnEveryScreen(t *testing.T) {
+	// One UI re-rendered for every sample: a UI per sample sets a new theme each time
+	// and Fyne keeps every theme's CJK faces (gigabytes over the samples).
+	var flow *kiosktest.Flow
+	var u *UI
+	var w fyne.Window
 	for _, lang := range kiosk.Languages {
 		for st, snap := range kiosktest.Samples(lang) {
-			flow := kiosktest.NewFlow(snap)
-			u, w := newTestUI(t, flow)
+			if u == nil {
+				flow = kiosktest.NewFlow(snap)
+				u, w = newTestUI(t, flow)
+			}
+			flow.Set(snap)
+			before := len(flow.Posted())
 			u.Render(flow.Snapshot())
 			c := w.Canvas().Content()
 			want := []string{i18n.LangKey(kiosk.LangZhHant), i18n.LangKey(kiosk.LangPT), i18n.LangKey(kiosk.LangEN), "chrome.large_text", "chrome.high_contrast"}
@@ -672,7 +681,7 @@ func TestSwitchesOnEveryScreen(t *testing.T) {
 			if st == kiosk.StateOutOfService {
 				continue
 			}
-			got := flow.Posted()
+			got := flow.Posted()[before:]
 			kinds := map[kiosk.EventKind]int{}
 			for _, ev := range got {
 				kinds[ev.Kind]++
@@ -688,10 +697,16 @@ func TestSwitchesOnEveryScreen(t *testing.T) {
 // Every button on every screen is a touch target of at least 15 mm.
 func TestTouchTargets(t *testing.T) {
 	for _, large := range []bool{false, true} {
+		var flow *kiosktest.Flow
+		var u *UI
+		var w fyne.Window
 		for st, snap := range kiosktest.Samples(kiosk.LangPT) {
 			snap.LargeText = large
-			flow := kiosktest.NewFlow(snap)
-			u, w := newTestUI(t, flow)
+			if u == nil {
+				flow = kiosktest.NewFlow(snap)
+				u, w = newTestUI(t, flow)
+			}
+			flow.Set(snap)
 			u.Render(flow.Snapshot())
 			n := 0
 			walkShown(w.Canvas().Content(), func(o fyne.CanvasObject) {
