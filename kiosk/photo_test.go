@@ -156,7 +156,7 @@ func TestPhotoStepOnlyWhereAPhotoIsNeeded(t *testing.T) {
 	h.Start()
 	h.ToMenu()
 	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
-	h.WaitState(kiosk.StateServiceForm)
+	h.WaitState(kiosk.StateOAPhone)
 	if h.Photo.Calls() != 0 {
 		t.Error("One Account took a photo")
 	}
