@@ -130,8 +130,10 @@ func typedValue(text string) fyne.CanvasObject {
 func (u *UI) oaCode(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject {
 	// The code is kept by the keypad as a password is: the snapshot has only its length.
 	f := kiosk.FieldView{Name: kiosk.FieldOTPCode, Kind: kiosk.FieldPassword, Length: v.CodeLength, MaxLen: v.CodeDigits}
-	left := []fyne.CanvasObject{body(u.tf(s, "one_account.code_hint", map[string]any{"Phone": v.Phone})),
-		dots(v.CodeLength, max(v.CodeDigits, v.CodeLength))}
+	// Where the code went and how long it lasts: one label, its time kept live.
+	hint := u.tf(s, "one_account.code_hint", map[string]any{"Phone": v.Phone})
+	expires := body(hint)
+	left := []fyne.CanvasObject{expires, dots(v.CodeLength, max(v.CodeDigits, v.CodeLength))}
 	if v.CodeError != "" {
 		msg := u.t(s, string(v.CodeError))
 		if v.CodeError == kiosk.MsgOACodeWrong && v.CodeTriesLeft > 0 {
@@ -140,19 +142,17 @@ func (u *UI) oaCode(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject
 		left = append(left, warning(msg))
 	}
 	left = u.problems(s, left)
-	expires := body("")
-	left = append(left, expires)
 	resend := touchButton("", widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvResendCode}) })
-	left = append(left, container.NewCenter(container.New(minSize{520, minTouch}, resend)))
+	left = append(left, touch(resend))
 	u.onLive(func(s kiosk.Snapshot) {
 		v := s.OneAccount
 		if v == nil {
 			return
 		}
 		if v.CodeExpiresIn > 0 {
-			expires.SetText(u.tf(s, "one_account.code_expires", map[string]any{"Time": minutesSeconds(v.CodeExpiresIn)}))
+			expires.SetText(hint + " " + u.tf(s, "one_account.code_expires", map[string]any{"Time": minutesSeconds(v.CodeExpiresIn)}))
 		} else {
-			expires.SetText("")
+			expires.SetText(hint)
 		}
 		if v.ResendIn > 0 || s.Busy {
 			resend.SetText(u.tf(s, "one_account.resend_in", map[string]any{"Seconds": int((v.ResendIn + time.Second - 1) / time.Second)}))
@@ -224,12 +224,18 @@ func (u *UI) oaTerms(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObjec
 			u.post(kiosk.Event{Kind: kiosk.EvAcceptTerms, Value: answer})
 		})
 		b.Icon = icon
-		accept = container.NewCenter(touch(b))
+		accept = container.New(minSize{0, minTouch}, b)
 	}
 	// The way through the pages on the left, the page beside it, then accepting.
 	nav := container.New(minSize{380, 0}, container.NewVBox(
 		subheading(u.tf(s, "one_account.terms_page", map[string]any{"Page": v.TermsPage, "Pages": v.TermsPages})),
 		touch(next), touch(prev)))
+	// What is missing beside the accept button, not under it: the small panel has no
+	// height to spare at large text.
+	if s.Notice != "" {
+		accept = container.NewBorder(nil, nil, accept, nil, warning(u.t(s, string(s.Notice))))
+		s.Notice = ""
+	}
 	items := []fyne.CanvasObject{container.NewBorder(nil, nil, container.New(topAligned{}, nav), nil, container.New(topAligned{1100}, page)), accept}
 	items = u.problems(s, items)
 	u.backAction(s)
@@ -241,8 +247,8 @@ func (u *UI) oaPassword(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasOb
 	lock := int(v.PasswordLock / time.Minute)
 	// What it protects, the lock, that the kiosk does not keep it: one paragraph
 	// across the screen, the fields and the keypad under it.
-	explain := body(u.t(s, "one_account.password_what") + " " +
-		u.tf(s, "one_account.password_lock", map[string]any{"Minutes": lock}) + " " + u.t(s, "one_account.password_kept"))
+	explain := []fyne.CanvasObject{body(u.t(s, "one_account.password_what")),
+		body(u.tf(s, "one_account.password_lock", map[string]any{"Minutes": lock})), body(u.t(s, "one_account.password_kept"))}
 	fields := []kiosk.FieldView{
 		{Name: kiosk.FieldServicePassword, Kind: kiosk.FieldPassword, Length: v.PasswordLength, MaxLen: v.PasswordDigits, Error: v.PasswordError},
 		{Name: kiosk.FieldPasswordConfirm, Kind: kiosk.FieldPassword, Length: v.ConfirmLength, MaxLen: v.PasswordDigits, Error: v.ConfirmError},
@@ -261,7 +267,7 @@ func (u *UI) oaPassword(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasOb
 	// Each field with its error is one item; the explanation and "no password" are
 	// items too. At large text on the small panel they go on pages (the pager), the
 	// keypad showing only while the field it types is on screen, as on the forms.
-	items := []fyne.CanvasObject{explain}
+	items := append([]fyne.CanvasObject{}, explain...)
 	focusAt := -1
 	for _, f := range fields {
 		f := f
@@ -338,7 +344,8 @@ func (u *UI) oaBind(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject
 }
 
 func (u *UI) oaDone(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject {
-	items := []fyne.CanvasObject{bigIcon(iconOK.in(success()), 120), heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
+	items := []fyne.CanvasObject{bigIcon(iconOK.in(success()), 64), heading(u.t(s, string(kiosk.ScreenKey(s.State))))}
+	more := u.t(s, "one_account.done_app")
 	if v.Existing {
 		items = append(items, subheading(u.t(s, "one_account.done_bound_existing")))
 	} else {
@@ -347,9 +354,9 @@ func (u *UI) oaDone(s kiosk.Snapshot, v *kiosk.OneAccountView) fyne.CanvasObject
 		if v.PasswordSet {
 			pw = "one_account.done_password"
 		}
-		items = append(items, body(u.t(s, pw)))
+		more = u.t(s, pw) + " " + more
 	}
-	items = append(items, body(u.t(s, "one_account.done_app")))
+	items = append(items, body(more))
 	u.action(u.t(s, "done.another"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvAnotherService})
 	u.continueAction(s, "done.finish")
 	return column(1200, items...)

@@ -22,7 +22,7 @@ func TestOneAccountOnTheScreens(t *testing.T) {
 	r.sees("62223333")
 	r.tap("Send the code")
 	r.until(kiosk.StateOACode)
-	r.sees("We sent a 6-digit code by SMS to 62223333.")
+	r.sees("We sent a code by SMS to 62223333.")
 	r.sees("New code in 60 s")
 	if b := findButton(r.w.Canvas().Content(), "New code in 60 s"); b == nil || !b.Disabled() {
 		t.Fatal("resend is not held back during the cooldown")
