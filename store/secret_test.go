@@ -16,10 +16,10 @@ import (
 
 // The One Account service password typed at the kiosk never reaches the disk: not the
 // database file, not its WAL, not a log line. A whole session runs on a real SQLite
-// database, the application is submitted, and every file of the database folder and
-// everything logged are searched for the password's bytes. The application itself
-// (with the phone number, which the back office needs) is there, which shows the
-// search looks in the right place.
+// database, the account is opened (the password sealed to the back office's key and
+// sent at once), and every file of the database folder and everything logged are
+// searched for the password's, the phone's and the SMS code's bytes. The session's
+// audit rows are there, which shows the search looks in the right place.
 func TestServicePasswordNeverAtRest(t *testing.T) {
 	const password, phone = "8517", "66907342"
 	dir := t.TempDir()
@@ -43,12 +43,31 @@ func TestServicePasswordNeverAtRest(t *testing.T) {
 	h.WaitState(kiosk.StateFaceResult)
 	h.Press(kiosk.EvContinue)
 	h.WaitIdle(kiosk.StateServiceMenu)
-	h.Choose(kiosk.ServiceOneAccount)
-	h.Fill(kiosk.FieldPhoneNumber, phone, kiosk.FieldServicePassword, password, kiosk.FieldPasswordConfirm, password)
+	h.Post(kiosk.Event{Kind: kiosk.EvChooseService, Service: kiosk.ServiceOneAccount})
+	h.WaitIdle(kiosk.StateOAPhone)
+	h.Fill(kiosk.FieldPhoneNumber, phone)
 	h.Press(kiosk.EvContinue)
-	h.WaitState(kiosk.StateSummary)
-	h.Press(kiosk.EvConfirm)
-	h.WaitState(kiosk.StateDone)
+	h.WaitIdle(kiosk.StateOACode)
+	_, code := h.OneAccounts.LastCode()
+	h.Fill(kiosk.FieldOTPCode, code)
+	h.Press(kiosk.EvContinue)
+	h.WaitIdle(kiosk.StateOAEmail)
+	h.Press(kiosk.EvContinue)
+	h.WaitIdle(kiosk.StateOATerms)
+	for i := 1; i < kiosk.OneAccountTermsPages; i++ {
+		h.Post(kiosk.Event{Kind: kiosk.EvTermsPage, Value: "next"})
+	}
+	h.Post(kiosk.Event{Kind: kiosk.EvAcceptTerms, Value: "yes"})
+	h.Press(kiosk.EvContinue)
+	h.WaitIdle(kiosk.StateOAPassword)
+	h.Fill(kiosk.FieldServicePassword, password, kiosk.FieldPasswordConfirm, password)
+	h.Press(kiosk.EvContinue)
+	h.Wait("binding QR", func(s kiosk.Snapshot) bool {
+		return s.State == kiosk.StateOABind && s.OneAccount != nil && s.OneAccount.QR != ""
+	})
+	if a := h.OneAccounts.Account(h.Subject("1234567(8)")); a == nil || a.SealedPassword == nil || bytes.Contains(a.SealedPassword, []byte(password)) {
+		t.Fatalf("the back office got %+v: want the password sealed", a)
+	}
 	h.Card.Remove()
 	h.WaitState(kiosk.StateAttract)
 	for _, err := range h.Errors() {
@@ -63,18 +82,19 @@ func TestServicePasswordNeverAtRest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(b, []byte(password)) {
-			t.Errorf("%s holds the service password", filepath.Base(f))
+		for what, secret := range map[string]string{"service password": password, "phone number": phone, "SMS code": code} {
+			if bytes.Contains(b, []byte(secret)) {
+				t.Errorf("%s holds the %s", filepath.Base(f), what)
+			}
 		}
 		all = append(all, b...)
 	}
-	if !bytes.Contains(all, []byte(phone)) {
-		t.Fatalf("the application's phone number is in none of %v: the search looks in the wrong place", files)
+	if !bytes.Contains(all, []byte("oneaccount.open")) {
+		t.Fatalf("the account's audit row is in none of %v: the search looks in the wrong place", files)
 	}
-	if !strings.Contains(string(all), `"sealed"`) {
-		t.Error("no sealed field in the stored application")
-	}
-	if strings.Contains(logged.String(), password) {
-		t.Errorf("the log holds the service password:\n%s", logged.String())
+	for _, secret := range []string{password, phone, code} {
+		if strings.Contains(logged.String(), secret) {
+			t.Errorf("the log holds %q:\n%s", secret, logged.String())
+		}
 	}
 }
