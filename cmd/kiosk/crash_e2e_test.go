@@ -156,26 +156,10 @@ func (c *crashChild) expect(word string, timeout time.Duration) {
 }
 
 func TestKioskKilledBetweenPaymentAndSubmission(t *testing.T) {
-	if err := vpcdtest.Available(); err != nil {
-		t.Skipf("skipping: the demo card needs pcscd with the vpcd driver: %v", err)
-	}
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("skipping: Xvfb is not installed (packaging/setup-debian.sh installs it)")
-	}
-	useBackOfficeBinary(t) // the kiosk's back office, found through the environment
 	start := time.Now()
-	dir := t.TempDir()
-	display, stopX, err := startXvfb(xvfb, filepath.Join(dir, "xvfb.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stopX()
-	env := append(os.Environ(), "DISPLAY="+display, "LIBGL_ALWAYS_SOFTWARE=1",
-		// The demo's folders (database, subject key, back office, test PKI) and Fyne's
-		// settings: the same for both runs, as a restarted kiosk finds its own.
-		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"KIOSK_MODELS_DIR="+config.DefaultModelsDir())
+	// The demo's folders (database, subject key, back office, test PKI) and Fyne's
+	// settings are under dir: the same for both runs, as a restarted kiosk finds its own.
+	dir, env := demoWindowEnv(t)
 	demoDir := filepath.Join(dir, "cache", "dsi-kiosk", "demo")
 	bo := &demoBackOffice{dir: filepath.Join(demoDir, "backoffice")}
 	ctx := context.Background()
@@ -267,4 +251,30 @@ func TestSettleCutoff(t *testing.T) {
 			t.Errorf("%s: settleCutoff = %v, want %v", tc.name, got, tc.want)
 		}
 	}
+}
+
+// demoWindowEnv prepares a real demo kiosk process's surroundings: pcscd with vpcd and
+// Xvfb present (else the test is skipped), the reference back office binary, a private
+// X display stopped with the test, and the environment that puts the demo's folders
+// and Fyne's settings under the returned dir.
+func demoWindowEnv(t *testing.T) (dir string, env []string) {
+	t.Helper()
+	if err := vpcdtest.Available(); err != nil {
+		t.Skipf("skipping: the demo card needs pcscd with the vpcd driver: %v", err)
+	}
+	xvfb, err := exec.LookPath("Xvfb")
+	if err != nil {
+		t.Skip("skipping: Xvfb is not installed (packaging/setup-debian.sh installs it)")
+	}
+	useBackOfficeBinary(t) // the kiosk's back office, found through the environment
+	dir = t.TempDir()
+	display, stopX, err := startXvfb(xvfb, filepath.Join(dir, "xvfb.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(stopX)
+	env = append(os.Environ(), "DISPLAY="+display, "LIBGL_ALWAYS_SOFTWARE=1",
+		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
+		"KIOSK_MODELS_DIR="+config.DefaultModelsDir())
+	return dir, env
 }

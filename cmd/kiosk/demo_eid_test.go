@@ -11,16 +11,12 @@ package main
 
 import (
 	"context"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	kioskapp "github.com/macau-dsi/kiosk/app"
-	"github.com/macau-dsi/kiosk/cardio/vpcdtest"
-	"github.com/macau-dsi/kiosk/config"
 	"github.com/macau-dsi/kiosk/kiosk"
 )
 
@@ -162,24 +158,8 @@ func TestEIDInTheDemoWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("the real demo process")
 	}
-	if err := vpcdtest.Available(); err != nil {
-		t.Skipf("skipping: the demo card needs pcscd with the vpcd driver: %v", err)
-	}
-	xvfb, err := exec.LookPath("Xvfb")
-	if err != nil {
-		t.Skip("skipping: Xvfb is not installed (packaging/setup-debian.sh installs it)")
-	}
-	useBackOfficeBinary(t)
 	start := time.Now()
-	dir := t.TempDir()
-	display, stopX, err := startXvfb(xvfb, filepath.Join(dir, "xvfb.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer stopX()
-	env := append(os.Environ(), "DISPLAY="+display, "LIBGL_ALWAYS_SOFTWARE=1",
-		"XDG_CACHE_HOME="+filepath.Join(dir, "cache"), "XDG_CONFIG_HOME="+filepath.Join(dir, "config"),
-		"KIOSK_MODELS_DIR="+config.DefaultModelsDir())
+	dir, env := demoWindowEnv(t)
 	k := startCrashChild(t, env, "eid", filepath.Join(dir, "kiosk.log"))
 	k.expect("MENU", 10*time.Minute) // the start may wait for another test's pcscd
 	k.stdin.Close()
