@@ -393,6 +393,31 @@ func TestEndAsksFirst(t *testing.T) {
 	r.sees(r.tr("msg.ended_nothing_submitted"))
 }
 
+// TestEndOnEveryStepBeforeSubmitting: the steps between the menu and the summary
+// (the data check, the new photo and its review) have End too, and it asks first: a
+// resident who changes their mind there must not have to wait for the timer.
+func TestEndOnEveryStepBeforeSubmitting(t *testing.T) {
+	for _, st := range []kiosk.State{kiosk.StateCheckData, kiosk.StatePhoto, kiosk.StatePhotoReview} {
+		t.Run(string(st), func(t *testing.T) {
+			snap := kiosktest.Samples(kiosk.LangEN)[st]
+			flow := kiosktest.NewFlow(snap)
+			u, w := newTestUI(t, flow)
+			u.Render(flow.Snapshot())
+			end := findButton(w.Content(), "End")
+			if end == nil {
+				t.Fatal("no End button")
+			}
+			test.Tap(end)
+			if n := len(flow.Posted()); n != 0 {
+				t.Errorf("End posted %v at once, want it to ask first", flow.Posted())
+			}
+			if findButton(w.Content(), u.tr.T(kiosk.LangEN, "confirm_end.yes", nil)) == nil {
+				t.Error("End did not ask whether to end")
+			}
+		})
+	}
+}
+
 // TestEndSaysWhatIsKept: End's confirmation is true to the session: "nothing will be
 // submitted" before any application, and after one that it is kept and only what
 // came after is dropped, in every language.

@@ -93,7 +93,11 @@ func (u *UI) photoReview(s kiosk.Snapshot) fyne.CanvasObject {
 		right = append(right, body(u.t(s, "photo.no_tries")))
 	}
 	if p.MyPhoto {
-		u.action(u.t(s, "photo.use_my_photo"), widget.MediumImportance, 380, kiosk.Event{Kind: kiosk.EvUseMyPhoto})
+		// Under the picture rather than in the bottom bar: with End, Take another and
+		// Use this photo there, a fourth button does not fit the 1280 panel; and the
+		// words' column is the taller one at large text.
+		my := barButton(u.t(s, "photo.use_my_photo"), widget.MediumImportance, func() { u.post(kiosk.Event{Kind: kiosk.EvUseMyPhoto}) })
+		left = container.NewVBox(left, container.NewCenter(container.New(minSize{380, minTouch}, my)))
 	}
 	switch {
 	case img != nil:

@@ -365,7 +365,8 @@ func (u *UI) bottomBar(s kiosk.Snapshot) fyne.CanvasObject {
 func hasCancel(st kiosk.State) bool {
 	switch st {
 	case kiosk.StateInsertCard, kiosk.StateFace, kiosk.StateFaceResult, kiosk.StatePIN,
-		kiosk.StateServiceMenu, kiosk.StateServiceForm, kiosk.StateSummary:
+		kiosk.StateServiceMenu, kiosk.StateCheckData, kiosk.StatePhoto, kiosk.StatePhotoReview,
+		kiosk.StateServiceForm, kiosk.StateSummary:
 		return true
 	}
 	return oneAccountEnds(st)
