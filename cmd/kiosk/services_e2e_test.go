@@ -60,7 +60,7 @@ func TestServicesEndToEnd(t *testing.T) {
 			kiosk.ServiceIDRenewal: kiosk.ReasonRenewalNotDue, kiosk.ServiceTravelPermit: kiosk.ReasonTravelPermitPermanent}},
 		{kiosk.ServiceTravelPermit, "travel-permit.yaml", map[kiosk.ServiceID]kiosk.MsgKey{
 			kiosk.ServiceIDRenewal: kiosk.ReasonRenewalNotPermanent, kiosk.ServicePassport: kiosk.ReasonPassportNotPermanent}},
-		// One Account makes no application: TestOneAccountThroughReferenceBackOffice.
+		// One Account makes no application: its own row below.
 	} {
 		t.Run(string(tc.service), func(t *testing.T) {
 			rowStart := time.Now()
@@ -163,6 +163,31 @@ func TestServicesEndToEnd(t *testing.T) {
 				time.Since(rowStart).Round(time.Millisecond), toReceipt.Round(time.Millisecond))
 		})
 	}
+
+	// One Account makes no application and takes no fee: the demo card's resident
+	// (no account yet at the back office) opens one and binds the eID on the same
+	// real stack, the SMS code and the app's scan through the DEMO banner's hands.
+	t.Run(string(kiosk.ServiceOneAccount), func(t *testing.T) {
+		s.tb = t
+		defer func() { s.tb = outer }()
+		appsBefore, ordersBefore := backOfficeCounts(t, s.devs.backOffice)
+		menu, _, _ := s.insertToMenu(func() {
+			if err := s.card.env.Replace(profile("demo.yaml")); err != nil {
+				t.Fatalf("putting in the demo card: %v", err)
+			}
+		})
+		if !eligibleOn(menu, kiosk.ServiceOneAccount) {
+			t.Fatalf("One Account not offered to the demo card: %+v", menu.Services)
+		}
+		wait := func(what string, ok func(kiosk.Snapshot) bool) kiosk.Snapshot { return s.wait(what, waitDevice, ok) }
+		const phone, email, password = "63334444", "demo@example.mo", "1357"
+		openOneAccount(t, s.m.Post, wait, &demoHands{bo: s.devs.backOffice}, phone, email, password)
+		checkOneAccountHeld(t, s.devs.backOffice, phone, email, password)
+		if apps, orders := backOfficeCounts(t, s.devs.backOffice); apps != appsBefore || len(orders) != len(ordersBefore) || orders["paid"] != ordersBefore["paid"] {
+			t.Errorf("One Account changed the back office's applications %d→%d or orders %v→%v", appsBefore, apps, ordersBefore, orders)
+		}
+		s.pull()
+	})
 	t.Logf("whole table %v", time.Since(start).Round(time.Millisecond))
 }
 
